@@ -1,0 +1,80 @@
+/**
+ * One finished training run: the row of the run table (`results/runs.csv`) and the content of a run's
+ * `final.json`. The trainer writes it, the `runs` stage collects it, the laws and figures read it.
+ * CSV columns are the snake_case forms of these keys (see `RUN_COLUMNS`).
+ */
+export interface RunSummary {
+  /** Stable id, e.g. `fg-moe-e8-g4-d64-t1M` (the matrix instance name without the stage prefix). */
+  runId: string;
+  /** Which sweep produced it: `fine-grained` (Krajewski), `experts` (Yun), or a user sweep name. */
+  sweep: string;
+  family: 'dense' | 'moe';
+  router: 'none' | 'token-choice' | 'expert-choice';
+  layers: number;
+  dModel: number;
+  heads: number;
+  /** Dense FFN hidden width d_ff (the width a G = 1 expert has). */
+  dFF: number;
+  /** Expansion rate E (Krajewski); 1 for dense. */
+  expansionRate: number;
+  /** Granularity G (Krajewski); 1 for dense. */
+  granularity: number;
+  /** Number of experts = expansionRate × granularity (Yun's E); 1 for dense. */
+  experts: number;
+  /** Experts activated per token (token choice) or the average (expert choice); 1 for dense. */
+  topK: number;
+  /** MoE replaces the FFN in every `moeEvery`-th block (1 = every block; Yun uses 2). */
+  moeEvery: number;
+  /** All non-embedding weights (routers included). */
+  paramsTotal: number;
+  /** Non-embedding weights used per token (routers excluded, as in Krajewski §2). */
+  paramsActive: number;
+  /** Non-embedding weights of the corresponding dense model (same layers, d_model, d_ff) = Yun's N. */
+  paramsDense: number;
+  /** Embedding + unembedding + position weights. */
+  paramsEmbedding: number;
+  /** Training tokens D. */
+  tokens: number;
+  /** Training FLOPs in Krajewski's convention (Eq. 10/11, c_f = 6, c_r = 14). */
+  flopsKrajewski: number;
+  /** Training FLOPs 6 · paramsActive · tokens (Chinchilla/Kaplan convention). */
+  flops6ND: number;
+  /** Final validation loss (nats/token) on the held-out split. */
+  valLoss: number;
+  /** Exponentially smoothed training LM loss at the end (Krajewski fits this, App. A). */
+  trainLossSmoothed: number;
+  seed: number;
+  backend: string;
+  wallSeconds: number;
+}
+
+export type RunColumn = keyof RunSummary;
+
+/** Column order of `runs.csv`, camelCase key → snake_case CSV header. */
+export const RUN_COLUMNS: ReadonlyArray<readonly [RunColumn, string]> = [
+  ['runId', 'run_id'],
+  ['sweep', 'sweep'],
+  ['family', 'family'],
+  ['router', 'router'],
+  ['layers', 'layers'],
+  ['dModel', 'd_model'],
+  ['heads', 'heads'],
+  ['dFF', 'd_ff'],
+  ['expansionRate', 'expansion_rate'],
+  ['granularity', 'granularity'],
+  ['experts', 'experts'],
+  ['topK', 'top_k'],
+  ['moeEvery', 'moe_every'],
+  ['paramsTotal', 'params_total'],
+  ['paramsActive', 'params_active'],
+  ['paramsDense', 'params_dense'],
+  ['paramsEmbedding', 'params_embedding'],
+  ['tokens', 'tokens'],
+  ['flopsKrajewski', 'flops_krajewski'],
+  ['flops6ND', 'flops_6nd'],
+  ['valLoss', 'val_loss'],
+  ['trainLossSmoothed', 'train_loss_smoothed'],
+  ['seed', 'seed'],
+  ['backend', 'backend'],
+  ['wallSeconds', 'wall_seconds'],
+] as const;
