@@ -1,0 +1,82 @@
+import { formatTokens, type ModelShape, type SweepRun } from './types';
+
+/** A cartesian block of a grid: every shape × every token count (× every granularity for MoE blocks). */
+export interface FineGrainedBlock {
+  shapes: ModelShape[];
+  /** Training-token counts D. */
+  tokens: number[];
+  /** Granularities G (powers of two; paper: 1, 2, 4, 8, 16). */
+  granularities: number[];
+}
+
+/**
+ * The fine-grained sweep of Krajewski et al. 2024 (arXiv 2402.07871, §5, Tables 3 and 4): model sizes ×
+ * granularity G × training tokens at a fixed expansion rate E, expert-choice routing, MoE in every block, plus
+ * dense baselines. The paper's grid is not a full cartesian product (Table 3 rows differ in their G and D), so a
+ * grid is a union of cartesian blocks.
+ */
+export interface FineGrainedGrid {
+  /** Fixed expansion rate E (paper: 64; App. D: 16). */
+  expansionRate: number;
+  /** MoE runs: union of blocks. */
+  moe: FineGrainedBlock[];
+  /** Dense baselines: union of (shapes × tokens) blocks (paper Table 4). */
+  dense: Array<Omit<FineGrainedBlock, 'granularities'>>;
+}
+
+function shapeId(shape: ModelShape): string {
+  return `d${shape.dModel}x${shape.layers}`;
+}
+
+/**
+ * Expands a fine-grained grid into runs with stable ids `fg-moe-e{E}-g{G}-d{d}x{L}-t{D}` and
+ * `fg-dense-d{d}x{L}-t{D}`; a run listed by two blocks appears once.
+ */
+export function expandFineGrained(grid: FineGrainedGrid): SweepRun[] {
+  const runs = new Map<string, SweepRun>();
+  const base = (shape: ModelShape, tokens: number) => ({
+    sweep: 'fine-grained' as const,
+    dModel: shape.dModel,
+    layers: shape.layers,
+    heads: shape.heads,
+    dFF: shape.dFF ?? 4 * shape.dModel,
+    ffn: 'gelu' as const,
+    moeEvery: 1,
+    tokens,
+  });
+  for (const block of grid.dense) {
+    for (const shape of block.shapes) {
+      for (const tokens of block.tokens) {
+        const runId = `fg-dense-${shapeId(shape)}-t${formatTokens(tokens)}`;
+        runs.set(runId, {
+          ...base(shape, tokens),
+          runId,
+          family: 'dense',
+          router: 'none',
+          expansionRate: 1,
+          granularity: 1,
+          topK: 1,
+        });
+      }
+    }
+  }
+  for (const block of grid.moe) {
+    for (const shape of block.shapes) {
+      for (const tokens of block.tokens) {
+        for (const granularity of block.granularities) {
+          const runId = `fg-moe-e${grid.expansionRate}-g${granularity}-${shapeId(shape)}-t${formatTokens(tokens)}`;
+          runs.set(runId, {
+            ...base(shape, tokens),
+            runId,
+            family: 'moe',
+            router: 'expert-choice',
+            expansionRate: grid.expansionRate,
+            granularity,
+            topK: 1,
+          });
+        }
+      }
+    }
+  }
+  return [...runs.values()];
+}

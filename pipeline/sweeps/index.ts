@@ -1,0 +1,28 @@
+import { expandExperts, type ExpertsGrid } from './experts';
+import { expandFineGrained, type FineGrainedGrid } from './fine-grained';
+import type { SweepRun } from './types';
+
+export * from './types';
+export * from './experts';
+export * from './fine-grained';
+export * from './paper';
+
+/** The sweeps of a preset: either may be null to skip that paper's sweep. */
+export interface SweepsSpec {
+  fineGrained: FineGrainedGrid | null;
+  experts: ExpertsGrid | null;
+}
+
+/** All runs of a preset's sweeps, fine-grained first; throws when two runs share an id. */
+export function expandSweeps(spec: SweepsSpec): SweepRun[] {
+  const runs = [
+    ...(spec.fineGrained ? expandFineGrained(spec.fineGrained) : []),
+    ...(spec.experts ? expandExperts(spec.experts) : []),
+  ];
+  const seen = new Set<string>();
+  for (const run of runs) {
+    if (seen.has(run.runId)) throw new Error(`sweeps: duplicate run id ${run.runId}`);
+    seen.add(run.runId);
+  }
+  return runs;
+}

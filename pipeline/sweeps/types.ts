@@ -1,0 +1,60 @@
+/**
+ * Typed sweep grids: each sweep expands to a list of `SweepRun`s with stable ids. A run id encodes
+ * every grid coordinate, so an instance name (`train@<runId>`) never changes when other runs are added.
+ */
+export type Router = 'none' | 'token-choice' | 'expert-choice';
+
+/** One model shape of a sweep (the dense "corresponding model" of the paper). */
+export interface ModelShape {
+  /** Hidden size d_model. */
+  dModel: number;
+  /** Number of transformer blocks. */
+  layers: number;
+  /** Attention heads (dModel must be divisible by it). */
+  heads: number;
+  /** Dense FFN width d_ff; defaults to 4·d_model (GELU) when omitted. */
+  dFF?: number;
+}
+
+/** One training run of a sweep, before it is turned into a trainer config. */
+export interface SweepRun {
+  /** Stable id, e.g. `fg-moe-e4-g2-d64x2-t500k`. */
+  runId: string;
+  /** Sweep name: `fine-grained` or `experts`. */
+  sweep: 'fine-grained' | 'experts';
+  family: 'dense' | 'moe';
+  router: Router;
+  dModel: number;
+  layers: number;
+  heads: number;
+  dFF: number;
+  ffn: 'gelu' | 'swiglu';
+  /** Expansion rate E (Krajewski); for the experts sweep it equals the expert count at G = 1. */
+  expansionRate: number;
+  /** Granularity G; 1 for dense and for the experts sweep. */
+  granularity: number;
+  /** Base top-k per token before multiplying by G (token choice); expert choice uses capacity = G tokens' worth. */
+  topK: number;
+  /** MoE in every `moeEvery`-th block (Krajewski: 1, Yun: 2). */
+  moeEvery: number;
+  /** Training tokens D. */
+  tokens: number;
+}
+
+/** Formats a token count compactly for ids: 500000 → `500k`, 2000000 → `2M`, 16e9 → `16B`. */
+export function formatTokens(tokens: number): string {
+  const units: Array<[number, string]> = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [scale, suffix] of units) {
+    if (tokens >= scale) {
+      const value = tokens / scale;
+      const text = Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3))).replace('.', 'p');
+      return `${text}${suffix}`;
+    }
+  }
+  return String(tokens);
+}
