@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// npm postinstall for moelab: wires what the notebooks need, and never fails the install.
+//  1. links node_modules/moelab -> .. so notebooks `import { ... } from "moelab"` (tslab resolves like node10,
+//     using package.json main/types, so it needs compiled JS + .d.ts, see platform-notes);
+//  2. builds dist/ with `tsc -p tsconfig.build.json` (errors are reported, the emitted output is kept);
+//  3. registers the tslab kernel into the project (.jupyter/) when Debian's Jupyter is installed.
+// Flags: --kernel-only (step 3 only), --no-build (skip step 2).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const say = (msg) => console.log(`moelab postinstall: ${msg}`);
+
+function linkSelf() {
+  const nm = path.join(root, 'node_modules');
+  if (!fs.existsSync(nm)) return say('no node_modules/, skipping the moelab self-link');
+  const link = path.join(nm, 'moelab');
+  try {
+    const st = fs.lstatSync(link, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink() && fs.readlinkSync(link) === '..') return;
+    if (st) fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync('..', link, 'dir');
+    say('linked node_modules/moelab -> .. (notebooks import from "moelab")');
+  } catch (err) {
+    say(`could not link node_modules/moelab (${err.message}); notebooks will not find "moelab"`);
+  }
+}
+
+function build() {
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (!fs.existsSync(tsc)) return say('typescript not installed; run `npm run build` later to build dist/');
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  if (r.status === 0) return say('built dist/ (tsc -p tsconfig.build.json)');
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 20).join('\n');
+  say(`tsc reported errors (dist/ was still emitted where possible); fix them and run \`npm run build\`:\n${out}`);
+}
+
+function registerKernel() {
+  const jupyter = '/usr/bin/jupyter';
+  const tslab = path.join(root, 'node_modules', '.bin', 'tslab');
+  if (!fs.existsSync(jupyter)) {
+    return say('Jupyter not found; for notebooks run `bash scripts/setup-system.sh` (as root) then `npm run postinstall`');
+  }
+  if (!fs.existsSync(tslab)) return say('tslab not installed (dev dependency); notebooks cannot run');
+  // The spec `tslab install` writes, written directly: its installer imports IPython, which Debian's
+  // jupyter-client (installed without recommends) does not pull in. The spec holds an absolute path, so it
+  // is generated here and never committed (.jupyter/ is git-ignored).
+  const kernelsDir = path.join(root, '.jupyter', 'share', 'jupyter', 'kernels');
+  for (const [name, displayName, language, extra] of [
+    ['tslab', 'TypeScript', 'typescript', []],
+    ['jslab', 'JavaScript', 'javascript', ['--js']],
+  ]) {
+    const dir = path.join(kernelsDir, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const spec = { argv: [tslab, 'kernel', '--config-path', '{connection_file}', ...extra], display_name: displayName, language };
+    const file = path.join(dir, 'kernel.json');
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, `${JSON.stringify(spec, null, 1)}\n`);
+    fs.renameSync(tmp, file);
+  }
+  say(`registered the tslab kernel in .jupyter/ (use JUPYTER_PATH=${path.join(root, '.jupyter', 'share', 'jupyter')})`);
+}
+
+try {
+  if (!args.has('--kernel-only')) {
+    linkSelf();
+    if (!args.has('--no-build')) build();
+  }
+  registerKernel();
+} catch (err) {
+  say(`unexpected error ${err?.stack ?? err}; the install continues`);
+}
+process.exit(0);
