@@ -1,0 +1,10 @@
+export * from './errors';
+export * from './tokenizer';
+export * from './shard';
+export * from './batches';
+export * from './corpus-config';
+export * from './sources';
+export * from './normalize';
+export * from './build';
+export * from './stats';
+export { mulberry32, mixSeed, seededPermutation } from './random';

