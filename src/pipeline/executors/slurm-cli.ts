@@ -105,10 +105,11 @@ export class SlurmCli {
 
   /**
    * Submits a batch script. `args` are sbatch flags; `what` names the job in errors ("stage train[3]").
-   * Returns the job id (the array job id for an array).
+   * Returns the job id (the array job id for an array). An empty `scriptPath` submits no file (for
+   * `--wrap` or `--test-only`).
    */
   async sbatch(scriptPath: string, args: string[], what: string, cwd?: string): Promise<string> {
-    const result = await this.run('sbatch', ['--parsable', ...args, scriptPath], cwd);
+    const result = await this.run('sbatch', ['--parsable', ...args, ...(scriptPath ? [scriptPath] : [])], cwd);
     const message = cleanSlurmMessage(result.stderr);
     if (result.code !== 0) {
       if (/invalid partition/i.test(message)) {
@@ -117,6 +118,7 @@ export class SlurmCli {
       }
       throw new SlurmSubmitError(what, message || `exit code ${result.code}`);
     }
+    if (args.includes('--test-only')) return '';
     const jobId = result.stdout.trim().split(';')[0]!.trim();
     if (!/^\d+$/.test(jobId)) {
       throw new SlurmSubmitError(what, `unexpected sbatch output "${result.stdout.trim()}" ${message}`.trim());
