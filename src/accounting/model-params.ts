@@ -1,0 +1,109 @@
+/**
+ * Exact parameter counts and training FLOPs of moelab's own architecture (src/model), per paper convention.
+ * Counts follow `weightSpecs` (the list the model is built from), so they equal the built model's weights
+ * by construction and a test checks it against the tfjs variables. Paper formulas come from `./formulas`.
+ */
+import { ModelConfig, effectiveTopK, expertCount, isMoeLayer } from '../model/config';
+import { weightSpecs } from '../model/weights';
+import {
+  chinchillaTrainingFlops,
+  krajewskiDenseTrainingFlops,
+  krajewskiTrainingFlops,
+} from './formulas';
+
+export interface ParamCounts {
+  /** All non-embedding weights, routers included (RunSummary.paramsTotal). */
+  total: number;
+  /** Non-embedding weights used per token, routers excluded (Krajewski §2; RunSummary.paramsActive). */
+  active: number;
+  /** Non-embedding weights of the corresponding dense model (same layers, d_model, d_ff): Yun's N. */
+  dense: number;
+  /** Token + position embedding, plus the unembedding when untied. */
+  embedding: number;
+  /** Router weights (all MoE layers). */
+  router: number;
+  /** Routed expert weights (all experts, all MoE layers). */
+  experts: number;
+  /** Shared-expert weights. */
+  shared: number;
+  /** Attention weights. */
+  attention: number;
+  /** Dense FFN weights (non-MoE blocks). */
+  ffn: number;
+  /** LayerNorm gains and biases. */
+  norm: number;
+  /** Every weight of the built model: total + embedding. */
+  all: number;
+  /** Experts a token uses on average in each MoE layer (k for token choice, cf·k for expert choice). */
+  expertsPerToken: number;
+}
+
+/** Average experts per token: k_eff for token choice, capacityFactor · k_eff for expert choice; 1 for dense. */
+export function expertsPerToken(cfg: ModelConfig): number {
+  if (!cfg.moe) return 1;
+  const k = effectiveTopK(cfg.moe);
+  return cfg.moe.router === 'expert-choice' ? (cfg.moe.capacityFactor ?? 1) * k : k;
+}
+
+/** Exact weight counts of the model `cfg` describes. */
+export function countParams(cfg: ModelConfig): ParamCounts {
+  const sums = { embedding: 0, attention: 0, ffn: 0, expert: 0, shared: 0, router: 0, norm: 0 };
+  for (const s of weightSpecs(cfg)) sums[s.group] += s.shape.reduce((a, b) => a * b, 1);
+  const total = sums.attention + sums.ffn + sums.expert + sums.shared + sums.router + sums.norm;
+  let active = total - sums.router;
+  if (cfg.moe) {
+    const experts = expertCount(cfg.moe);
+    const moeLayers = Array.from({ length: cfg.layers }, (_, l) => isMoeLayer(cfg, l)).filter(Boolean).length;
+    const perExpert = sums.expert / (experts * moeLayers);
+    active = active - sums.expert + Math.min(experts, expertsPerToken(cfg)) * perExpert * moeLayers;
+  }
+  const dense = cfg.moe ? countParams({ ...cfg, moe: null }).total : total;
+  return {
+    total,
+    active,
+    dense,
+    embedding: sums.embedding,
+    router: sums.router,
+    experts: sums.expert,
+    shared: sums.shared,
+    attention: sums.attention,
+    ffn: sums.ffn,
+    norm: sums.norm,
+    all: total + sums.embedding,
+    expertsPerToken: expertsPerToken(cfg),
+  };
+}
+
+export interface TrainingFlops {
+  /**
+   * Krajewski et al. Eq. 10/11 with c_f = 6, c_r = 14: (12d²·c_f + d·E·G·c_r)·D per MoE block and
+   * 12d²·c_f·D per dense block (the formula's dense case). Assumes the paper's d_ff = 4d shape.
+   */
+  krajewski: number;
+  /** 6 · paramsActive · tokens (Kaplan/Chinchilla convention on our exact active count; RunSummary.flops6ND). */
+  sixND: number;
+  /** Yun et al. App. A: 6 · N · D with N the corresponding dense model's non-embedding size. */
+  yun: number;
+}
+
+/** Training FLOPs of `tokens` tokens of the model `cfg`, in each paper's convention. */
+export function trainingFlops(cfg: ModelConfig, tokens: number): TrainingFlops {
+  const p = countParams(cfg);
+  const dModel = cfg.dModel;
+  let krajewski: number;
+  if (!cfg.moe) {
+    krajewski = krajewskiDenseTrainingFlops({ dModel, nBlocks: cfg.layers, tokens });
+  } else {
+    const moeBlocks = Array.from({ length: cfg.layers }, (_, l) => isMoeLayer(cfg, l)).filter(Boolean).length;
+    const denseBlocks = cfg.layers - moeBlocks;
+    krajewski =
+      krajewskiTrainingFlops({
+        dModel,
+        nBlocks: moeBlocks,
+        expansionRate: cfg.moe.expansionRate,
+        granularity: cfg.moe.granularity,
+        tokens,
+      }) + (denseBlocks > 0 ? krajewskiDenseTrainingFlops({ dModel, nBlocks: denseBlocks, tokens }) : 0);
+  }
+  return { krajewski, sixND: chinchillaTrainingFlops(p.active, tokens), yun: chinchillaTrainingFlops(p.dense, tokens) };
+}

@@ -1,0 +1,271 @@
+/**
+ * WebGPU backend for tfjs in Node, through Dawn as shipped by the npm package `webgpu` (an optional
+ * dependency: a prebuilt `dawn.node` per platform that needs only a Vulkan loader, `libvulkan.so.1`, and a
+ * Vulkan driver at run time; NVIDIA's driver ships one).
+ *
+ * `@tensorflow/tfjs-backend-webgpu` registers itself only when `navigator.gpu` exists at import time, which
+ * Node never provides. So this module installs Dawn's GPU object as `navigator.gpu`, copies Dawn's WebGPU
+ * constants (`GPUBufferUsage`, `GPUMapMode`, ...) onto `globalThis` (the backend's kernels read them from there)
+ * and registers the `webgpu` backend itself with an adapter it has already checked, so that a missing adapter
+ * is a named error instead of tfjs silently staying on the cpu backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Adapter facts worth printing and recording next to benchmark numbers. */
+export interface WebGpuAdapterInfo {
+  /** Vendor string as Dawn reports it, e.g. `nvidia`. */
+  vendor: string;
+  /** Architecture string, e.g. `hopper`; may be empty. */
+  architecture: string;
+  /** Device string, e.g. `NVIDIA H100 80GB HBM3`. */
+  device: string;
+  /** Driver description, e.g. `NVIDIA: 580.159.04`. */
+  description: string;
+  /** Dawn's backend type when exposed (e.g. `vulkan`); empty when unknown. */
+  backendType: string;
+  /** Largest storage buffer binding the adapter allows, in bytes. */
+  maxStorageBufferBindingSizeBytes: number;
+  /** Largest buffer the adapter allows, in bytes. */
+  maxBufferSizeBytes: number;
+  /** Whether the adapter offers GPU timestamp queries (tfjs uses them for kernel timing). */
+  timestampQuery: boolean;
+}
+
+/** The subset of a WebGPU adapter that this module uses (Dawn's `GPUAdapter`). */
+export interface GpuAdapterLike {
+  features: { has(name: string): boolean };
+  limits: Record<string, number>;
+  info?: Partial<Record<'vendor' | 'architecture' | 'device' | 'description' | 'backendType', string>>;
+  requestDevice(descriptor?: unknown): Promise<unknown>;
+}
+
+/** The subset of `navigator.gpu` that this module uses. */
+export interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapterLike | null>;
+}
+
+/** What `require('webgpu')` exports. */
+export interface WebGpuModule {
+  /** Creates a `navigator.gpu`-like object; `flags` are Dawn toggles such as `backend=vulkan`. */
+  create(flags: string[]): GpuLike;
+  /** WebGPU's global constants and classes (`GPUBufferUsage`, `GPUMapMode`, ...). */
+  globals: Record<string, unknown>;
+}
+
+/** Options of {@link probeWebGpu} and {@link initWebGpu}. */
+export interface WebGpuOptions {
+  /** Dawn flags passed to `create()`, e.g. `['backend=vulkan']`. Default: `MOELAB_DAWN_FLAGS` split on commas, else `[]`. */
+  dawnFlags?: string[];
+  /** Adapter power preference. Default `'high-performance'`. */
+  powerPreference?: 'low-power' | 'high-performance';
+  /** Loads the `webgpu` package; tests replace it. Default: `require('webgpu')`. */
+  loadModule?: () => WebGpuModule;
+}
+
+/** The `webgpu` backend was requested but cannot run here; the message says why and what to install. */
+export class WebGpuUnavailableError extends Error {
+  override name = 'WebGpuUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * Options `selectBackend` initialises webgpu with. Mutable on purpose: tests swap `loadModule` for a fake
+ * Dawn, and a caller may set `dawnFlags` (e.g. `['adapter=NVIDIA']`) before selecting the backend.
+ */
+export const webGpuDefaults: WebGpuOptions = {};
+
+/** Loads the optional `webgpu` npm package (Dawn). Throws whatever `require` throws. */
+export function requireWebGpuModule(): WebGpuModule {
+  // A plain require: `webgpu` is ESM without top-level await, which Node >= 20.19 loads through require.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('webgpu') as WebGpuModule;
+}
+
+function dawnFlagsFrom(opts: WebGpuOptions): string[] {
+  if (opts.dawnFlags) return opts.dawnFlags;
+  const env = process.env.MOELAB_DAWN_FLAGS;
+  return env ? env.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+}
+
+const INSTALL_HINT =
+  'The webgpu backend needs the optional npm package `webgpu` (Dawn), the Vulkan loader (Debian/Ubuntu: ' +
+  'libvulkan1) and a GPU with a Vulkan driver (NVIDIA: the proprietary driver ships one; check with ' +
+  '`vulkaninfo --summary`). On a bare GPU box use scripts/gpu/run.sh, which brings all three.';
+
+/** Summarises an adapter into {@link WebGpuAdapterInfo}. */
+export function adapterInfoOf(adapter: GpuAdapterLike): WebGpuAdapterInfo {
+  const info = adapter.info ?? {};
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    backendType: info.backendType ?? '',
+    maxStorageBufferBindingSizeBytes: Number(adapter.limits.maxStorageBufferBindingSize ?? 0),
+    maxBufferSizeBytes: Number(adapter.limits.maxBufferSize ?? 0),
+    timestampQuery: adapter.features.has('timestamp-query'),
+  };
+}
+
+interface Probe {
+  gpu: GpuLike;
+  adapter: GpuAdapterLike;
+  module: WebGpuModule;
+}
+
+async function requestAdapterOrThrow(opts: WebGpuOptions): Promise<Probe> {
+  let module: WebGpuModule;
+  try {
+    module = (opts.loadModule ?? requireWebGpuModule)();
+  } catch (err) {
+    throw new WebGpuUnavailableError(
+      `webgpu backend: cannot load the npm package \`webgpu\` (${describeError(err)}). ${INSTALL_HINT}`,
+      { cause: err },
+    );
+  }
+  const flags = dawnFlagsFrom(opts);
+  let adapter: GpuAdapterLike | null;
+  let gpu: GpuLike;
+  try {
+    gpu = module.create(flags);
+    adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+  } catch (err) {
+    throw new WebGpuUnavailableError(
+      `webgpu backend: Dawn failed while looking for a GPU adapter (flags ${JSON.stringify(flags)}: ` +
+        `${describeError(err)}). ${INSTALL_HINT}`,
+      { cause: err },
+    );
+  }
+  if (!adapter) {
+    throw new WebGpuUnavailableError(
+      `webgpu backend: Dawn found no GPU adapter (flags ${JSON.stringify(flags)}; is libvulkan.so.1 on the ` +
+        `loader path and a Vulkan ICD installed? NVIDIA: set VK_DRIVER_FILES to nvidia_icd.json). ${INSTALL_HINT}`,
+    );
+  }
+  return { gpu, adapter, module };
+}
+
+/**
+ * Looks for a WebGPU adapter without touching tfjs or globals.
+ * @returns the adapter's info, or `null` when the package, the Vulkan loader or an adapter is missing.
+ */
+export async function probeWebGpu(opts: WebGpuOptions = {}): Promise<WebGpuAdapterInfo | null> {
+  try {
+    const { adapter } = await requestAdapterOrThrow(opts);
+    return adapterInfoOf(adapter);
+  } catch (err) {
+    if (err instanceof WebGpuUnavailableError) return null;
+    throw err;
+  }
+}
+
+/** Makes `gpu` visible as `navigator.gpu` and Dawn's WebGPU constants as globals (what tfjs-backend-webgpu reads). */
+export function installNavigatorGpu(module: WebGpuModule, gpu: GpuLike): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const [key, value] of Object.entries(module.globals)) {
+    if (!(key in g)) g[key] = value;
+  }
+  const nav = g.navigator as Record<string, unknown> | undefined;
+  if (nav === undefined) {
+    Object.defineProperty(g, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  } else {
+    Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
+  }
+}
+
+/** Device limits tfjs-backend-webgpu asks for: the adapter's own maxima, as its own registration does. */
+function requiredLimitsOf(adapter: GpuAdapterLike): Record<string, number> {
+  const names = [
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeWorkgroupsPerDimension',
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeInvocationsPerWorkgroup',
+  ];
+  const out: Record<string, number> = {};
+  for (const n of names) if (adapter.limits[n] !== undefined) out[n] = Number(adapter.limits[n]);
+  return out;
+}
+
+let initialised: WebGpuAdapterInfo | null = null;
+let registeredByUs = false;
+
+function isRegistered(name: string): boolean {
+  const engine = tf.engine() as unknown as { registryFactory: Record<string, unknown> };
+  return name in engine.registryFactory;
+}
+
+/**
+ * Finds a Dawn adapter, installs `navigator.gpu`, registers the tfjs `webgpu` backend and makes it current.
+ * Idempotent: a second call returns the first adapter's info.
+ * @throws WebGpuUnavailableError when the package, the Vulkan loader, an adapter or the device is missing.
+ */
+export async function initWebGpu(opts: WebGpuOptions = {}): Promise<WebGpuAdapterInfo> {
+  if (initialised && registeredByUs) {
+    if (!(await tf.setBackend('webgpu'))) throw new WebGpuUnavailableError('webgpu backend: setBackend failed');
+    return initialised;
+  }
+  const { gpu, adapter, module } = await requestAdapterOrThrow(opts);
+  installNavigatorGpu(module, gpu);
+  // Imported only now: its kernels need the WebGPU globals installed above.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const webgpuPkg = require('@tensorflow/tfjs-backend-webgpu') as {
+    WebGPUBackend: new (device: unknown, adapterInfo?: unknown) => tf.KernelBackend;
+  };
+  const info = adapterInfoOf(adapter);
+  if (!registeredByUs) {
+    // The package registers its own factory when navigator.gpu exists at import; ours replaces it so the
+    // device gets exactly the adapter checked above.
+    if (isRegistered('webgpu')) tf.removeBackend('webgpu');
+    const features: string[] = [];
+    if (adapter.features.has('timestamp-query')) features.push('timestamp-query');
+    tf.registerBackend(
+      'webgpu',
+      async () => {
+        const device = await adapter.requestDevice({
+          requiredFeatures: features,
+          requiredLimits: requiredLimitsOf(adapter),
+        });
+        return new webgpuPkg.WebGPUBackend(device, adapter.info);
+      },
+      3,
+    );
+    registeredByUs = true;
+  }
+  let ok = false;
+  try {
+    ok = await tf.setBackend('webgpu');
+  } catch (err) {
+    throw new WebGpuUnavailableError(`webgpu backend: creating the device failed: ${describeError(err)}`, {
+      cause: err,
+    });
+  }
+  if (!ok || tf.getBackend() !== 'webgpu') {
+    throw new WebGpuUnavailableError(
+      `webgpu backend: tfjs could not initialise it on adapter "${info.device}" (setBackend returned false; ` +
+        'see the warning tfjs printed above)',
+    );
+  }
+  initialised = info;
+  return info;
+}
+
+/**
+ * `BackendCandidate.load` for `selectBackend`: initialises webgpu with {@link webGpuDefaults}; resolves to
+ * null on success or the reason it cannot run here. Never throws.
+ */
+export async function loadWebGpuCandidate(): Promise<string | null> {
+  try {
+    await initWebGpu(webGpuDefaults);
+    return null;
+  } catch (err) {
+    return describeError(err);
+  }
+}

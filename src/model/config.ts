@@ -1,0 +1,194 @@
+/**
+ * Typed, zod-validated model configuration. `parseModelConfig` turns user JSON into a fully resolved
+ * `ModelConfig` (defaults filled in) or throws a `ConfigError` naming the field and the fix, before
+ * anything is built or trained.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const posInt = z.number().int().positive();
+
+/** MoE layer settings, parametrised as in Krajewski et al. 2024 (expansion rate E, granularity G). */
+export const MoeConfigSchema = z
+  .object({
+    /** `token-choice` (softmax, top-k per token, capacity) or `expert-choice` (each expert takes its top tokens). */
+    router: z.enum(['token-choice', 'expert-choice']),
+    /** Expansion rate E: total expert width = E · d_ff (Krajewski). Default 8. */
+    expansionRate: posInt.default(8),
+    /** Granularity G: E·G experts of width d_ff/G; a token activates G·topK of them. Default 1. */
+    granularity: posInt.default(1),
+    /** Base k (experts per token at G = 1); the effective k is G · topK. Default 1. */
+    topK: posInt.default(1),
+    /**
+     * Capacity factor: each expert processes at most ceil(cf · k_eff · groupTokens / experts) tokens.
+     * `null` = unlimited (token choice only). Default 1.25 (token choice, llm-random), 1 (expert choice).
+     */
+    capacityFactor: z.number().positive().nullable().optional(),
+    /** Routing group size in tokens (expert choice groups tokens of one position across sequences). Default 256. */
+    groupSize: posInt.default(256),
+    /** MoE replaces the FFN in every `every`-th block (1 = all; Yun et al. use 2). Default 1. */
+    every: posInt.default(1),
+    /** Always-active shared experts (each of width d_ff/G). Default 0. */
+    sharedExperts: z.number().int().nonnegative().default(0),
+    /** Load-balancing loss coefficient (token choice). Default 0.01. */
+    lbCoef: z.number().nonnegative().default(0.01),
+    /** Router z-loss coefficient. Default 0.001. */
+    zCoef: z.number().nonnegative().default(0.001),
+    /** LayerNorm on the MoE output (Krajewski: crucial for G > 1). Default: true for expert choice, else false. */
+    outputLayerNorm: z.boolean().optional(),
+  })
+  .strict();
+
+export const ModelConfigSchema = z
+  .object({
+    /** Vocabulary size (256 for bytes). Default 256. */
+    vocab: z.number().int().min(2).default(256),
+    /** Hidden size d_model. */
+    dModel: posInt,
+    /** Number of transformer blocks. */
+    layers: posInt,
+    /** Attention heads (must divide dModel). */
+    heads: posInt,
+    /** Dense FFN width d_ff. Default 4 · dModel. */
+    dFF: posInt.optional(),
+    /** Feed-forward kind: `gelu` (2 matrices) or `swiglu` (3 matrices, Yun et al.). Default gelu. */
+    ffn: z.enum(['gelu', 'swiglu']).default('gelu'),
+    /** Share the token embedding with the unembedding. Default true. */
+    tiedEmbeddings: z.boolean().default(true),
+    /** Maximum sequence length (rows of the position embedding). Default: the data's seqLen. */
+    contextLength: posInt.optional(),
+    /** Std of the normal init of weight matrices. Default 0.02 (output projections scaled by 1/sqrt(2·layers)). */
+    initStd: z.number().positive().default(0.02),
+    /** MoE settings, or null for a dense model. Default null. */
+    moe: MoeConfigSchema.nullable().default(null),
+  })
+  .strict();
+
+export type ModelConfigInput = z.input<typeof ModelConfigSchema>;
+
+export interface MoeConfig {
+  router: 'token-choice' | 'expert-choice';
+  expansionRate: number;
+  granularity: number;
+  topK: number;
+  /** null = unlimited capacity. */
+  capacityFactor: number | null;
+  groupSize: number;
+  every: number;
+  sharedExperts: number;
+  lbCoef: number;
+  zCoef: number;
+  outputLayerNorm: boolean;
+}
+
+export interface ModelConfig {
+  vocab: number;
+  dModel: number;
+  layers: number;
+  heads: number;
+  dFF: number;
+  ffn: 'gelu' | 'swiglu';
+  tiedEmbeddings: boolean;
+  contextLength: number;
+  initStd: number;
+  moe: MoeConfig | null;
+}
+
+/** Convert the first zod issue into a ConfigError naming the dotted field path. */
+export function zodToConfigError(err: z.ZodError, prefix: string): ConfigError {
+  const issue = err.issues[0]!;
+  const field = [prefix, ...issue.path.map(String)].filter((s) => s !== '').join('.');
+  let hint = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys?: string[] }).keys ?? [];
+    return new ConfigError(
+      field || prefix || '(root)',
+      `unknown key(s) ${keys.map((k) => `"${k}"`).join(', ')}; remove them or fix the spelling`,
+    );
+  }
+  return new ConfigError(field || prefix || '(root)', `${hint}; fix this value in the config`);
+}
+
+/** Experts per MoE layer: E · G. */
+export function expertCount(moe: MoeConfig): number {
+  return moe.expansionRate * moe.granularity;
+}
+/** Experts a token activates (token choice) or the average per token (expert choice): G · topK. */
+export function effectiveTopK(moe: MoeConfig): number {
+  return moe.granularity * moe.topK;
+}
+/** Width of one expert: d_ff / G. */
+export function expertWidth(cfg: ModelConfig): number {
+  return cfg.moe ? cfg.dFF / cfg.moe.granularity : cfg.dFF;
+}
+/** Whether block `layer` (0-based) is an MoE block: blocks every-1, 2·every-1, … (Yun: the second of each pair). */
+export function isMoeLayer(cfg: ModelConfig, layer: number): boolean {
+  return cfg.moe !== null && (layer + 1) % cfg.moe.every === 0;
+}
+
+/**
+ * Validate and resolve a model configuration. `defaults.contextLength` fills `contextLength` when the
+ * JSON leaves it out (the trainer passes its data seqLen). Throws `ConfigError`.
+ */
+export function parseModelConfig(input: unknown, defaults: { contextLength?: number } = {}, prefix = 'model'): ModelConfig {
+  const parsed = ModelConfigSchema.safeParse(input);
+  if (!parsed.success) throw zodToConfigError(parsed.error, prefix);
+  const m = parsed.data;
+  const dFF = m.dFF ?? 4 * m.dModel;
+  const contextLength = m.contextLength ?? defaults.contextLength;
+  if (contextLength === undefined) {
+    throw new ConfigError(`${prefix}.contextLength`, 'missing; set it (or data.seqLen) to the longest sequence the model sees');
+  }
+  if (m.dModel % m.heads !== 0) {
+    throw new ConfigError(`${prefix}.heads`, `${m.heads} heads do not divide dModel ${m.dModel}; pick a divisor of dModel`);
+  }
+  let moe: MoeConfig | null = null;
+  if (m.moe) {
+    const e = m.moe;
+    if (dFF % e.granularity !== 0) {
+      throw new ConfigError(
+        `${prefix}.moe.granularity`,
+        `granularity ${e.granularity} does not divide dFF ${dFF}; choose G dividing d_ff so experts have integer width`,
+      );
+    }
+    const experts = e.expansionRate * e.granularity;
+    const k = e.topK * e.granularity;
+    if (k > experts) {
+      throw new ConfigError(
+        `${prefix}.moe.topK`,
+        `effective k = G·topK = ${k} exceeds the ${experts} experts (E·G); lower topK to at most expansionRate (${e.expansionRate})`,
+      );
+    }
+    if (e.every > m.layers) {
+      throw new ConfigError(`${prefix}.moe.every`, `every = ${e.every} exceeds layers = ${m.layers}, so no block would be MoE; use every ≤ layers`);
+    }
+    if (e.router === 'expert-choice' && e.capacityFactor === null) {
+      throw new ConfigError(`${prefix}.moe.capacityFactor`, 'expert choice needs a finite capacity factor; set a positive number (default 1)');
+    }
+    moe = {
+      router: e.router,
+      expansionRate: e.expansionRate,
+      granularity: e.granularity,
+      topK: e.topK,
+      capacityFactor: e.capacityFactor === undefined ? (e.router === 'expert-choice' ? 1 : 1.25) : e.capacityFactor,
+      groupSize: e.groupSize,
+      every: e.every,
+      sharedExperts: e.sharedExperts,
+      lbCoef: e.lbCoef,
+      zCoef: e.zCoef,
+      outputLayerNorm: e.outputLayerNorm ?? e.router === 'expert-choice',
+    };
+  }
+  return {
+    vocab: m.vocab,
+    dModel: m.dModel,
+    layers: m.layers,
+    heads: m.heads,
+    dFF,
+    ffn: m.ffn,
+    tiedEmbeddings: m.tiedEmbeddings,
+    contextLength,
+    initStd: m.initStd,
+    moe,
+  };
+}

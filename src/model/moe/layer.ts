@@ -1,0 +1,95 @@
+/**
+ * The MoE feed-forward layer (Krajewski et al. 2024 parametrisation): E·G experts of width d_ff/G, a softmax
+ * router, token-choice or expert-choice routing decided off the tape, dispatch by a differentiable row gather,
+ * combine by a gate-weighted differentiable scatter-add, optional shared experts and output LayerNorm.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ModelConfig, effectiveTopK, expertCount } from '../config';
+import { ffn } from '../ffn';
+import { gatherRows, layerNorm, matmul2d, scatterAddRows } from '../ops';
+import { Weights } from '../weights';
+import { Routing, routeExpertChoice, routeTokenChoice } from './routing';
+
+/** Per-layer routing statistics, plain numbers. */
+export interface MoeLayerStats {
+  /** Block index. */
+  layer: number;
+  droppedFraction: number;
+  /** Fraction of routed slots per expert. */
+  load: number[];
+}
+
+export interface MoeLayerOutput {
+  y: tf.Tensor2D;
+  /** Load-balancing loss (1 = perfectly balanced; token choice only, else 0), scalar tensor. */
+  balanceLoss: tf.Scalar;
+  /** Router z-loss mean(logsumexp(logits)²), scalar tensor. */
+  zLoss: tf.Scalar;
+  routing: Routing;
+}
+
+/**
+ * Switch-style load-balancing loss normalised so balanced routing gives 1 for any k:
+ * `experts · Σ_e f_e · P_e`, f_e = fraction of top-k assignments to e (constant), P_e = mean router prob.
+ */
+export function balanceLoss(probs: tf.Tensor2D, assignedFraction: number[]): tf.Scalar {
+  const experts = probs.shape[1];
+  return tf.mul(tf.sum(tf.mul(tf.mean(probs, 0), tf.tensor1d(assignedFraction))), experts) as tf.Scalar;
+}
+
+/** Router z-loss (Zoph et al. 2022): mean over tokens of logsumexp(logits)². */
+export function routerZLoss(logits: tf.Tensor2D): tf.Scalar {
+  return tf.mean(tf.square(tf.logSumExp(logits, 1))) as tf.Scalar;
+}
+
+/** Apply MoE block `prefix` (e.g. `b1.moe`) to x [batch·seqLen, d]. */
+export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Tensor2D, batch: number, seqLen: number): MoeLayerOutput {
+  const moe = cfg.moe!;
+  const experts = expertCount(moe);
+  const k = effectiveTopK(moe);
+  const tokens = x.shape[0];
+  const logits = matmul2d(x, w.get(`${prefix}.router`) as tf.Tensor2D);
+  const probs = tf.softmax(logits) as tf.Tensor2D;
+  const p = probs.dataSync() as Float32Array;
+  const routing =
+    moe.router === 'token-choice'
+      ? routeTokenChoice(p, { tokens, experts, topK: k, capacityFactor: moe.capacityFactor })
+      : routeExpertChoice(p, {
+          batch,
+          seqLen,
+          experts,
+          topK: k,
+          capacityFactor: moe.capacityFactor ?? 1,
+          groupSize: moe.groupSize,
+        });
+  const counts = routing.perExpert.map((a) => a.tokens.length);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const allTokens = new Int32Array(total);
+  const allGates = new Int32Array(total);
+  let off = 0;
+  for (const a of routing.perExpert) {
+    allTokens.set(a.tokens, off);
+    allGates.set(a.gateIndex, off);
+    off += a.tokens.length;
+  }
+  let y: tf.Tensor2D;
+  if (total > 0) {
+    const xin = gatherRows(x, allTokens);
+    const parts = tf.split(xin, counts, 0) as tf.Tensor2D[];
+    const outs: tf.Tensor2D[] = [];
+    for (let e = 0; e < experts; e++) {
+      if (counts[e]! > 0) outs.push(ffn(w, `${prefix}.e${e}`, cfg.ffn, parts[e]!));
+    }
+    const h = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as tf.Tensor2D);
+    const gates = gatherRows(tf.reshape(probs, [tokens * experts, 1]) as tf.Tensor2D, allGates);
+    y = scatterAddRows(tf.mul(h, gates) as tf.Tensor2D, allTokens, tokens);
+  } else {
+    y = tf.zeros([tokens, x.shape[1]]);
+  }
+  for (let s = 0; s < moe.sharedExperts; s++) y = tf.add(y, ffn(w, `${prefix}.s${s}`, cfg.ffn, x)) as tf.Tensor2D;
+  if (moe.outputLayerNorm) {
+    y = layerNorm(y, w.get(`${prefix}.ln.g`) as tf.Tensor1D, w.get(`${prefix}.ln.b`) as tf.Tensor1D);
+  }
+  const bl = moe.router === 'token-choice' ? balanceLoss(probs, routing.assignedFraction) : tf.scalar(0);
+  return { y, balanceLoss: bl, zLoss: routerZLoss(logits), routing };
+}

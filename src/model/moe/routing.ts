@@ -1,0 +1,163 @@
+/**
+ * Routing decisions, computed in plain JS off the autodiff tape (tfjs has no TopK gradient, and indices
+ * carry no gradient anyway). The gates' gradient still reaches the router because the combine step gathers
+ * gate values from the router's softmax tensor with a differentiable gather.
+ */
+
+/** One expert's share of a batch: which token rows it processes and where its gate values sit. */
+export interface ExpertAssignment {
+  /** Token rows (0..tokens-1) this expert processes, in processing order. */
+  tokens: Int32Array;
+  /** Flat indices `token · experts + expert` into the [tokens, experts] router probabilities. */
+  gateIndex: Int32Array;
+}
+
+export interface Routing {
+  perExpert: ExpertAssignment[];
+  /** Fraction of all routing slots each expert filled (sums to 1 when anything was routed). */
+  load: number[];
+  /**
+   * Token choice: fraction of (token, choice) assignments dropped by the capacity limit.
+   * Expert choice: fraction of tokens no expert picked.
+   */
+  droppedFraction: number;
+  /** Token choice only: fraction of top-k assignments per expert before capacity (f_e of the balancing loss). */
+  assignedFraction: number[];
+}
+
+export interface TokenChoiceOptions {
+  /** Number of tokens (rows of probs). */
+  tokens: number;
+  /** Number of experts (columns of probs). */
+  experts: number;
+  /** Experts per token (k = G · base k). */
+  topK: number;
+  /** Capacity factor; null = unlimited. Capacity per expert = ceil(cf · k · tokens / experts). */
+  capacityFactor: number | null;
+}
+
+/** Tokens per expert under token choice: ceil(cf · k · tokens / experts), or `tokens` when unlimited. */
+export function tokenChoiceCapacity(o: TokenChoiceOptions): number {
+  if (o.capacityFactor === null) return o.tokens;
+  return Math.min(o.tokens, Math.max(1, Math.ceil((o.capacityFactor * o.topK * o.tokens) / o.experts)));
+}
+
+/**
+ * Token choice: each token picks its top-k experts by router probability (ties: lower expert index).
+ * Drop policy: assignments are served in order of choice rank (every token's first choice before any second
+ * choice), then token order; an assignment arriving at a full expert is dropped (its token gets no output
+ * from that expert; the residual path carries it).
+ */
+export function routeTokenChoice(probs: Float32Array, o: TokenChoiceOptions): Routing {
+  const { tokens, experts, topK } = o;
+  const capacity = tokenChoiceCapacity(o);
+  const choice = new Int32Array(tokens * topK);
+  const row = new Float32Array(experts);
+  const taken = new Uint8Array(experts);
+  for (let t = 0; t < tokens; t++) {
+    row.set(probs.subarray(t * experts, t * experts + experts));
+    taken.fill(0);
+    for (let r = 0; r < topK; r++) {
+      let best = -1;
+      let bestP = -Infinity;
+      for (let e = 0; e < experts; e++) {
+        if (!taken[e] && row[e]! > bestP) {
+          bestP = row[e]!;
+          best = e;
+        }
+      }
+      taken[best] = 1;
+      choice[t * topK + r] = best;
+    }
+  }
+  const counts = new Int32Array(experts);
+  const assigned = new Float64Array(experts);
+  const lists: number[][] = Array.from({ length: experts }, () => []);
+  let dropped = 0;
+  for (let r = 0; r < topK; r++) {
+    for (let t = 0; t < tokens; t++) {
+      const e = choice[t * topK + r]!;
+      assigned[e]!++;
+      if (counts[e]! < capacity) {
+        counts[e]!++;
+        lists[e]!.push(t);
+      } else dropped++;
+    }
+  }
+  const served = tokens * topK - dropped;
+  return {
+    perExpert: lists.map((ts, e) => ({
+      tokens: Int32Array.from(ts),
+      gateIndex: Int32Array.from(ts, (t) => t * experts + e),
+    })),
+    load: Array.from(counts, (c) => (served > 0 ? c / served : 0)),
+    droppedFraction: dropped / (tokens * topK),
+    assignedFraction: Array.from(assigned, (a) => a / (tokens * topK)),
+  };
+}
+
+export interface ExpertChoiceOptions {
+  /** Sequences in the batch. */
+  batch: number;
+  /** Positions per sequence; token row = b · seqLen + t. */
+  seqLen: number;
+  experts: number;
+  /** Average experts per token, k = G · base k. */
+  topK: number;
+  /** Capacity factor (tokens per expert per group = round(cf · k · groupTokens / experts)). */
+  capacityFactor: number;
+  /** Requested group size; effective groups are at most `batch` tokens of one position (no causal leak). */
+  groupSize: number;
+}
+
+/** Token groups of expert choice: tokens of the same position across sequences, chunks of ≤ groupSize. */
+export function expertChoiceGroups(o: Pick<ExpertChoiceOptions, 'batch' | 'seqLen' | 'groupSize'>): Int32Array[] {
+  const g = Math.min(o.groupSize, o.batch);
+  const groups: Int32Array[] = [];
+  for (let t = 0; t < o.seqLen; t++) {
+    for (let b0 = 0; b0 < o.batch; b0 += g) {
+      const size = Math.min(g, o.batch - b0);
+      groups.push(Int32Array.from({ length: size }, (_, i) => (b0 + i) * o.seqLen + t));
+    }
+  }
+  return groups;
+}
+
+/** Tokens each expert takes from a group of `groupTokens`: round(cf · k · groupTokens / experts), in [1, groupTokens]. */
+export function expertChoiceCapacity(groupTokens: number, o: Pick<ExpertChoiceOptions, 'experts' | 'topK' | 'capacityFactor'>): number {
+  return Math.min(groupTokens, Math.max(1, Math.round((o.capacityFactor * o.topK * groupTokens) / o.experts)));
+}
+
+/**
+ * Expert choice (Zhou et al. 2022, as used by Krajewski et al.): router softmax over experts; within each
+ * group every expert takes exactly its capacity of tokens with the highest probability for it (ties: lower
+ * token row). Groups hold tokens of one position across sequences, so no token's routing depends on a later
+ * position of its own sequence (Krajewski: "tokens are grouped by position across different sequences").
+ */
+export function routeExpertChoice(probs: Float32Array, o: ExpertChoiceOptions): Routing {
+  const { experts } = o;
+  const lists: number[][] = Array.from({ length: experts }, () => []);
+  const tokens = o.batch * o.seqLen;
+  const picked = new Uint8Array(tokens);
+  for (const group of expertChoiceGroups(o)) {
+    const cap = expertChoiceCapacity(group.length, o);
+    const order = Array.from(group);
+    for (let e = 0; e < experts; e++) {
+      order.sort((a, b) => probs[b * experts + e]! - probs[a * experts + e]! || a - b);
+      for (let i = 0; i < cap; i++) {
+        lists[e]!.push(order[i]!);
+        picked[order[i]!] = 1;
+      }
+    }
+  }
+  let served = 0;
+  for (const l of lists) served += l.length;
+  let unpicked = 0;
+  for (let t = 0; t < tokens; t++) if (!picked[t]) unpicked++;
+  return {
+    perExpert: lists.map((ts, e) => ({ tokens: Int32Array.from(ts), gateIndex: Int32Array.from(ts, (t) => t * experts + e) })),
+    load: lists.map((l) => (served > 0 ? l.length / served : 0)),
+    droppedFraction: unpicked / tokens,
+    assignedFraction: lists.map((l) => (served > 0 ? l.length / served : 0)),
+  };
+}

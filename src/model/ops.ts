@@ -1,0 +1,148 @@
+/**
+ * Building-block ops with hand-written gradients, chosen for speed on the wasm backend and for
+ * backends that lack kernels (platform-notes): every matmul is 2-D (or batched) with no transpose flags,
+ * transposes are explicit, and row gathers/scatters run in plain JS (so no `UnsortedSegmentSum` is needed,
+ * neither for the embedding nor for MoE dispatch/combine).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+type Save = (tensors: tf.Tensor[]) => void;
+
+/** Wrap `tf.customGrad` with loose typing (its declared types reject closures over non-tensors). */
+function custom(f: (...args: Array<tf.Tensor | Save>) => { value: tf.Tensor; gradFunc: GradFn }): (...xs: tf.Tensor[]) => tf.Tensor {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
+}
+
+/** `a @ b` for 2-D a [m,k], b [k,n]; gradients use explicit transposes so every matmul hits the fast path. */
+export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return custom((aa, bb, save) => {
+    const A = aa as tf.Tensor2D;
+    const B = bb as tf.Tensor2D;
+    (save as Save)([A, B]);
+    return {
+      value: tf.matMul(A, B),
+      gradFunc: (dy, [sa, sb]) => [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(sb as tf.Tensor2D)),
+        tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
+      ],
+    };
+  })(a, b) as tf.Tensor2D;
+}
+
+/** Batched `a @ b` for a [n,m,k], b [n,k,p] (same batch), with explicit-transpose gradients. */
+export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return custom((aa, bb, save) => {
+    const A = aa as tf.Tensor3D;
+    const B = bb as tf.Tensor3D;
+    (save as Save)([A, B]);
+    return {
+      value: tf.matMul(A, B),
+      gradFunc: (dy, [sa, sb]) => [
+        tf.matMul(dy as tf.Tensor3D, tf.transpose(sb as tf.Tensor3D, [0, 2, 1])),
+        tf.matMul(tf.transpose(sa as tf.Tensor3D, [0, 2, 1]), dy as tf.Tensor3D),
+      ],
+    };
+  })(a, b) as tf.Tensor3D;
+}
+
+/** JS gather of rows: out[i] = x[idx[i]] (idx −1 → a zero row). */
+function gatherRowsRaw(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
+  const [, d] = x.shape;
+  const src = x.dataSync() as Float32Array;
+  const out = new Float32Array(idx.length * d);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    if (r >= 0) out.set(src.subarray(r * d, r * d + d), i * d);
+  }
+  return tf.tensor2d(out, [idx.length, d]);
+}
+
+/** JS scatter-add of rows: out[idx[i]] += x[i] into `rows` rows (idx −1 is skipped). */
+function scatterAddRowsRaw(x: tf.Tensor2D, idx: Int32Array, rows: number): tf.Tensor2D {
+  const [, d] = x.shape;
+  const src = x.dataSync() as Float32Array;
+  const out = new Float32Array(rows * d);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    if (r < 0) continue;
+    const o = r * d;
+    const s = i * d;
+    for (let j = 0; j < d; j++) out[o + j]! += src[s + j]!;
+  }
+  return tf.tensor2d(out, [rows, d]);
+}
+
+/**
+ * Differentiable row gather `out[i] = x[idx[i]]` (−1 gives a zero row); the gradient is a JS scatter-add.
+ * Used for the token embedding and MoE dispatch.
+ */
+export function gatherRows(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
+  const rows = x.shape[0];
+  return custom((xx) => ({
+    value: gatherRowsRaw(xx as tf.Tensor2D, idx),
+    gradFunc: (dy) => scatterAddRowsRaw(dy as tf.Tensor2D, idx, rows),
+  }))(x) as tf.Tensor2D;
+}
+
+/** Differentiable scatter-add `out[idx[i]] += x[i]` into `rows` rows; the gradient is a JS gather. MoE combine. */
+export function scatterAddRows(x: tf.Tensor2D, idx: Int32Array, rows: number): tf.Tensor2D {
+  return custom((xx) => ({
+    value: scatterAddRowsRaw(xx as tf.Tensor2D, idx, rows),
+    gradFunc: (dy) => gatherRowsRaw(dy as tf.Tensor2D, idx),
+  }))(x) as tf.Tensor2D;
+}
+
+/** LayerNorm over the last axis of x [n,d] with gain g [d] and bias b [d] (eps 1e-5), hand-written gradient. */
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
+  return custom((xx, gg, bb, save) => {
+    const X = xx as tf.Tensor2D;
+    const G = gg as tf.Tensor1D;
+    const mean = tf.mean(X, 1, true);
+    const xc = tf.sub(X, mean);
+    const variance = tf.mean(tf.square(xc), 1, true);
+    const rstd = tf.rsqrt(tf.add(variance, eps));
+    const xhat = tf.mul(xc, rstd);
+    (save as Save)([xhat, rstd, G]);
+    return {
+      value: tf.add(tf.mul(xhat, G), bb as tf.Tensor1D),
+      gradFunc: (dy, [sxhat, srstd, sg]) => {
+        const dxhat = tf.mul(dy, sg!);
+        // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat))
+        const m1 = tf.mean(dxhat, 1, true);
+        const m2 = tf.mean(tf.mul(dxhat, sxhat!), 1, true);
+        const dx = tf.mul(srstd!, tf.sub(tf.sub(dxhat, m1), tf.mul(sxhat!, m2)));
+        return [dx, tf.sum(tf.mul(dy, sxhat!), 0), tf.sum(dy, 0)];
+      },
+    };
+  })(x, g, b) as tf.Tensor2D;
+}
+
+/** Exact GELU, x · Φ(x). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+/** SiLU / swish, x · sigmoid(x). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/**
+ * Mean cross-entropy (nats/token) of logits [n,V] against integer targets, with the closed-form gradient
+ * (softmax − onehot)/n.
+ */
+export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+  const [n, v] = logits.shape;
+  return custom((ll, save) => {
+    const L = ll as tf.Tensor2D;
+    const oh = tf.oneHot(tf.tensor1d(targets, 'int32'), v);
+    const lse = tf.logSumExp(L, 1);
+    const picked = tf.sum(tf.mul(L, oh), 1);
+    (save as Save)([L, oh]);
+    return {
+      value: tf.mean(tf.sub(lse, picked)),
+      gradFunc: (dy, [sl, soh]) => tf.mul(tf.sub(tf.softmax(sl!), soh!), tf.div(dy, n)),
+    };
+  })(logits) as tf.Scalar;
+}

@@ -1,0 +1,139 @@
+/**
+ * The model's weights: a flat, ordered map from a logical name (e.g. `b0.attn.wqkv`) to a tf.Variable,
+ * created with a seeded, backend-independent initializer (pure JS PRNG, truncated normal at ±2σ).
+ * Shapes and names are the single description of the architecture that `countWeights` and the
+ * accounting test compare against.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ModelConfig, expertCount, expertWidth, isMoeLayer } from './config';
+
+export type Weights = Map<string, tf.Variable>;
+
+/** How a weight is initialised: `normal` (σ = initStd), `residual` (σ = initStd/√(2·layers)), `ones`, `zeros`. */
+export type InitKind = 'normal' | 'residual' | 'ones' | 'zeros';
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  init: InitKind;
+  /** Accounting group of this weight. */
+  group: 'embedding' | 'attention' | 'ffn' | 'expert' | 'shared' | 'router' | 'norm';
+}
+
+/** Every weight of the model with its shape, init and group, in a fixed order. */
+export function weightSpecs(cfg: ModelConfig): WeightSpec[] {
+  const d = cfg.dModel;
+  const specs: WeightSpec[] = [
+    { name: 'tok_emb', shape: [cfg.vocab, d], init: 'normal', group: 'embedding' },
+    { name: 'pos_emb', shape: [cfg.contextLength, d], init: 'normal', group: 'embedding' },
+  ];
+  const ffnSpecs = (prefix: string, width: number, group: WeightSpec['group']): WeightSpec[] => {
+    const s: WeightSpec[] = [{ name: `${prefix}.w1`, shape: [d, width], init: 'normal', group }];
+    if (cfg.ffn === 'swiglu') s.push({ name: `${prefix}.w3`, shape: [d, width], init: 'normal', group });
+    s.push({ name: `${prefix}.w2`, shape: [width, d], init: 'residual', group });
+    return s;
+  };
+  for (let l = 0; l < cfg.layers; l++) {
+    const p = `b${l}`;
+    specs.push(
+      { name: `${p}.ln1.g`, shape: [d], init: 'ones', group: 'norm' },
+      { name: `${p}.ln1.b`, shape: [d], init: 'zeros', group: 'norm' },
+      { name: `${p}.attn.wqkv`, shape: [d, 3 * d], init: 'normal', group: 'attention' },
+      { name: `${p}.attn.wo`, shape: [d, d], init: 'residual', group: 'attention' },
+      { name: `${p}.ln2.g`, shape: [d], init: 'ones', group: 'norm' },
+      { name: `${p}.ln2.b`, shape: [d], init: 'zeros', group: 'norm' },
+    );
+    if (isMoeLayer(cfg, l)) {
+      const moe = cfg.moe!;
+      const experts = expertCount(moe);
+      specs.push({ name: `${p}.moe.router`, shape: [d, experts], init: 'normal', group: 'router' });
+      for (let e = 0; e < experts; e++) specs.push(...ffnSpecs(`${p}.moe.e${e}`, expertWidth(cfg), 'expert'));
+      for (let s = 0; s < moe.sharedExperts; s++) specs.push(...ffnSpecs(`${p}.moe.s${s}`, expertWidth(cfg), 'shared'));
+      if (moe.outputLayerNorm) {
+        specs.push(
+          { name: `${p}.moe.ln.g`, shape: [d], init: 'ones', group: 'norm' },
+          { name: `${p}.moe.ln.b`, shape: [d], init: 'zeros', group: 'norm' },
+        );
+      }
+    } else {
+      specs.push(...ffnSpecs(`${p}.ffn`, cfg.dFF, 'ffn'));
+    }
+  }
+  specs.push(
+    { name: 'ln_f.g', shape: [d], init: 'ones', group: 'norm' },
+    { name: 'ln_f.b', shape: [d], init: 'zeros', group: 'norm' },
+  );
+  if (!cfg.tiedEmbeddings) specs.push({ name: 'unemb', shape: [d, cfg.vocab], init: 'normal', group: 'embedding' });
+  return specs;
+}
+
+/** mulberry32: a small, fast, seedable 32-bit PRNG (uniform in [0,1)). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a hash of a string, to derive a per-weight seed from the run seed and the weight's name. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Initial values of one weight, deterministic in (seed, name) and independent of the backend. */
+export function initValues(spec: WeightSpec, cfg: ModelConfig, seed: number): Float32Array {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(size);
+  if (spec.init === 'ones') return out.fill(1);
+  if (spec.init === 'zeros') return out;
+  const std = spec.init === 'residual' ? cfg.initStd / Math.sqrt(2 * cfg.layers) : cfg.initStd;
+  const rand = mulberry32(hashString(spec.name) ^ Math.imul(seed + 1, 0x9e3779b1));
+  for (let i = 0; i < size; i++) {
+    let z: number;
+    do {
+      const u1 = rand() || 1e-12;
+      const u2 = rand();
+      z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    } while (Math.abs(z) > 2);
+    out[i] = z * std;
+  }
+  return out;
+}
+
+let modelCounter = 0;
+
+/**
+ * Create the model's variables (trainable, uniquely named in the tfjs engine so several models can coexist).
+ * Call `disposeWeights` when done.
+ */
+export function initWeights(cfg: ModelConfig, seed: number): Weights {
+  const id = modelCounter++;
+  const w: Weights = new Map();
+  for (const spec of weightSpecs(cfg)) {
+    const init = tf.tensor(initValues(spec, cfg, seed), spec.shape, 'float32');
+    w.set(spec.name, tf.variable(init, true, `m${id}/${spec.name}`));
+    init.dispose();
+  }
+  return w;
+}
+
+/** Number of weights actually held by the built model's variables. */
+export function countWeights(w: Weights): number {
+  let n = 0;
+  for (const v of w.values()) n += v.size;
+  return n;
+}
+
+export function disposeWeights(w: Weights): void {
+  for (const v of w.values()) v.dispose();
+  w.clear();
+}

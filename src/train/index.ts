@@ -1,0 +1,5 @@
+export * from './config';
+export * from './schedule';
+export * from './optimizer';
+export * from './checkpoint';
+export * from './trainer';

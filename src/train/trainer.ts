@@ -1,0 +1,305 @@
+/**
+ * `trainRun`: one training run from a `TrainConfig` to a `RunSummary`, with metrics.jsonl, atomic
+ * checkpoints, bit-exact resume (same backend), periodic validation and NaN/Inf detection.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { countParams, trainingFlops } from '../accounting/model-params';
+import { selectBackend } from '../backend/select';
+import { evalWindows, openTokenShard, readCorpusManifest, TokenShard, WindowBatches, WindowBatchesState } from '../data';
+import { expertCount } from '../model/config';
+import { ConfigError, NonFiniteLossError } from '../model/errors';
+import { forward } from '../model/transformer';
+import { initWeights, disposeWeights, Weights } from '../model/weights';
+import { RunSummary } from '../runs/types';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { TrainConfig, parseTrainConfig, totalSteps } from './config';
+import { AdamW } from './optimizer';
+import { learningRate } from './schedule';
+
+/** Progress report after each optimizer step (the pipeline shows it). */
+export interface TrainProgress {
+  /** Steps done. */
+  step: number;
+  totalSteps: number;
+  /** Training tokens done. */
+  tokens: number;
+  totalTokens: number;
+  /** LM loss of the last step (nats/token, aux losses excluded). */
+  loss: number;
+  /** Latest validation loss, if any evaluation ran. */
+  valLoss: number | null;
+  lr: number;
+  /** Training throughput of this process so far. */
+  tokensPerSecond: number;
+  /** Estimated seconds left at the current throughput. */
+  etaSeconds: number;
+}
+
+export interface TrainRunOptions {
+  /** Directory for metrics.jsonl, checkpoint.bin, final.json (created if missing). */
+  outDir: string;
+  /** Continue from outDir/checkpoint.bin when it exists. Default false (an existing checkpoint is an error). */
+  resume?: boolean;
+  /** Called after every step. */
+  onProgress?: (p: TrainProgress) => void;
+  /** Log line sink (backend choice, evaluations). Default: none. */
+  log?: (line: string) => void;
+  /** Stop (without error) after this many steps of this call: for tests of resume. Default: run to the end. */
+  stopAfterSteps?: number;
+}
+
+/** One line of metrics.jsonl. */
+export type MetricsRow =
+  | {
+      kind: 'train';
+      step: number;
+      tokens: number;
+      loss: number;
+      lr: number;
+      auxLoss: number;
+      balanceLoss: number;
+      zLoss: number;
+      gradNorm: number;
+      droppedFraction: number;
+      /** Per MoE layer, fraction of routed slots per expert. */
+      expertLoad: number[][];
+      tokensPerSecond: number;
+    }
+  | { kind: 'eval'; step: number; tokens: number; valLoss: number };
+
+interface TrainerState {
+  step: number;
+  batches: WindowBatchesState;
+  emaLoss: number;
+  emaWeight: number;
+  lastValLoss: number | null;
+  adamStep: number;
+  wallSeconds: number;
+  /** JSON of the resolved config, to refuse resuming a different run. */
+  config: string;
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** Mean LM loss over the fixed validation windows. */
+export function evaluate(w: Weights, cfg: TrainConfig, shard: TokenShard): number {
+  let sum = 0;
+  let n = 0;
+  for (const batch of evalWindows(shard, { batchSize: cfg.data.batchSize, seqLen: cfg.data.seqLen, maxTokens: cfg.evalTokens })) {
+    const l = tf.tidy(() => forward(w, cfg.model, batch.inputs, batch.targets, { batch: batch.batchSize, seqLen: batch.seqLen }).lmLoss!.dataSync()[0]!);
+    sum += l;
+    n++;
+  }
+  return sum / n;
+}
+
+/** Run (or resume) one training run; writes metrics.jsonl, checkpoint.bin and final.json into outDir. */
+export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOptions): Promise<RunSummary> {
+  const cfg = isResolved(config) ? config : parseTrainConfig(config);
+  const log = opts.log ?? (() => {});
+  const { outDir } = opts;
+  fs.mkdirSync(outDir, { recursive: true });
+  const corpusDir = cfg.data.corpusDir;
+  const manifest = readCorpusManifest(corpusDir);
+  if (manifest.tokenizer.vocabSize > cfg.model.vocab) {
+    throw new ConfigError('model.vocab', `${cfg.model.vocab} is smaller than the corpus vocabulary ${manifest.tokenizer.vocabSize} (${corpusDir}); set model.vocab ≥ ${manifest.tokenizer.vocabSize}`);
+  }
+  const backend = await selectBackend(cfg.backend);
+  log(`backend: ${backend.label}${backend.skipped.length ? ` (skipped ${backend.skipped.join('; ')})` : ''}`);
+
+  const train = openTokenShard(path.join(corpusDir, manifest.splits.train.file), { dtype: manifest.dtype });
+  const val = openTokenShard(path.join(corpusDir, manifest.splits.val.file), { dtype: manifest.dtype });
+  const batches = new WindowBatches({ shard: train, batchSize: cfg.data.batchSize, seqLen: cfg.data.seqLen, seed: cfg.seed });
+  const weights = initWeights(cfg.model, cfg.seed);
+  const opt = new AdamW(weights, cfg.optimizer);
+  const steps = totalSteps(cfg);
+  const tokensPerStep = cfg.data.batchSize * cfg.data.seqLen;
+  const configJson = JSON.stringify(cfg);
+  const metricsFile = path.join(outDir, 'metrics.jsonl');
+  let state: TrainerState = {
+    step: 0,
+    batches: batches.state(),
+    emaLoss: 0,
+    emaWeight: 0,
+    lastValLoss: null,
+    adamStep: 0,
+    wallSeconds: 0,
+    config: configJson,
+  };
+  try {
+    const ckpt = loadCheckpoint<TrainerState>(outDir);
+    if (ckpt && !opts.resume) {
+      throw new CheckpointError(path.join(outDir, 'checkpoint.bin'), 'a checkpoint exists; pass resume (--resume) to continue it, or use an empty --out directory');
+    }
+    if (ckpt) {
+      if (ckpt.state.config !== configJson) {
+        throw new CheckpointError(path.join(outDir, 'checkpoint.bin'), 'was written by a different config; use another --out directory or the original config');
+      }
+      const restore = (name: string, v: tf.Variable) => {
+        const saved = ckpt.values.get(name);
+        if (!saved) throw new CheckpointError(path.join(outDir, 'checkpoint.bin'), `lacks tensor ${name}`);
+        v.assign(tf.tensor(saved.data, saved.shape));
+      };
+      tf.tidy(() => {
+        for (const [n, v] of weights) restore(`w/${n}`, v);
+        for (const [n, v] of opt.m) restore(`m/${n}`, v);
+        for (const [n, v] of opt.v) restore(`v/${n}`, v);
+      });
+      state = ckpt.state;
+      opt.step = state.adamStep;
+      batches.restore(state.batches);
+      // Drop metrics rows written after the checkpoint (they will be recomputed identically).
+      if (fs.existsSync(metricsFile)) {
+        const kept = fs
+          .readFileSync(metricsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '' && (JSON.parse(l) as MetricsRow).step <= state.step);
+        writeAtomic(metricsFile, kept.map((l) => l + '\n').join(''));
+      }
+      log(`resumed at step ${state.step}/${steps}`);
+    } else if (fs.existsSync(metricsFile)) {
+      fs.unlinkSync(metricsFile);
+    }
+
+    const ckptEvery =
+      cfg.checkpointEverySteps ??
+      (cfg.checkpointEveryTokens ? Math.max(1, Math.round(cfg.checkpointEveryTokens / tokensPerStep)) : Math.max(1, Math.round(steps / 10)));
+    const evalEvery = Math.max(1, Math.round(cfg.evalEveryTokens / tokensPerStep));
+    const vars = [...weights.values()];
+    const appendMetrics = (row: MetricsRow) => fs.appendFileSync(metricsFile, JSON.stringify(row) + '\n');
+    const writeCheckpoint = () => {
+      const tensors: Array<[string, tf.Tensor]> = [];
+      for (const [n, v] of weights) tensors.push([`w/${n}`, v]);
+      for (const [n, v] of opt.m) tensors.push([`m/${n}`, v]);
+      for (const [n, v] of opt.v) tensors.push([`v/${n}`, v]);
+      saveCheckpoint(outDir, { ...state, batches: batches.state(), adamStep: opt.step }, tensors);
+    };
+    let hasCheckpoint = fs.existsSync(path.join(outDir, 'checkpoint.bin'));
+    const t0 = Date.now();
+    const wall0 = state.wallSeconds;
+    let stepsThisCall = 0;
+    let lastLoss = NaN;
+    while (state.step < steps) {
+      if (opts.stopAfterSteps !== undefined && stepsThisCall >= opts.stopAfterSteps) break;
+      const batch = batches.next();
+      const lr = learningRate(state.step, { lr: cfg.optimizer.lr, totalSteps: steps, ...cfg.schedule });
+      let lm = NaN;
+      let bal = 0;
+      let z = 0;
+      let aux = 0;
+      let gradNorm = 0;
+      let stats: { droppedFraction: number; load: number[] }[] = [];
+      tf.tidy(() => {
+        const kept: tf.Tensor[] = [];
+        const { grads } = tf.variableGrads(() => {
+          const r = forward(weights, cfg.model, batch.inputs, batch.targets, { batch: batch.batchSize, seqLen: batch.seqLen });
+          kept.push(tf.keep(r.lmLoss!), tf.keep(r.balanceLoss), tf.keep(r.zLoss), tf.keep(r.auxLoss));
+          stats = r.moeStats;
+          return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
+        }, vars);
+        [lm, bal, z, aux] = kept.map((t) => t.dataSync()[0]!) as [number, number, number, number];
+        for (const t of kept) t.dispose();
+        if (!Number.isFinite(lm) || !Number.isFinite(aux)) return;
+        gradNorm = opt.apply(grads, lr).dataSync()[0]!;
+      });
+      if (!Number.isFinite(lm) || !Number.isFinite(aux) || !Number.isFinite(gradNorm)) {
+        throw new NonFiniteLossError(state.step, Number.isFinite(lm) ? aux : lm, hasCheckpoint ? outDir : null);
+      }
+      state.step++;
+      stepsThisCall++;
+      lastLoss = lm;
+      state.emaLoss = cfg.lossEmaDecay * state.emaLoss + (1 - cfg.lossEmaDecay) * lm;
+      state.emaWeight = cfg.lossEmaDecay * state.emaWeight + (1 - cfg.lossEmaDecay);
+      const elapsed = (Date.now() - t0) / 1000;
+      state.wallSeconds = wall0 + elapsed;
+      const tps = (stepsThisCall * tokensPerStep) / Math.max(elapsed, 1e-9);
+      const dropped = stats.length ? stats.reduce((a, s) => a + s.droppedFraction, 0) / stats.length : 0;
+      appendMetrics({
+        kind: 'train',
+        step: state.step,
+        tokens: state.step * tokensPerStep,
+        loss: lm,
+        lr,
+        auxLoss: aux,
+        balanceLoss: bal,
+        zLoss: z,
+        gradNorm,
+        droppedFraction: dropped,
+        expertLoad: stats.map((s) => s.load),
+        tokensPerSecond: tps,
+      });
+      if (state.step % evalEvery === 0 || state.step === steps) {
+        state.lastValLoss = evaluate(weights, cfg, val);
+        appendMetrics({ kind: 'eval', step: state.step, tokens: state.step * tokensPerStep, valLoss: state.lastValLoss });
+        log(`step ${state.step}/${steps} val loss ${state.lastValLoss.toFixed(4)}`);
+      }
+      if (state.step % ckptEvery === 0 || state.step === steps) {
+        writeCheckpoint();
+        hasCheckpoint = true;
+      }
+      opts.onProgress?.({
+        step: state.step,
+        totalSteps: steps,
+        tokens: state.step * tokensPerStep,
+        totalTokens: steps * tokensPerStep,
+        loss: lm,
+        valLoss: state.lastValLoss,
+        lr,
+        tokensPerSecond: tps,
+        etaSeconds: ((steps - state.step) * tokensPerStep) / Math.max(tps, 1e-9),
+      });
+    }
+    void lastLoss;
+    const summary = summarize(cfg, state, backend.label, steps * tokensPerStep);
+    if (state.step >= steps) writeAtomic(path.join(outDir, 'final.json'), JSON.stringify(summary, null, 2) + '\n');
+    return summary;
+  } finally {
+    opt.dispose();
+    disposeWeights(weights);
+    train.close();
+    val.close();
+  }
+}
+
+function isResolved(c: unknown): c is TrainConfig {
+  return typeof c === 'object' && c !== null && typeof (c as TrainConfig).model?.contextLength === 'number' && typeof (c as TrainConfig).evalEveryTokens === 'number';
+}
+
+function summarize(cfg: TrainConfig, state: TrainerState, backend: string, tokens: number): RunSummary {
+  const m = cfg.model;
+  const p = countParams(m);
+  const f = trainingFlops(m, tokens);
+  return {
+    runId: cfg.runId,
+    sweep: cfg.sweep,
+    family: m.moe ? 'moe' : 'dense',
+    router: m.moe ? m.moe.router : 'none',
+    layers: m.layers,
+    dModel: m.dModel,
+    heads: m.heads,
+    dFF: m.dFF,
+    expansionRate: m.moe ? m.moe.expansionRate : 1,
+    granularity: m.moe ? m.moe.granularity : 1,
+    experts: m.moe ? expertCount(m.moe) : 1,
+    topK: p.expertsPerToken,
+    moeEvery: m.moe ? m.moe.every : 1,
+    paramsTotal: p.total,
+    paramsActive: p.active,
+    paramsDense: p.dense,
+    paramsEmbedding: p.embedding,
+    tokens,
+    flopsKrajewski: f.krajewski,
+    flops6ND: f.sixND,
+    valLoss: state.lastValLoss ?? NaN,
+    trainLossSmoothed: state.emaWeight > 0 ? state.emaLoss / state.emaWeight : NaN,
+    seed: cfg.seed,
+    backend,
+    wallSeconds: state.wallSeconds,
+  };
+}
