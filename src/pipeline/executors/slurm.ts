@@ -64,6 +64,12 @@ interface Entry {
   finished: boolean;
   resolve: (outcome: JobOutcome) => void;
   markerPath: string;
+  /** JSON-lines file the stage child appends its messages to (MOELAB_PROGRESS_FILE). */
+  progressPath: string;
+  /** Bytes of the progress file already forwarded. */
+  progressOffset: number;
+  /** The stage's own error (`Name: message`) from its last attempt, when it reported one. */
+  reportedError?: string;
 }
 
 /** Splits a command line on whitespace, honouring single and double quotes. */
@@ -100,7 +106,7 @@ export class SlurmExecutor implements Executor {
     this.profile = options.profile;
     this.cli = new SlurmCli({ binDir: options.profile.binDir, env: options.clientEnv });
     this.state = new SlurmState(options.stateFile);
-    for (const sub of ['scripts', 'markers', 'logs']) fs.mkdirSync(path.join(options.workDir, sub), { recursive: true });
+    for (const sub of ['scripts', 'markers', 'logs', 'progress']) fs.mkdirSync(path.join(options.workDir, sub), { recursive: true });
   }
 
   /**
@@ -132,6 +138,8 @@ export class SlurmExecutor implements Executor {
       finished: false,
       resolve,
       markerPath: path.join(this.options.workDir, 'markers', `${safeName(job.instance)}.exit`),
+      progressPath: path.join(this.options.workDir, 'progress', `${safeName(job.instance)}.jsonl`),
+      progressOffset: 0,
     };
     this.entries.add(entry);
     const previous = this.state.get(job.instance);
@@ -235,11 +243,13 @@ export class SlurmExecutor implements Executor {
 
   private async submitGroup(stage: string, resourceArgs: string[], entries: Entry[]): Promise<void> {
     const prefix = this.nodeCommand();
+    const cpus = /^--cpus-per-task=(\d+)$/;
+    const cpusArg = resourceArgs.map((a) => cpus.exec(a)?.[1]).find((v) => v !== undefined) ?? '1';
     const tasks: ScriptTask[] = entries.map((e) => ({
       argv: [...prefix, ...e.job.argv],
       markerPath: e.markerPath,
       logFile: e.job.logFile,
-      env: e.job.env,
+      env: { ...e.job.env, MOELAB_CPUS: cpusArg, MOELAB_PROGRESS_FILE: e.progressPath },
     }));
     const isArray = entries.length > 1;
     const title = `moelab ${stage}: ${entries.map((e) => e.job.instance).join(' ')}`;
@@ -257,7 +267,12 @@ export class SlurmExecutor implements Executor {
       `${stage}-${process.pid}-${Date.now()}-${this.scriptCounter}.sh`,
     );
     writeBatchScript(scriptPath, script);
-    for (const e of entries) fs.rmSync(e.markerPath, { force: true });
+    for (const e of entries) {
+      fs.rmSync(e.markerPath, { force: true });
+      fs.rmSync(e.progressPath, { force: true });
+      e.progressOffset = 0;
+      e.reportedError = undefined;
+    }
     const args = [
       `--job-name=${this.profile.jobNamePrefix}-${stage}`,
       `--chdir=${entries[0]!.job.cwd}`,
@@ -334,8 +349,43 @@ export class SlurmExecutor implements Executor {
     }
   }
 
+  /** Forwards the stage child's new messages (progress, logs, its error) to the engine. */
+  private forwardMessages(entry: Entry): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(entry.progressPath, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size <= entry.progressOffset) return;
+      const buffer = Buffer.alloc(size - entry.progressOffset);
+      fs.readSync(fd, buffer, 0, buffer.length, entry.progressOffset);
+      const text = buffer.toString('utf8');
+      const end = text.lastIndexOf('\n');
+      if (end < 0) return;
+      entry.progressOffset += Buffer.byteLength(text.slice(0, end + 1));
+      for (const line of text.slice(0, end).split('\n')) {
+        if (!line.trim()) continue;
+        let message: ChildMessage;
+        try {
+          message = JSON.parse(line) as ChildMessage;
+        } catch {
+          continue;
+        }
+        if (message.type === 'error') entry.reportedError = `${message.name}: ${message.message}`;
+        if (message.type === 'done') continue;
+        entry.onMessage(message);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   private onStatus(entry: Entry, status: SlurmJobStatus): void {
     const key = entry.current!;
+    this.forwardMessages(entry);
     if (status.state !== entry.lastState) {
       entry.lastState = status.state;
       this.emit({ type: 'state', instance: entry.job.instance, jobId: key, state: status.state, reason: status.reason });
@@ -355,7 +405,8 @@ export class SlurmExecutor implements Executor {
       return;
     }
     const exitCode = marker && marker.jobId === key ? marker.exitCode : parseExit(status.exitCode);
-    const detail = `Slurm job ${key} ended ${status.state}${status.reason && status.reason !== 'None' ? ` (${status.reason})` : ''}${exitCode !== null ? `, exit code ${exitCode}` : ''}`;
+    const stageError = entry.reportedError ? `; the stage reported ${entry.reportedError}` : '';
+    const detail = `Slurm job ${key} ended ${status.state}${status.reason && status.reason !== 'None' ? ` (${status.reason})` : ''}${exitCode !== null ? `, exit code ${exitCode}` : ''}${stageError}`;
     if (entry.attempts <= this.profile.maxRetries) {
       this.emit({ type: 'retry', instance: entry.job.instance, jobId: key, state: status.state, attempt: entry.attempts + 1 });
       entry.onMessage({
