@@ -147,7 +147,7 @@ test('renderBatchScript without an array runs task 0 and keys the marker by SLUR
   const script = path.join(dir, 'job.sh');
   const task = { argv: ['/bin/true'], markerPath: path.join(dir, 'm.exit'), logFile: path.join(dir, 'l.log') };
   writeBatchScript(script, renderBatchScript({ tasks: [task], workDir: dir, title: 'single' }));
-  const env = { ...process.env, SLURM_JOB_ID: '42' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SLURM_JOB_ID: '42' };
   delete env.SLURM_ARRAY_TASK_ID;
   assert.equal(spawnSync('/bin/bash', [script], { env }).status, 0);
   assert.deepEqual(readExitMarker(task.markerPath), { jobId: '42', exitCode: 0 });
