@@ -1,0 +1,80 @@
+import type { LawForm, LawObservations } from '../types';
+
+/**
+ * Huber loss on log-loss residuals, **summed** over observations (Hoffmann et al. App. D.2; Epoch AI's
+ * replication showed the averaged version stops L-BFGS early): `Σ_i w_i · Huber_δ(log L̂_i − log L_i)`,
+ * Huber_δ(r) = r²/2 for |r| ≤ δ, δ(|r| − δ/2) otherwise. Weights w_i are bootstrap multiplicities (default 1).
+ */
+export class HuberObjective {
+  readonly n: number;
+  readonly features: Float64Array;
+  readonly logLoss: Float64Array;
+  weights: Float64Array;
+  private readonly g: Float64Array;
+
+  constructor(
+    readonly law: LawForm,
+    observations: LawObservations,
+    readonly delta: number,
+  ) {
+    this.n = observations.loss.length;
+    const k = law.nFeatures;
+    this.features = new Float64Array(this.n * k);
+    this.logLoss = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      law.features(observations.x[i], this.features, i * k);
+      this.logLoss[i] = Math.log(observations.loss[i]);
+    }
+    this.weights = new Float64Array(this.n).fill(1);
+    this.g = new Float64Array(law.paramNames.length);
+  }
+
+  /** Objective value at params. */
+  value(params: ArrayLike<number>): number {
+    const { law, features, logLoss, weights, delta } = this;
+    const k = law.nFeatures;
+    let s = 0;
+    for (let i = 0; i < this.n; i++) {
+      const wi = weights[i];
+      if (wi === 0) continue;
+      const r = law.predictLog(params, features, i * k) - logLoss[i];
+      const a = Math.abs(r);
+      s += wi * (a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta));
+    }
+    return s;
+  }
+
+  /** Objective value; writes its gradient into `grad`. */
+  valueAndGradient(params: ArrayLike<number>, grad: Float64Array): number {
+    const { law, features, logLoss, weights, delta, g } = this;
+    if (law.huberKernel) return law.huberKernel(params, features, logLoss, weights, delta, grad);
+    const k = law.nFeatures;
+    const p = grad.length;
+    grad.fill(0);
+    let s = 0;
+    for (let i = 0; i < this.n; i++) {
+      const wi = weights[i];
+      if (wi === 0) continue;
+      const r = law.gradLog(params, features, i * k, g) - logLoss[i];
+      const a = Math.abs(r);
+      let psi: number;
+      if (a <= delta) {
+        s += wi * 0.5 * r * r;
+        psi = wi * r;
+      } else {
+        s += wi * delta * (a - 0.5 * delta);
+        psi = r > 0 ? wi * delta : -wi * delta;
+      }
+      for (let j = 0; j < p; j++) grad[j] += psi * g[j];
+    }
+    return s;
+  }
+
+  /** Log-loss residuals log L̂ − log L per observation. */
+  residuals(params: ArrayLike<number>): Float64Array {
+    const k = this.law.nFeatures;
+    const out = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.law.predictLog(params, this.features, i * k) - this.logLoss[i];
+    return out;
+  }
+}
