@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { runStageInstance } from '../pipeline';
+import { REPO_ROOT } from './repro';
+
+export function register(program: Command): void {
+  program
+    .command('run-stage')
+    .description('(executors) run one stage instance in this process and commit its outputs; what repro and Slurm jobs call')
+    .argument('<instance>', 'instance name, e.g. corpus or train@moe-e8-g4')
+    .option('--preset <name|file>', 'preset name or file (default: the pipeline default, tiny)')
+    .option('--results <dir>', 'results directory', 'results')
+    .option('--data <dir>', 'data directory', 'data')
+    .option('--key <key>', 'fingerprint key computed by repro (guards the state dir)')
+    .addOption(new Option('--dag <file>', 'pipeline module').default(path.join(REPO_ROOT, 'pipeline', 'dag.ts')))
+    .action(async (instance: string, o: { preset?: string; results: string; data: string; key?: string; dag: string }) => {
+      await runStageInstance({
+        pipelineModule: path.resolve(o.dag),
+        preset: o.preset,
+        instance,
+        key: o.key,
+        repoRoot: REPO_ROOT,
+        resultsDir: path.resolve(o.results),
+        dataDir: path.resolve(o.data),
+      });
+    });
+}

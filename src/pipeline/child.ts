@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TargetError } from './errors';
+import { expandDag, type StageInstance } from './graph';
+import { loadPipeline } from './load';
+import { ENGINE_DIRS, resolveInputPath, safeInstanceName, type PipelineRoots, type ResolvedOutput } from './paths';
+import type { ChildMessage, StageContext, StageProgress } from './types';
+
+/** Options of `runStageInstance` (what `moelab run-stage` receives). */
+export interface RunStageOptions extends PipelineRoots {
+  /** Pipeline module path. */
+  pipelineModule: string;
+  /** Preset name or file; default: the pipeline's default preset. */
+  preset?: string;
+  /** Instance name, e.g. `corpus` or `train@moe-e8`. */
+  instance: string;
+  /** Key the parent computed (guards the state dir); optional when run by hand. */
+  key?: string;
+}
+
+/** Sends messages to the parent: IPC when present, else JSON lines to `$MOELAB_PROGRESS_FILE`, else nothing. */
+export function childMessenger(): (m: ChildMessage) => void {
+  if (typeof process.send === 'function' && process.connected) {
+    return (m) => {
+      if (process.connected) process.send!(m);
+    };
+  }
+  const file = process.env.MOELAB_PROGRESS_FILE;
+  if (file) return (m) => fs.appendFileSync(file, JSON.stringify(m) + '\n');
+  return () => {};
+}
+
+/** Temp dir of an instance under a root (`<root>/.moelab-tmp/<instance>.<host>.<pid>`). */
+export function tmpDirFor(root: string, instance: string): string {
+  return path.join(root, ENGINE_DIRS.tmp, `${safeInstanceName(instance)}.${os.hostname()}.${process.pid}`);
+}
+
+function commitOutput(o: ResolvedOutput, tmp: string): void {
+  fs.mkdirSync(path.dirname(o.abs), { recursive: true });
+  if (o.isDir && fs.existsSync(o.abs)) {
+    const trash = `${o.abs}.moelab-old-${process.pid}`;
+    fs.renameSync(o.abs, trash);
+    fs.renameSync(tmp, o.abs);
+    fs.rmSync(trash, { recursive: true, force: true });
+  } else {
+    if (!o.isDir && fs.existsSync(o.abs) && fs.statSync(o.abs).isDirectory()) fs.rmSync(o.abs, { recursive: true, force: true });
+    fs.renameSync(tmp, o.abs);
+  }
+}
+
+/**
+ * Runs one stage instance in this process: stage outputs go to temp paths and are renamed into place only
+ * when `run` resolves and every declared output exists. Used by `moelab run-stage` (the child side of every
+ * executor). Throws the stage's error (temp files removed, committed outputs untouched).
+ */
+export async function runStageInstance(opts: RunStageOptions, send: (m: ChildMessage) => void = childMessenger()): Promise<number> {
+  const t0 = Date.now();
+  const roots: PipelineRoots = { repoRoot: opts.repoRoot, resultsDir: opts.resultsDir, dataDir: opts.dataDir };
+  const pipeline = loadPipeline(opts.pipelineModule);
+  const loaded = pipeline.loadConfig(opts.preset ?? pipeline.defaultPreset, opts.repoRoot);
+  const dag = expandDag(pipeline.stages, loaded.config, roots);
+  const inst: StageInstance | undefined = dag.byName.get(opts.instance);
+  if (!inst) throw new TargetError(`no stage instance '${opts.instance}' in ${opts.pipelineModule} with preset ${loaded.name}; moelab dag lists them`);
+
+  const tmpRoots = { results: tmpDirFor(opts.resultsDir, inst.name), data: tmpDirFor(opts.dataDir, inst.name) };
+  const tmpOf = (o: ResolvedOutput) => path.join(tmpRoots[o.root], o.rel);
+  const cleanup = () => {
+    for (const d of Object.values(tmpRoots)) fs.rmSync(d, { recursive: true, force: true });
+  };
+  let stateDir = '';
+  if (inst.stage.state) {
+    stateDir = path.join(opts.resultsDir, ENGINE_DIRS.state, safeInstanceName(inst.name));
+    const keyFile = path.join(stateDir, '.moelab-key');
+    if (opts.key && fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8').trim() !== opts.key) {
+      fs.rmSync(stateDir, { recursive: true, force: true }); // state of another fingerprint: never resume it
+    }
+    fs.mkdirSync(stateDir, { recursive: true });
+    if (opts.key) fs.writeFileSync(keyFile, opts.key);
+  }
+
+  const ctx: StageContext<Record<string, unknown>, unknown> = {
+    instance: inst.name,
+    stage: inst.stage.name,
+    params: inst.params,
+    matrix: inst.matrix,
+    key: opts.key ?? '',
+    resultsDir: opts.resultsDir,
+    dataDir: opts.dataDir,
+    repoRoot: opts.repoRoot,
+    out(spec: string): string {
+      const norm = (s: string) => s.replace(/\/+$/, '');
+      const exact = inst.outputs.find((o) => norm(o.spec) === norm(spec));
+      if (exact) {
+        const p = tmpOf(exact);
+        fs.mkdirSync(exact.isDir ? p : path.dirname(p), { recursive: true });
+        return p;
+      }
+      const parent = inst.outputs.find((o) => o.isDir && norm(spec).startsWith(`${norm(o.spec)}/`));
+      if (parent) {
+        const p = path.join(tmpOf(parent), norm(spec).slice(norm(parent.spec).length + 1));
+        fs.mkdirSync(path.dirname(p), { recursive: true });
+        return p;
+      }
+      throw new TargetError(`stage ${inst.name} writes '${spec}', which is not among its declared outputs (${inst.outputs.map((o) => o.spec).join(', ')}); declare it`);
+    },
+    resolve: (spec: string) => {
+      const o = inst.outputs.find((x) => x.spec === spec);
+      return o ? o.abs : resolveInputPath(spec, roots);
+    },
+    get stateDir(): string {
+      if (!stateDir) throw new TargetError(`stage ${inst.stage.name} uses ctx.stateDir but does not declare state: true`);
+      return stateDir;
+    },
+    progress: (p: StageProgress) => send({ type: 'progress', ...p }),
+    log: {
+      info: (message: string) => {
+        process.stdout.write(`${message}\n`);
+        send({ type: 'log', level: 'info', message });
+      },
+      warn: (message: string) => {
+        process.stderr.write(`warning: ${message}\n`);
+        send({ type: 'log', level: 'warn', message });
+      },
+    },
+  };
+
+  const onSignal = () => {
+    cleanup();
+    process.exit(143);
+  };
+  process.once('SIGTERM', onSignal);
+  try {
+    cleanup();
+    await inst.stage.run(ctx);
+    for (const o of inst.outputs) {
+      if (!fs.existsSync(tmpOf(o))) {
+        throw new TargetError(`stage ${inst.name} finished without writing its declared output ${o.spec}; write it to ctx.out('${o.spec}')`);
+      }
+    }
+    for (const o of inst.outputs) commitOutput(o, tmpOf(o));
+    if (inst.stage.state === true && stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  } catch (e) {
+    const err = e as Error;
+    send({ type: 'error', name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+    throw e;
+  } finally {
+    cleanup();
+    process.removeListener('SIGTERM', onSignal);
+  }
+  const wallSeconds = (Date.now() - t0) / 1000;
+  send({ type: 'done', wallSeconds });
+  return 0;
+}

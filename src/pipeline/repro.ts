@@ -1,0 +1,356 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TargetError } from './errors';
+import { Fingerprinter, InputsPendingError, type Fingerprint, type InstanceStatus } from './fingerprint';
+import { expandDag, selectInstances, type Dag, type StageInstance } from './graph';
+import { loadPipeline } from './load';
+import { acquireReproLock, readLock, writeLock, type LockEntry, type LockFileData } from './lock';
+import { LocalExecutor } from './executor-local';
+import { ENGINE_DIRS, safeInstanceName, type PipelineRoots } from './paths';
+import { SilentReporter, type ReproReporter } from './progress';
+import type { Executor, LoadedConfig, Pipeline, RunningJob } from './types';
+
+/** Where the pipeline lives and which preset/results to use. */
+export interface PipelineTarget extends PipelineRoots {
+  /** Pipeline module (e.g. `<repo>/pipeline/dag.ts`). */
+  pipelineModule: string;
+  /** Preset name or file; default: the pipeline's `defaultPreset`. */
+  preset?: string;
+}
+
+/** Options of `repro`. */
+export interface ReproOptions extends PipelineTarget {
+  /** Stages, instances or instance globs to bring up to date (with their ancestors); default: all. */
+  targets?: string[];
+  /** CPU slots (parallel instances); default: number of cores. */
+  jobs?: number;
+  /** Only report what would run and why. */
+  dryRun?: boolean;
+  /** Stages or instances to re-run even when up to date. */
+  force?: string[];
+  /** Where instances run; default LocalExecutor. */
+  executor?: Executor;
+  /** Progress sink; default silent. */
+  reporter?: ReproReporter;
+  /** Warnings (stale lock takeover); default stderr. */
+  warn?: (message: string) => void;
+}
+
+/** Outcome of `repro`. */
+export interface ReproSummary {
+  preset: string;
+  dryRun: boolean;
+  /** Instances considered (targets + ancestors). */
+  total: number;
+  /** Instances run (or, with dryRun, that would run) with reasons. */
+  ran: Array<{ instance: string; reasons: string[]; wallSeconds?: number }>;
+  upToDate: string[];
+  failed: Array<{ instance: string; error: string; logFile: string }>;
+  /** Not run because an upstream failed. */
+  skipped: string[];
+  wallSeconds: number;
+}
+
+/** Everything needed to plan: loaded pipeline, config, expanded DAG, fingerprinter. */
+export interface PipelineSession {
+  pipeline: Pipeline<unknown>;
+  loaded: LoadedConfig<unknown>;
+  dag: Dag;
+  roots: PipelineRoots;
+  fingerprinter: Fingerprinter;
+  pipelineModule: string;
+}
+
+/** Loads the pipeline module and preset and expands the DAG (all validation errors surface here, before anything runs). */
+export function openPipeline(target: PipelineTarget): PipelineSession {
+  const roots: PipelineRoots = {
+    repoRoot: path.resolve(target.repoRoot),
+    resultsDir: path.resolve(target.resultsDir),
+    dataDir: path.resolve(target.dataDir),
+  };
+  const pipelineModule = path.resolve(target.pipelineModule);
+  const pipeline = loadPipeline(pipelineModule);
+  const loaded = pipeline.loadConfig(target.preset ?? pipeline.defaultPreset, roots.repoRoot);
+  const dag = expandDag(pipeline.stages, loaded.config, roots);
+  const fingerprinter = new Fingerprinter(roots, dag, [__dirname]);
+  return { pipeline, loaded, dag, roots, fingerprinter, pipelineModule };
+}
+
+function forcedSet(dag: Dag, force: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of force) {
+    const names = dag.groups.get(f) ?? (dag.byName.has(f) ? [f] : []);
+    if (names.length === 0) throw new TargetError(`--force ${f}: no such stage or instance; stages: ${[...dag.groups.keys()].join(', ')}`);
+    names.forEach((n) => out.add(n));
+  }
+  return out;
+}
+
+/**
+ * Predicted status of instances (for `status` and `--dry-run`): an instance is stale when its key changed,
+ * an output is missing or modified, it is forced, or an upstream instance will run.
+ */
+export function planStatus(session: PipelineSession, instances: readonly StageInstance[], force: ReadonlySet<string> = new Set()): InstanceStatus[] {
+  const lock = readLock(session.roots.resultsDir);
+  const fps = new Map<string, Fingerprint | null>();
+  const stale = new Set<string>();
+  const out: InstanceStatus[] = [];
+  for (const inst of instances) {
+    const reasons: string[] = [];
+    let fp: Fingerprint | null = null;
+    const depKeys: Record<string, string> = {};
+    let depsKnown = true;
+    for (const d of inst.deps) {
+      const f = fps.get(d) ?? null;
+      if (f) depKeys[d] = f.key;
+      else depsKnown = false;
+    }
+    if (depsKnown) {
+      try {
+        fp = session.fingerprinter.fingerprint(inst, depKeys);
+      } catch (e) {
+        if (!(e instanceof InputsPendingError)) throw e;
+        reasons.push(e.message);
+      }
+    } else {
+      reasons.push('upstream not built yet');
+    }
+    if (fp) reasons.push(...session.fingerprinter.reasons(inst, fp, lock.instances[inst.name]));
+    if (force.has(inst.name)) reasons.unshift('forced (--force)');
+    for (const d of inst.deps) {
+      if (stale.has(d) && !reasons.includes(`upstream ${d} changed`)) reasons.push(`upstream ${d} will run`);
+    }
+    const isStale = reasons.length > 0;
+    if (isStale) stale.add(inst.name);
+    fps.set(inst.name, fp);
+    out.push({ name: inst.name, stage: inst.stage.name, stale: isStale, reasons, fingerprint: fp });
+  }
+  session.fingerprinter.hashes.save();
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp dirs left by killed instances on this host (their outputs were never committed). */
+export function cleanStaleTemp(roots: PipelineRoots): void {
+  for (const root of [roots.resultsDir, roots.dataDir]) {
+    const dir = path.join(root, ENGINE_DIRS.tmp);
+    if (!fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir)) {
+      const m = /\.([^.]+)\.(\d+)$/.exec(name);
+      if (m && m[1] === os.hostname() && isAlive(Number(m[2]))) continue;
+      if (m && m[1] !== os.hostname()) continue;
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function lastLines(file: string, n: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Brings targets up to date: runs every stale instance (in child processes via the executor, up to `jobs`
+ * CPU slots at once, dependencies first), committing outputs atomically and recording each success in the
+ * lock file. Staleness of an instance is decided when its upstream instances are done, so an upstream
+ * re-run that reproduces identical outputs does not cascade. A failed instance's dependants are skipped;
+ * independent ones continue. Refuses to start when another `repro` holds the results dir.
+ */
+export async function repro(options: ReproOptions): Promise<ReproSummary> {
+  const t0 = Date.now();
+  const warn = options.warn ?? ((m: string) => process.stderr.write(`moelab: warning: ${m}\n`));
+  const session = openPipeline(options);
+  const { dag, roots, fingerprinter } = session;
+  const selected = selectInstances(dag, options.targets ?? []);
+  const force = forcedSet(dag, options.force ?? []);
+  const jobs = Math.max(1, Math.floor(options.jobs ?? os.cpus().length));
+  const summary: ReproSummary = {
+    preset: session.loaded.name,
+    dryRun: !!options.dryRun,
+    total: selected.length,
+    ran: [],
+    upToDate: [],
+    failed: [],
+    skipped: [],
+    wallSeconds: 0,
+  };
+
+  if (options.dryRun) {
+    for (const s of planStatus(session, selected, force)) {
+      if (s.stale) summary.ran.push({ instance: s.name, reasons: s.reasons });
+      else summary.upToDate.push(s.name);
+    }
+    summary.wallSeconds = (Date.now() - t0) / 1000;
+    return summary;
+  }
+
+  const lockHandle = acquireReproLock(roots.resultsDir, warn);
+  const reporter = options.reporter ?? new SilentReporter();
+  const executor: Executor = options.executor ?? new LocalExecutor();
+  const running = new Map<string, { job: RunningJob; done: Promise<void> }>();
+  const onSigint = () => {
+    for (const r of running.values()) r.job.cancel();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    cleanStaleTemp(roots);
+    const lock: LockFileData = readLock(roots.resultsDir);
+    const state = new Map<string, 'waiting' | 'ready' | 'running' | 'ok' | 'failed' | 'skipped'>();
+    const fps = new Map<string, Fingerprint>();
+    const reasonsOf = new Map<string, string[]>();
+    selected.forEach((i) => state.set(i.name, 'waiting'));
+    reporter.plan(selected.length);
+    let freeSlots = jobs;
+
+    const evaluate = () => {
+      for (const inst of selected) {
+        if (state.get(inst.name) !== 'waiting') continue;
+        const ds = inst.deps.map((d) => state.get(d));
+        if (ds.some((s) => s === 'failed' || s === 'skipped')) {
+          state.set(inst.name, 'skipped');
+          summary.skipped.push(inst.name);
+          reporter.skipped(inst.name, `upstream ${inst.deps.filter((d) => ['failed', 'skipped'].includes(state.get(d)!)).join(', ')} failed`);
+          continue;
+        }
+        if (!ds.every((s) => s === 'ok')) continue;
+        const depKeys = Object.fromEntries(inst.deps.map((d) => [d, fps.get(d)!.key]));
+        let fp: Fingerprint;
+        try {
+          fp = fingerprinter.fingerprint(inst, depKeys);
+        } catch (e) {
+          state.set(inst.name, 'failed');
+          const error = `${(e as Error).name}: ${(e as Error).message}`;
+          summary.failed.push({ instance: inst.name, error, logFile: '' });
+          reporter.finish(inst.name, false, 0, error);
+          continue;
+        }
+        fps.set(inst.name, fp);
+        const reasons = fingerprinter.reasons(inst, fp, lock.instances[inst.name]);
+        if (force.has(inst.name)) reasons.unshift('forced (--force)');
+        if (reasons.length === 0) {
+          state.set(inst.name, 'ok');
+          summary.upToDate.push(inst.name);
+          reporter.upToDate(inst.name);
+        } else {
+          state.set(inst.name, 'ready');
+          reasonsOf.set(inst.name, reasons);
+        }
+      }
+    };
+
+    const launch = (inst: StageInstance, cpus: number) => {
+      const fp = fps.get(inst.name)!;
+      const reasons = reasonsOf.get(inst.name)!;
+      const logFile = path.join(roots.resultsDir, ENGINE_DIRS.logs, `${safeInstanceName(inst.name)}.log`);
+      const started = new Date();
+      const job = executor.launch(
+        {
+          instance: inst.name,
+          stage: inst.stage.name,
+          key: fp.key,
+          argv: [
+            'run-stage',
+            inst.name,
+            '--preset',
+            session.loaded.ref,
+            '--results',
+            roots.resultsDir,
+            '--data',
+            roots.dataDir,
+            '--dag',
+            session.pipelineModule,
+            '--key',
+            fp.key,
+          ],
+          cwd: roots.repoRoot,
+          cpus,
+          resources: inst.resources,
+          logFile,
+          env: {},
+        },
+        (m) => {
+          if (m.type === 'progress') reporter.progress(inst.name, m);
+          else if (m.type === 'log') reporter.log(inst.name, m.level, m.message);
+        },
+      );
+      state.set(inst.name, 'running');
+      freeSlots -= cpus;
+      reporter.start(inst.name, reasons);
+      const done = job.done.then((outcome) => {
+        freeSlots += cpus;
+        running.delete(inst.name);
+        const finished = new Date();
+        const wallSeconds = (finished.getTime() - started.getTime()) / 1000;
+        let error = outcome.error;
+        if (outcome.ok) {
+          const outputs = fingerprinter.outputHashes(inst);
+          const missing = Object.entries(outputs).filter(([, h]) => h === null);
+          if (missing.length) error = `declared outputs missing after success: ${missing.map(([k]) => k).join(', ')}`;
+          else {
+            const entry: LockEntry = {
+              key: fp.key,
+              stage: inst.stage.name,
+              params: fp.params,
+              code: fp.code,
+              inputs: fp.inputs,
+              deps: fp.deps,
+              outputs: outputs as Record<string, string>,
+              started: started.toISOString(),
+              finished: finished.toISOString(),
+              wallSeconds,
+              executor: job.info,
+              preset: session.loaded.name,
+            };
+            lock.instances[inst.name] = entry;
+            writeLock(roots.resultsDir, lock);
+            state.set(inst.name, 'ok');
+            summary.ran.push({ instance: inst.name, reasons, wallSeconds });
+            reporter.finish(inst.name, true, wallSeconds);
+            return;
+          }
+        }
+        // never trust anything of a failed instance
+        if (lock.instances[inst.name]) {
+          delete lock.instances[inst.name];
+          writeLock(roots.resultsDir, lock);
+        }
+        state.set(inst.name, 'failed');
+        const tail = lastLines(logFile, 5);
+        summary.failed.push({ instance: inst.name, error: error ?? 'failed', logFile });
+        reporter.finish(inst.name, false, wallSeconds, `${error ?? 'failed'}${tail && !outcome.error?.includes(':') ? `\n${tail}` : ''} (log: ${logFile})`);
+      });
+      running.set(inst.name, { job, done });
+    };
+
+    for (;;) {
+      evaluate();
+      for (const inst of selected) {
+        if (state.get(inst.name) !== 'ready') continue;
+        const cpus = Math.min(jobs, Math.max(1, Math.floor(Number(inst.resources.cpus ?? 1))));
+        if (cpus <= freeSlots) launch(inst, cpus);
+      }
+      if (running.size === 0) break;
+      await Promise.race([...running.values()].map((r) => r.done));
+    }
+    fingerprinter.hashes.save();
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    reporter.close();
+    await executor.close?.();
+    lockHandle.release();
+  }
+  summary.wallSeconds = (Date.now() - t0) / 1000;
+  return summary;
+}
