@@ -4,9 +4,10 @@
  * near-equal compute) with the fitted curves and their minima.
  */
 import type { RunSummary } from '../runs/types';
-import { axis, composeCaption, formatExp, orderedColor, panelGrid } from './theme';
+import { axis, composeCaption, finalize, formatExp, orderedColor, panelGrid } from './theme';
 import { lineTrace, markerTrace, sortByX } from './traces';
 import type { FigureSpec, PlotlyTrace } from './types';
+import { FigureInputError } from './types';
 import { checkRuns, checkSeries, lossLabel, type LossColumn } from './validate';
 
 const CITE = 'Hoffmann et al. 2022 (Chinchilla), Approach 3 and IsoFLOP profiles (Fig. 3)';
@@ -27,6 +28,8 @@ export interface IsoflopOptions {
   frontier?: { flops: number[]; loss: number[] };
   /** Fitted IsoFLOP curves, matched to slices by nearest FLOPs. */
   slices?: IsoflopCurve[];
+  /** Which runs: `dense` (default when the table has at least 3 dense runs, as Chinchilla fits dense models) or `all`. */
+  family?: 'dense' | 'all';
   /** Runs within this factor of each other's FLOPs form one slice; default 1.25. */
   sliceTolerance?: number;
 }
@@ -48,7 +51,11 @@ export function isoflop(runs: readonly RunSummary[], options: IsoflopOptions = {
   const id = 'chinchilla.isoflop';
   const fcol = options.flopsColumn ?? 'flops6ND';
   const lcol = options.lossColumn ?? 'valLoss';
-  const rows = checkRuns(id, runs, [fcol, lcol, 'paramsActive']);
+  const all = checkRuns(id, runs, [fcol, lcol, 'paramsActive']);
+  const dense = all.filter((r) => r.family === 'dense');
+  const useDense = options.family === 'dense' || (options.family === undefined && dense.length >= 3);
+  const rows = useDense ? dense : all;
+  if (rows.length === 0) throw new FigureInputError(id, 'no dense runs in the run table; pass family: "all" to use every run');
   const slices = isoflopSlices(rows, (r) => r[fcol], options.sliceTolerance ?? 1.25);
   const grid = panelGrid([
     { title: 'Loss vs compute', x: axis(`training FLOPs (${fcol === 'flops6ND' ? '6·N_act·D' : 'Krajewski Eq. 10'})`, 'log'), y: axis(lossLabel(lcol), 'log', { tickformat: '.2f' }) },
@@ -58,7 +65,7 @@ export function isoflop(runs: readonly RunSummary[], options: IsoflopOptions = {
     markerTrace(
       rows.map((r) => r[fcol]),
       rows.map((r) => r[lcol]),
-      { name: 'runs', color: '#9c9c9c', size: 7, text: rows.map((r) => r.runId) },
+      { name: useDense ? 'dense runs' : 'runs (dense and MoE)', color: '#9c9c9c', size: 7, text: rows.map((r) => r.runId) },
     ),
   ];
   const notes: string[] = [];
@@ -92,5 +99,5 @@ export function isoflop(runs: readonly RunSummary[], options: IsoflopOptions = {
       '(right; dashed: fitted law along the slice, star: its minimum). Approach 3 fits L = E + A/N^α + B/D^β with a Huber loss on log L (δ = 1e-3).',
     notes,
   );
-  return { kind: 'figure', id, paper: 'chinchilla', title: 'Chinchilla-style fit: frontier and IsoFLOP slices', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: 'chinchilla', title: 'Chinchilla-style fit: frontier and IsoFLOP slices', data, layout: grid.layout, caption, notes });
 }

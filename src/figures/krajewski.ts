@@ -8,6 +8,7 @@ import type { RunSummary } from '../runs/types';
 import {
   axis,
   composeCaption,
+  finalize,
   formatCount,
   formatExp,
   granularityColor,
@@ -149,7 +150,7 @@ export function fig1a(input: Fig1aInput): FigureSpec {
     sets.map(([title]) => ({
       title,
       x: axis('training FLOPs', 'log'),
-      y: axis('loss (nats/token)', 'log', { tickformat: '.1f', dtick: Math.log10(1.1) }),
+      y: axis('loss (nats/token)', 'log'),
     })),
     { title: 'Loss of compute-optimal models vs training compute' },
   );
@@ -213,7 +214,7 @@ export function fig1a(input: Fig1aInput): FigureSpec {
       'FLOPs follow Eq. 10/11 (c_f = 6, c_r = 14, d_model = 64·n_blocks); optimum per budget as in §6.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 1a: loss vs FLOPs, compute-optimal', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 1a: loss vs FLOPs, compute-optimal', data, layout: grid.layout, caption, notes });
 }
 
 /** Relative FLOPs the dense Transformer and vanilla MoE need to match compute-optimal MoE. */
@@ -281,7 +282,7 @@ export function fig1b(input: Fig1bInput): FigureSpec {
       'relative to that MoE, vs its training FLOPs. The paper reports 20× for dense at 1e20 FLOPs, above 40× beyond 1e25.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 1b: ×overhead vs FLOPs', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 1b: ×overhead vs FLOPs', data, layout: grid.layout, caption, notes });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -432,7 +433,7 @@ export function fig3a(runs: readonly RunSummary[], options: Fig3aOptions): Figur
       'A straight line means loss − const ∝ G^(−γ), the power law of Eq. 4.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 3a: loss − const vs G', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 3a: loss − const vs G', data, layout: grid.layout, caption, notes });
 }
 
 export interface ParamsFigureOptions extends RunFigureOptions {
@@ -490,7 +491,7 @@ export function fig3b(runs: readonly RunSummary[], options: ParamsFigureOptions 
       '(paper: G = 4; 16B, 33B, 66B tokens). Parallel lines show that D does not interact with N.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: `Fig. 3b: loss vs N at G = ${g}`, data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: `Fig. 3b: loss vs N at G = ${g}`, data, layout: grid.layout, caption, notes });
 }
 
 /** Krajewski Fig. 3c: loss improvement from longer training, loss(D_min) − loss(D_max), vs G, per model size. */
@@ -537,7 +538,7 @@ export function fig3c(runs: readonly RunSummary[], options: RunFigureOptions = {
       'Flat lines mean no D×G interaction, the assumption behind Eq. 9.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 3c: gain from longer training vs G', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 3c: gain from longer training vs G', data, layout: grid.layout, caption, notes });
 }
 
 export interface Fig4Options extends RunFigureOptions {
@@ -598,7 +599,7 @@ export function fig4(runs: readonly RunSummary[], options: Fig4Options = {}): Fi
       'one panel per token budget (paper: 16B, 33B, 66B), one colour per model size; dots are runs, dashed lines Eq. 9 fitted to them.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 4: Eq. 9 fit vs runs', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 4: Eq. 9 fit vs runs', data, layout: grid.layout, caption, notes });
 }
 
 /** One run's observed loss against the fitted law's prediction. */
@@ -647,7 +648,7 @@ export function fig5a(points: readonly FitPoint[], options: { lossColumn?: LossC
       `Ours: ${rmse.join('; ')}.`,
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 5a: observed vs predicted loss', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 5a: observed vs predicted loss', data, layout: grid.layout, caption, notes });
 }
 
 /** A training curve of one run: loss against wall-clock time. */
@@ -696,7 +697,7 @@ export function fig5b(curves: readonly TrainingCurve[], options: Fig5bOptions = 
       'the paper finds G = 8 best and G = 16 dominated by routing cost.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 5b: loss vs wall-clock time', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 5b: loss vs wall-clock time', data, layout: grid.layout, caption, notes });
 }
 
 /** Krajewski Fig. 6: loss vs total parameters, one panel per granularity (paper: G = 1, 2, 8, 16). */
@@ -729,7 +730,7 @@ export function fig6(runs: readonly RunSummary[], options: ParamsFigureOptions &
       'dashed: Eq. 9 fit where given.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 6: loss vs N per granularity', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 6: loss vs N per granularity', data, layout: grid.layout, caption, notes });
 }
 
 /** One panel of Fig. 7. */
@@ -774,7 +775,7 @@ export function fig7(
       '(64×49M, 32B, 2.88) in the paper; here the groups of our runs named in each panel. Straight lines support the power law in G (Eq. 4).',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 7: loss − const vs G, four groups', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 7: loss − const vs G, four groups', data, layout: grid.layout, caption, notes });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * House style of the paper figures: fonts, sizes, colour encodings (granularity and experts as sequential
  * scales, as the papers colour them), axis helpers and the multi-panel layout.
  */
-import type { PlotlyAxis, PlotlyLayout } from './types';
+import type { PlotlyAxis, PlotlyLayout, PlotlyTrace } from './types';
 
 export const FONT = { family: 'DejaVu Sans, Arial, sans-serif', size: 13, color: '#222' } as const;
 export const PANEL_WIDTH = 460;
@@ -206,4 +206,52 @@ export function panelGrid(
 /** Caption = text citing the paper's figure + the coverage notes, each as a sentence. */
 export function composeCaption(text: string, notes: string[]): string {
   return notes.length === 0 ? text : `${text} Note: ${notes.join(' ')}`;
+}
+
+const NICE_STEPS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100];
+
+/** Evenly spaced round tick values covering [lo, hi] with at most `maxTicks` ticks. */
+export function niceTicks(lo: number, hi: number, maxTicks = 7): number[] {
+  const span = hi - lo;
+  const step = NICE_STEPS.find((s) => span / s <= maxTicks - 1) ?? 10 ** Math.ceil(Math.log10(span || 1));
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) out.push(Number(v.toFixed(6)));
+  return out;
+}
+
+/**
+ * Final touch on every figure's log axes (the papers' style): under one decade of data, round linear ticks
+ * (3.4, 3.6, …) instead of Plotly's sparse log labels; over three decades, labels at powers of ten only.
+ * Axes with explicit `tickvals` are left alone.
+ */
+export function finalize<T extends { data: PlotlyTrace[]; layout: PlotlyLayout }>(spec: T): T {
+  const layout = spec.layout as unknown as Record<string, PlotlyAxis | undefined>;
+  for (const key of Object.keys(layout)) {
+    const m = /^([xy])axis(\d*)$/.exec(key);
+    const ax = layout[key];
+    if (!m || !ax || ax.type !== 'log' || ax.tickvals) continue;
+    const ref = `${m[1]}${m[2] ?? ''}`;
+    const values = spec.data
+      .filter((t) => (m[1] === 'x' ? (t.xaxis ?? 'x') : (t.yaxis ?? 'y')) === ref)
+      .flatMap((t) => (m[1] === 'x' ? t.x : t.y))
+      .filter((v) => Number.isFinite(v) && v > 0);
+    if (values.length === 0) continue;
+    let lo = Math.min(...values);
+    let hi = Math.max(...values);
+    if (ax.range) [lo, hi] = [Math.min(lo, 10 ** ax.range[0]), Math.max(hi, 10 ** ax.range[1])];
+    const decades = Math.log10(hi / lo);
+    if (decades < 0.9) {
+      const pad = (hi - lo) * 0.06 || hi * 0.02;
+      const ticks = niceTicks(lo - pad, hi + pad, 8).filter((v) => v > 0);
+      const digits = Math.max(0, ...ticks.map((v) => (String(v).split('.')[1] ?? '').length));
+      ax.tickvals = ticks;
+      ax.ticktext = ticks.map((v) => v.toFixed(digits));
+      ax.range ??= [Math.log10(Math.max(lo - pad, lo / 1.5)), Math.log10(hi + pad)];
+      delete ax.tickformat;
+      delete ax.dtick;
+    } else if (decades > 3) {
+      ax.dtick = Math.max(1, Math.ceil(decades / 8));
+    }
+  }
+  return spec;
 }

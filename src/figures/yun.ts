@@ -5,7 +5,7 @@
  * configurations. The number of experts E is coloured on one sequential scale (`expertsColor`), dense in grey.
  */
 import type { RunSummary } from '../runs/types';
-import { axis, composeCaption, expertsColor, formatCount, log2Axis, orderedColor, panelGrid } from './theme';
+import { axis, composeCaption, finalize, expertsColor, formatCount, log2Axis, orderedColor, panelGrid } from './theme';
 import { lineMarkerTrace, lineTrace, markerTrace, sortByX } from './traces';
 import type { FigureSpec, PlotlyTrace, TableSpec } from './types';
 import { FigureInputError } from './types';
@@ -92,7 +92,7 @@ export function fig1(runs: readonly RunSummary[], options: { fitted?: ExpertsCur
       '(log L = log(A/N^α + B/Ê^β + C/D^γ + F) + d·log N·log Ê), one panel per D, one colour per dense size N.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 1: loss vs experts, runs and Eq. 4', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 1: loss vs experts, runs and Eq. 4', data, layout: grid.layout, caption, notes });
 }
 
 /** Inputs of Fig. 2, computed by the serving-cost model. */
@@ -130,7 +130,7 @@ export function fig2(input: Fig2Input): FigureSpec {
       'the largest model a budget can serve (right) jumps where the minimum number of GPUs needed to hold the model increases.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 2: inference cost model', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 2: inference cost model', data, layout: grid.layout, caption, notes });
 }
 
 /** Loss-optimal models of one expert count across training budgets. */
@@ -183,7 +183,7 @@ export function fig3(input: { series: LossOptimalSeries[]; costUnit: string }): 
       'loss vs training FLOPs (middle), inference cost vs training FLOPs (right). More experts: lower loss, higher serving cost.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 3: loss-optimal MoEs, cost and loss', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 3: loss-optimal MoEs, cost and loss', data, layout: grid.layout, caption, notes });
 }
 
 export interface Fig4Input {
@@ -224,7 +224,7 @@ export function fig4(input: Fig4Input): FigureSpec {
       'The paper finds an over-trained 16-expert MoE better and cheaper to serve than loss-optimal 4/8-expert MoEs.',
     notes,
   );
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 4: loss–cost curves at one budget', data, layout: grid.layout, caption, notes };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 4: loss–cost curves at one budget', data, layout: grid.layout, caption, notes });
 }
 
 /** Bounded-metric search results against one base model (Algorithms 1 and 2). */
@@ -282,7 +282,7 @@ function boundedFigure(
         'Bases: dense and 4 experts, as in the paper.'
       : `${CITE}, Fig. 6: optimal loss for a bounded inference cost (Algorithm 2): each E is sized to the base's inference cost and trained with ` +
         'the whole budget; left the resulting loss, right its size relative to the base.';
-  return {
+  return finalize({
     kind: 'figure',
     id,
     paper: PAPER,
@@ -291,7 +291,7 @@ function boundedFigure(
     layout: grid.layout,
     caption: composeCaption(text, notes),
     notes,
-  };
+  });
 }
 
 /** Yun Fig. 5: optimal inference cost for a bounded loss (Algorithm 1), against dense and 4-expert bases. */
@@ -342,7 +342,7 @@ export function fig8(input: { points: ModelConfigPoint[]; mu: number }): FigureS
     );
   });
   const caption = `${CITE}, Fig. 8: fitted h·l with N^(2/3): dots are the actual h·l (hidden size × layers) of the configurations, the line the fit h·l = μ·N^(2/3) that the cost model (App. C) assumes.`;
-  return { kind: 'figure', id, paper: PAPER, title: 'Fig. 8: h·l vs N^(2/3)', data, layout: grid.layout, caption, notes: [] };
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 8: h·l vs N^(2/3)', data, layout: grid.layout, caption, notes: [] });
 }
 
 /** Yun Table 1: model configurations (the paper's and ours). */
