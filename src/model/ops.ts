@@ -14,8 +14,19 @@ function custom(f: (...args: Array<tf.Tensor | Save>) => { value: tf.Tensor; gra
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
 }
 
+let plain = false;
+
+/**
+ * Switch to "plain tfjs" ops (default autodiff gradients for matmul, LayerNorm and cross-entropy, as a naive
+ * implementation would use). Only the `train` benchmark uses this, as its reference; default false.
+ */
+export function setPlainOps(on: boolean): void {
+  plain = on;
+}
+
 /** `a @ b` for 2-D a [m,k], b [k,n]; gradients use explicit transposes so every matmul hits the fast path. */
 export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (plain) return tf.matMul(a, b);
   return custom((aa, bb, save) => {
     const A = aa as tf.Tensor2D;
     const B = bb as tf.Tensor2D;
@@ -32,6 +43,7 @@ export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /** Batched `a @ b` for a [n,m,k], b [n,k,p] (same batch), with explicit-transpose gradients. */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  if (plain) return tf.matMul(a, b);
   return custom((aa, bb, save) => {
     const A = aa as tf.Tensor3D;
     const B = bb as tf.Tensor3D;
@@ -95,6 +107,10 @@ export function scatterAddRows(x: tf.Tensor2D, idx: Int32Array, rows: number): t
 
 /** LayerNorm over the last axis of x [n,d] with gain g [d] and bias b [d] (eps 1e-5), hand-written gradient. */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
+  if (plain) {
+    const { mean, variance } = tf.moments(x, 1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), g), b);
+  }
   return custom((xx, gg, bb, save) => {
     const X = xx as tf.Tensor2D;
     const G = gg as tf.Tensor1D;
@@ -134,6 +150,7 @@ export function silu(x: tf.Tensor): tf.Tensor {
  */
 export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
   const [n, v] = logits.shape;
+  if (plain) return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(targets, 'int32'), v), logits) as tf.Scalar;
   return custom((ll, save) => {
     const L = ll as tf.Tensor2D;
     const oh = tf.oneHot(tf.tensor1d(targets, 'int32'), v);

@@ -12,6 +12,7 @@ import {
   routeTokenChoice,
   expertChoiceCapacity,
   balanceLoss,
+  Routing,
 } from '../../src/model';
 
 const BACKENDS = ['cpu', 'wasm'] as const;
@@ -76,15 +77,16 @@ for (const backend of BACKENDS) {
       moe: { router: 'expert-choice', expansionRate: 4, granularity: 2, topK: 1, groupSize: 256 },
     });
     const w = initWeights(cfg, 4);
-    const out = tf.tidy(() => {
+    let out: Routing | null = null;
+    tf.tidy(() => {
       const x = tf.randomNormal([8 * 8, 16], 0, 1, 'float32', 9) as tf.Tensor2D;
-      return moeLayer(w, 'b0.moe', cfg, x, 8, 8).routing;
+      out = moeLayer(w, 'b0.moe', cfg, x, 8, 8).routing;
     });
     disposeWeights(w);
     // 8 experts, k = 2, groups of 8 tokens (one position across 8 sequences): capacity 8·2/8 = 2 per group, 8 groups.
     const cap = expertChoiceCapacity(8, { experts: 8, topK: 2, capacityFactor: 1 });
     assert.equal(cap, 2);
-    for (const a of out.perExpert) assert.equal(a.tokens.length, cap * 8);
+    for (const a of out!.perExpert) assert.equal(a.tokens.length, cap * 8);
   });
 }
 

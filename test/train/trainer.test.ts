@@ -17,8 +17,8 @@ function readMetrics(dir: string): MetricsRow[] {
     .split('\n')
     .map((l) => JSON.parse(l) as MetricsRow);
 }
-const trainLosses = (rows: MetricsRow[]) => rows.filter((r) => r.kind === 'train').map((r) => r.loss);
-const valLosses = (rows: MetricsRow[]) => rows.filter((r) => r.kind === 'eval').map((r) => r.valLoss);
+const trainLosses = (rows: MetricsRow[]) => rows.flatMap((r) => (r.kind === 'train' ? [r.loss] : []));
+const valLosses = (rows: MetricsRow[]) => rows.flatMap((r) => (r.kind === 'eval' ? [r.valLoss] : []));
 
 test('learningRate warms up linearly over 1% then decays by cosine to 10% of the peak', () => {
   const a = { lr: 1, totalSteps: 1000, warmupFraction: 0.01, finalLrFraction: 0.1 };

@@ -1,0 +1,132 @@
+/**
+ * `moelab bench train`: training throughput of the MoE trainer step (forward, backward, AdamW) on wasm at
+ * 1 thread, batch 32 × 64 byte tokens, for d_model 64/128/256 MoE (8 experts, top-2) and a dense d128 model.
+ * Reports tokens/s and GFLOP/s (6 · active non-embedding params · tokens/s) with, measured in the same run,
+ * the ratio to a plain-tfjs implementation (default gradients and kernels) and to PyTorch (Debian
+ * python3-torch, 1 thread) when installed.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { countParams } from '../accounting/model-params';
+import { registerFastKernels, restoreDefaultKernels } from '../backend/kernels';
+import { selectBackend } from '../backend/select';
+import { ModelConfig, parseModelConfig } from '../model/config';
+import { setPlainOps } from '../model/ops';
+import { forward } from '../model/transformer';
+import { disposeWeights, initWeights } from '../model/weights';
+import { AdamW } from '../train/optimizer';
+import type { BenchResult, BenchSuite } from './types';
+
+const BATCH = 32;
+const SEQ = 64;
+
+interface Shape {
+  label: string;
+  dModel: number;
+  layers: number;
+  moe: boolean;
+}
+
+const SHAPES: Shape[] = [
+  { label: 'MoE d64 L2 E8 top-2', dModel: 64, layers: 2, moe: true },
+  { label: 'MoE d128 L4 E8 top-2', dModel: 128, layers: 4, moe: true },
+  { label: 'MoE d256 L4 E8 top-2', dModel: 256, layers: 4, moe: true },
+  { label: 'dense d128 L4', dModel: 128, layers: 4, moe: false },
+];
+
+function modelOf(s: Shape): ModelConfig {
+  return parseModelConfig({
+    dModel: s.dModel,
+    layers: s.layers,
+    heads: 4,
+    contextLength: SEQ,
+    moe: s.moe ? { router: 'token-choice', expansionRate: 8, topK: 2, capacityFactor: null } : null,
+  });
+}
+
+/** Tokens/s of `steps` timed training steps (after 2 warm-up steps) of model `cfg` on random bytes. */
+export function measureTrainStep(cfg: ModelConfig, steps: number): number {
+  const w = initWeights(cfg, 0);
+  const opt = new AdamW(w, { betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1, gradClip: 1 });
+  const vars = [...w.values()];
+  let seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 255;
+  const step = () => {
+    const toks = Int32Array.from({ length: BATCH * SEQ + 1 }, rand);
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const r = forward(w, cfg, toks.subarray(0, BATCH * SEQ), toks.subarray(1), { batch: BATCH, seqLen: SEQ });
+        return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
+      }, vars);
+      value.dataSync();
+      opt.apply(grads, 1e-3).dataSync();
+    });
+  };
+  step();
+  step();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const seconds = (performance.now() - t0) / 1000;
+  opt.dispose();
+  disposeWeights(w);
+  return (steps * BATCH * SEQ) / seconds;
+}
+
+function torchTokensPerSecond(repoRoot: string, s: Shape, steps: number): { value: number | null; why: string } {
+  const py = '/usr/bin/python3';
+  if (!fs.existsSync(py)) return { value: null, why: 'no /usr/bin/python3' };
+  const script = path.join(repoRoot, 'scripts', 'bench', 'torch_moe.py');
+  const args = [script, '--d-model', String(s.dModel), '--layers', String(s.layers), '--seq', String(SEQ), '--batch', String(BATCH), '--steps', String(steps)];
+  if (!s.moe) args.push('--dense');
+  const r = spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+  if (r.status !== 0) {
+    const msg = (r.stderr || '').trim().split('\n').pop() ?? '';
+    return { value: null, why: /No module named 'torch'/.test(msg) ? 'python3-torch not installed (apt-get install -y python3-torch libopenblas0-openmp)' : `torch script failed: ${msg}` };
+  }
+  return { value: (JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokens_per_s: number }).tokens_per_s, why: '' };
+}
+
+export const trainBench: BenchSuite = {
+  name: 'train',
+  description: 'MoE/dense training throughput on wasm (1 thread) vs plain tfjs and PyTorch',
+  async run(opts) {
+    const results: BenchResult[] = [];
+    await selectBackend('wasm');
+    const steps = opts.quick ? 2 : 5;
+    for (const s of SHAPES) {
+      if (opts.quick && s.dModel === 256) continue;
+      const cfg = modelOf(s);
+      const active = countParams(cfg).active;
+      opts.log(`train bench: ${s.label} (ours)`);
+      const ours = measureTrainStep(cfg, steps);
+      opts.log(`train bench: ${s.label} (plain tfjs)`);
+      setPlainOps(true);
+      restoreDefaultKernels('wasm');
+      let plainTps: number;
+      try {
+        plainTps = measureTrainStep(cfg, Math.max(1, Math.floor(steps / 2)));
+      } finally {
+        setPlainOps(false);
+        registerFastKernels('wasm');
+      }
+      const gflops = (6 * active * ours) / 1e9;
+      const note = `batch ${BATCH}×${SEQ}, ${active} active non-embedding params, ${steps} steps`;
+      results.push({ label: `${s.label}: tokens/s vs plain tfjs`, value: ours, unit: 'tokens/s', reference: plainTps, referenceLabel: 'plain tfjs (default gradients/kernels), wasm', notes: note });
+      const torch = opts.quick ? { value: null, why: 'skipped in --quick' } : torchTokensPerSecond(opts.repoRoot, s, 10);
+      results.push({
+        label: `${s.label}: tokens/s vs PyTorch`,
+        value: ours,
+        unit: 'tokens/s',
+        ...(torch.value !== null ? { reference: torch.value, referenceLabel: 'PyTorch CPU, 1 thread' } : {}),
+        ...(s.dModel === 128 && s.moe && torch.value !== null ? { goal: 0.35 * torch.value } : {}),
+        notes: torch.value !== null ? `${note}; target ≥ 0.35× PyTorch on d128` : `PyTorch skipped: ${torch.why}`,
+      });
+      results.push({ label: `${s.label}: achieved GFLOP/s`, value: gflops, unit: 'GFLOP/s', notes: '6 · active non-embedding params · tokens/s' });
+    }
+    return results;
+  },
+};
+
+export default trainBench;
