@@ -98,7 +98,9 @@ export const WEBGPU: BackendCandidate = {
 export const CPU: BackendCandidate = { label: 'cpu', tfName: 'cpu', load: async () => null };
 
 /** Order `auto` tries. Add a candidate here (e.g. WEBGPU before WASM) to extend auto selection. */
-export const AUTO_ORDER: BackendCandidate[] = [TENSORFLOW_GPU, WEBGPU, TENSORFLOW_CPU, WASM];
+// webgpu is not in auto yet: the trainer and MoE routing read tensors synchronously (dataSync), which Node's
+// webgpu cannot do (src/backend/webgpu.ts, WebGpuSyncReadError). Put WEBGPU after TENSORFLOW_GPU once they await.
+export const AUTO_ORDER: BackendCandidate[] = [TENSORFLOW_GPU, TENSORFLOW_CPU, WASM];
 
 const EXPLICIT: Record<Exclude<BackendName, 'auto'>, BackendCandidate[]> = {
   tensorflow: [TENSORFLOW_GPU, TENSORFLOW_CPU],

@@ -194,6 +194,32 @@ function requiredLimitsOf(adapter: GpuAdapterLike): Record<string, number> {
   return out;
 }
 
+/** A synchronous read (`dataSync`, `arraySync`) of a GPU-resident tensor on webgpu in Node. */
+export class WebGpuSyncReadError extends Error {
+  override name = 'WebGpuSyncReadError';
+}
+
+/**
+ * Replaces the webgpu backend's synchronous read with a named error. tfjs-backend-webgpu reads synchronously
+ * through OffscreenCanvas, which Node lacks ("OffscreenCanvas is not defined"), and WebGPU has only async
+ * buffer mapping; spinning the event loop (deasync) does not help either: Dawn's map callbacks never fire in a
+ * nested loop (tried on Dawn's null backend, 2026-11-23). Code that runs on webgpu must `await t.data()`.
+ */
+export function installSyncReadGuard(backend: tf.KernelBackend): void {
+  const b = backend as unknown as {
+    tensorMap: { get(id: object): { values?: unknown; dtype: string } | undefined };
+    readSync(id: object): unknown;
+  };
+  b.readSync = function readSyncGuard(dataId: object) {
+    const entry = this.tensorMap.get(dataId);
+    if (entry && (entry.values != null || entry.dtype === 'string')) return entry.values;
+    throw new WebGpuSyncReadError(
+      'webgpu backend: dataSync()/arraySync() of a GPU tensor is impossible in Node (no synchronous GPU ' +
+        'readback); read it with `await tensor.data()` outside tf.tidy, or train with --backend wasm',
+    );
+  };
+}
+
 let initialised: WebGpuAdapterInfo | null = null;
 let registeredByUs = false;
 
@@ -233,7 +259,9 @@ export async function initWebGpu(opts: WebGpuOptions = {}): Promise<WebGpuAdapte
           requiredFeatures: features,
           requiredLimits: requiredLimitsOf(adapter),
         });
-        return new webgpuPkg.WebGPUBackend(device, adapter.info);
+        const backend = new webgpuPkg.WebGPUBackend(device, adapter.info);
+        installSyncReadGuard(backend);
+        return backend;
       },
       3,
     );

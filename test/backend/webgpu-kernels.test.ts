@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initWebGpu, probeWebGpu } from '../../src/backend/webgpu';
+import { WebGpuSyncReadError, initWebGpu, probeWebGpu } from '../../src/backend/webgpu';
 
 async function skipReason(): Promise<string | false> {
   const info = await probeWebGpu().catch(() => null);
@@ -62,3 +62,18 @@ test('webgpu forward and gradients of the MoE step ops match the cpu backend wit
   const cpu = await on('cpu', step);
   for (let i = 0; i < cpu.length; i++) assert.ok(relErr(gpu[i], cpu[i]) < 1e-4, `output ${i}: ${relErr(gpu[i], cpu[i])}`);
 });
+
+test(
+  'dataSync of a GPU-resident tensor on webgpu is a WebGpuSyncReadError that says to await data()',
+  { skip: (() => { try { require('webgpu'); return false; } catch { return 'optional dependency `webgpu` is not installed'; } })() },
+  async () => {
+    // Dawn's null backend: a real adapter and device that run no shaders, enough to hold GPU buffers.
+    await initWebGpu({ dawnFlags: ['backend=null'] });
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
+    const a = tf.randomNormal([64, 64]);
+    const c = tf.matMul(a, a);
+    assert.throws(() => c.dataSync(), (err: unknown) => err instanceof WebGpuSyncReadError && /await tensor\.data\(\)/.test(err.message));
+    assert.equal((await c.data()).length, 64 * 64);
+    tf.dispose([a, c]);
+  },
+);
