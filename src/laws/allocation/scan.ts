@@ -17,6 +17,6 @@ export function scanThenBrent(f: (x: number) => number, lo: number, hi: number, 
   }
   const a = lo + Math.max(0, bestI - 1) * step;
   const b = lo + Math.min(points - 1, bestI + 1) * step;
-  const r = minimizeBrent(f, a, b, { xTol: 1e-12, relTol: 1e-12 });
+  const r = minimizeBrent(f, a, b, { xTol: 1e-12 });
   return r.f <= bestF ? { x: r.x, f: r.f } : { x: lo + bestI * step, f: bestF };
 }

@@ -7,7 +7,7 @@
 export interface BrentOptions {
   /** Absolute tolerance on the abscissa. Default 1e-10. */
   xTol?: number;
-  /** Relative tolerance on the abscissa. Default 1e-10. */
+  /** Relative tolerance on the abscissa. Default 1.5e-8 (√ε: a minimum is only resolvable to about that). */
   relTol?: number;
   /** Maximum iterations. Default 200. */
   maxIterations?: number;
@@ -24,7 +24,7 @@ const GOLDEN = 0.3819660112501051; // (3 − √5)/2
 
 export function minimizeBrent(f: (x: number) => number, lo: number, hi: number, options: BrentOptions = {}): BrentResult {
   const xTol = options.xTol ?? 1e-10;
-  const relTol = options.relTol ?? 1e-10;
+  const relTol = options.relTol ?? 1.5e-8;
   const maxIter = options.maxIterations ?? 200;
   let a = Math.min(lo, hi);
   let b = Math.max(lo, hi);

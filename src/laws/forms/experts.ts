@@ -1,5 +1,5 @@
 import type { LawForm } from '../types';
-import { ehatFromParams, ehatParams, ehatScratch, lnEhat } from './ehat';
+import { effectiveExperts, ehatFromParams, ehatParams, ehatScratch, lnEhat } from './ehat';
 import { logSumExp, range, safeLog } from './lse';
 
 const u = new Float64Array(4);
@@ -67,8 +67,8 @@ export const expertsLaw: LawForm = {
   // Yun et al.'s grid (α, β, γ ∈ {0, .5, …, 2}, a, b, c, d ∈ {0, 5, …, 25}, f ∈ {−1, …, 1}) has 810 000 starts
   // for a 10-parameter law and says nothing about E_start / E_max; we default to a reduced grid
   // (`YUN_PAPER_INIT_GRID` holds theirs) and recommend the variable-projection fitter for this law.
-  initGrid: [[0, 5, 10], [0.25, 0.5], [-2, 0], [0.5, 1], [0, 5, 10], [0.25, 0.5], [0, 0.5], [0], [Math.log(0.5 - 1 / 256)], [Math.log(1 / 256)]],
-  initGridSource: 'moelab reduced grid (576 starts); Yun et al. App. D grid available as YUN_PAPER_INIT_GRID',
+  initGrid: [[2.5, 7.5], [0.25, 0.5], [-2, 0], [0.5, 1], [2.5, 7.5], [0.25, 0.5], [0, 0.5], [0], [Math.log(0.5 - 1 / 256)], [Math.log(1 / 256)]],
+  initGridSource: 'moelab reduced grid (256 starts); Yun et al. App. D grid available as YUN_PAPER_INIT_GRID',
   bounds: [
     [-30, 80],
     [1e-4, 5],
@@ -105,13 +105,12 @@ export const expertsLaw: LawForm = {
   },
   varpro: {
     nonlinearNames: ['alpha', 'beta', 'gamma', 'd', 'eStart', 'eMax'],
-    grid: [range(0.1, 0.8, 0.1), range(0.2, 1.6, 0.2), range(0.1, 0.8, 0.1), range(-0.004, 0.004, 0.002), [1.25, 1.5, 2, 3, 5], [64, 256, 1024]],
+    grid: [range(0.1, 0.7, 0.1), range(0.2, 2.4, 0.4), range(0.1, 0.7, 0.1), range(-0.003, 0.003, 0.0015), [1.1, 1.5, 2, 3, 5, 8], [32, 128, 512, 2048]],
     space: 'linear',
     nBasis: 4,
     nonnegative: [true, true, true, true],
     basis(nl, f, o, out) {
-      const [lq, lr] = ehatParams(nl[4], nl[5]);
-      const le = lnEhat(f[o + 1], lq, lr);
+      const le = cachedLnEhat(f[o + 1], nl[4], nl[5]);
       const mult = Math.exp(nl[3] * f[o] * le);
       out[0] = mult * Math.exp(-nl[0] * f[o]);
       out[1] = mult * Math.exp(-nl[1] * le);
@@ -124,6 +123,23 @@ export const expertsLaw: LawForm = {
     },
   },
 };
+
+const ehatCache = { eStart: NaN, eMax: NaN, values: new Map<number, number>() };
+/** ln Ê for the varpro grid, memoised per (E_start, E_max) since expert counts repeat across runs. */
+function cachedLnEhat(experts: number, eStart: number, eMax: number): number {
+  if (ehatCache.eStart !== eStart || ehatCache.eMax !== eMax) {
+    ehatParams(eStart, eMax); // validates 0 < E_start < E_max
+    ehatCache.eStart = eStart;
+    ehatCache.eMax = eMax;
+    ehatCache.values.clear();
+  }
+  let v = ehatCache.values.get(experts);
+  if (v === undefined) {
+    v = Math.log(effectiveExperts(experts, eStart, eMax));
+    ehatCache.values.set(experts, v);
+  }
+  return v;
+}
 
 /** Yun et al. 2024 App. D initialisation grid as printed (f read as −1…1; E_start, E_max not given: fixed at 2, 256). */
 export const YUN_PAPER_INIT_GRID: readonly (readonly number[])[] = [
