@@ -6,4 +6,6 @@ export class DataError extends Error {
 /** A corpus source (preset field) that is missing, unreadable or empty; the message names the field and the fix. */
 export class CorpusError extends Error {
   override name = 'CorpusError';
+  /** CLI exit code: a user error. */
+  readonly exitCode = 2;
 }

@@ -87,7 +87,7 @@ export class Fingerprinter {
     const out: Record<string, string> = {};
     for (const spec of inst.inputSpecs) {
       const abs = resolveInputPath(spec, this.roots);
-      const files = fg.isDynamicPattern(spec) ? fg.sync(fg.convertPathToPattern(abs), { onlyFiles: true, dot: false }).sort() : [abs];
+      const files = fg.isDynamicPattern(spec) ? fg.sync(abs, { onlyFiles: true, dot: false }).sort() : [abs];
       if (files.length === 0) {
         throw new PipelineError(`stage ${inst.name}: input glob '${spec}' matches no file; fix the stage's inputs or create the files`);
       }

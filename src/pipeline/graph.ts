@@ -53,6 +53,9 @@ export function expandDag(stages: readonly AnyStage[], config: unknown, roots: P
     if (seenStages.has(stage.name)) throw new DagError(`two stages are named '${stage.name}'; rename one`);
     seenStages.add(stage.name);
     const params: Record<string, unknown> = {};
+    for (const g of stage.gridParams ?? []) {
+      if (!stage.params.includes(g)) throw new DagError(`stage ${stage.name}: gridParams key '${g}' must also be listed in params`);
+    }
     for (const key of stage.params) {
       const { found, value } = getPath(config, key);
       if (!found) throw new DagError(`stage ${stage.name} reads parameter '${key}', which the preset does not define; add it to the preset schema or fix the key`);
@@ -157,7 +160,10 @@ export function descendants(dag: Dag, names: Iterable<string>): Set<string> {
 
 /** The instance's parameter fingerprint input (declared params + matrix params). */
 export function instanceParams(inst: StageInstance): unknown {
-  return inst.matrix === undefined ? inst.params : { ...inst.params, '@matrix': inst.matrix };
+  const grid = new Set<string>(inst.stage.gridParams ?? []);
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(inst.params)) if (!grid.has(k)) own[k] = v;
+  return inst.matrix === undefined ? own : { ...own, '@matrix': inst.matrix };
 }
 
 /** Stable string of the parameters (for display and comparisons). */

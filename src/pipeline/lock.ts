@@ -97,6 +97,7 @@ export function acquireReproLock(resultsDir: string, warn: (m: string) => void =
       const release = () => {
         if (released) return;
         released = true;
+        process.removeListener('exit', release);
         try {
           if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
         } catch {

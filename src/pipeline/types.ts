@@ -121,6 +121,11 @@ export interface StageDef<C, K extends string, M> {
   resources?: PerInstance<ParamValues<C, K>, M, StageResources>;
   /** Expands the stage into named instances (a sweep). */
   matrix?: (params: ParamValues<C, K>) => readonly MatrixInstance<M>[];
+  /**
+   * Keys among `params` read only to enumerate matrix instances (e.g. the sweep grid): left out of each
+   * instance's fingerprint, so adding a grid point does not re-run the others (their own matrix params are in it).
+   */
+  gridParams?: readonly K[];
   /** Declares a persistent state dir (checkpoints) that survives crashes; removed after success unless `'keep'`. */
   state?: boolean | 'keep';
   /** Validates parameters at plan time (before anything runs); throw a named error that names the field and fix. */
