@@ -56,6 +56,8 @@ const profileSchema = z
     maxRetries: z.number().int().min(0).default(2),
     /** Seconds between squeue polls. Default 5. */
     pollIntervalS: z.number().positive().default(5),
+    /** Most stage instances queued or running on Slurm at once (the engine's `--jobs` for this executor). Default 1000. */
+    maxJobs: z.number().int().min(1).default(1000),
     /** Largest job array to submit at once; more ready instances make several arrays. Default 1000. */
     maxArraySize: z.number().int().min(1).default(1000),
     /** Default resources per job (each field falls back to its own default). */

@@ -14,13 +14,16 @@ import type { ChildMessage, Executor, ExecutorInfo, JobOutcome, RunningJob, Stag
 import { SlurmCli, isTerminalState, type SlurmJobStatus } from './slurm-cli';
 import { SlurmError, SlurmNotFoundError } from './slurm-errors';
 import {
+  parseSlurmProfile,
   resolveJobSpec,
   sbatchResourceArgs,
   type SlurmProfile,
+  type SlurmProfileInput,
   type StageResourceRequest,
 } from './slurm-profile';
 import { readExitMarker, renderBatchScript, writeBatchScript, type ScriptTask } from './slurm-script';
-import { SlurmState } from './slurm-state';
+import { SLURM_STATE_FILE_NAME, SlurmState } from './slurm-state';
+import { lockFilePath } from '../paths';
 
 /** Something the executor reports (for progress displays and tests). */
 export type SlurmEvent =
@@ -268,6 +271,11 @@ export class SlurmExecutor implements Executor {
     );
     writeBatchScript(scriptPath, script);
     for (const e of entries) {
+      // A fresh log per run of the instance; retries append to it (the job script appends).
+      if (e.attempts === 0) {
+        fs.mkdirSync(path.dirname(e.job.logFile), { recursive: true });
+        fs.writeFileSync(e.job.logFile, '');
+      }
       fs.rmSync(e.markerPath, { force: true });
       fs.rmSync(e.progressPath, { force: true });
       e.progressOffset = 0;
@@ -401,6 +409,8 @@ export class SlurmExecutor implements Executor {
     const ok = status.state === 'COMPLETED' || (status.state === 'VANISHED' && markerOk);
     if (ok) {
       this.state.forget(entry.job.instance);
+      fs.rmSync(entry.markerPath, { force: true });
+      fs.rmSync(entry.progressPath, { force: true });
       this.finish(entry, true, status.state, undefined, 0);
       return;
     }
@@ -482,4 +492,47 @@ function logTail(file: string, lines: number): string {
   } catch {
     return '';
   }
+}
+
+/** Engine-private directory (under the results dir) for batch scripts, exit markers, job output. */
+export const SLURM_WORK_DIR = '.moelab-slurm';
+
+/** Options of {@link createSlurmExecutor}. */
+export interface CreateSlurmExecutorOptions {
+  /** Results dir of the run: the state file goes next to its lock file, scripts under `.moelab-slurm/`. */
+  resultsDir: string;
+  /** Repository root (job working directory; holds bin/moelab.js). */
+  repoRoot: string;
+  /** The profile: already validated, or raw input (a preset's `slurm` section) validated here. */
+  profile?: SlurmProfile | SlurmProfileInput;
+  /** Where a raw `profile` came from, for error messages. Default "slurm profile". */
+  profileSource?: string;
+  /** Environment of the Slurm client commands (e.g. SLURM_CONF). Default process.env. */
+  clientEnv?: NodeJS.ProcessEnv;
+  /** Milliseconds to collect launches into one job array. Default 150. */
+  batchWindowMs?: number;
+  /** Observer of submissions and state changes. */
+  onEvent?: (event: SlurmEvent) => void;
+  /** Skip the preflight checks (sbatch present, partitions exist). Default false. */
+  skipPreflight?: boolean;
+}
+
+/**
+ * Builds the slurm executor for a results dir and runs its preflight checks, so a missing `sbatch` or an
+ * unknown partition fails before anything is planned (SlurmNotFoundError / SlurmPartitionError).
+ */
+export async function createSlurmExecutor(options: CreateSlurmExecutorOptions): Promise<SlurmExecutor> {
+  const profile = parseSlurmProfile(options.profile ?? {}, options.profileSource ?? 'slurm profile');
+  const resultsDir = path.resolve(options.resultsDir);
+  const executor = new SlurmExecutor({
+    profile,
+    workDir: path.join(resultsDir, SLURM_WORK_DIR),
+    stateFile: path.join(path.dirname(lockFilePath(resultsDir)), SLURM_STATE_FILE_NAME),
+    repoRoot: path.resolve(options.repoRoot),
+    clientEnv: options.clientEnv,
+    batchWindowMs: options.batchWindowMs,
+    onEvent: options.onEvent,
+  });
+  if (!options.skipPreflight) await executor.preflight();
+  return executor;
 }
