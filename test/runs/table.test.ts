@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readNumericCsv, readRunTable, RunTableError, runTableFromSummaries, writeRunTable } from '../../src/runs/table';
+import { RUN_COLUMNS, type RunSummary } from '../../src/runs/types';
+
+function row(i: number, over: Partial<RunSummary> = {}): RunSummary {
+  return {
+    runId: `fg-moe-e8-g${i}`,
+    sweep: 'fine-grained',
+    family: 'moe',
+    router: 'expert-choice',
+    layers: 2,
+    dModel: 64,
+    heads: 2,
+    dFF: 256,
+    expansionRate: 8,
+    granularity: 2 ** i,
+    experts: 8 * 2 ** i,
+    topK: 2 ** i,
+    moeEvery: 1,
+    paramsTotal: 280_000 + i,
+    paramsActive: 100_000.5,
+    paramsDense: 100_000,
+    paramsEmbedding: 33_000,
+    tokens: 1_000_000,
+    flopsKrajewski: 6.1e11,
+    flops6ND: 6e11,
+    valLoss: 2.5 - 0.1 * i,
+    trainLossSmoothed: 2.45 - 0.1 * i,
+    seed: 0,
+    backend: 'wasm',
+    wallSeconds: 12.5,
+    ...over,
+  };
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-runs-'));
+
+test('writeRunTable then readRunTable round-trips every column exactly', async () => {
+  const file = path.join(tmp(), 'runs.csv');
+  const rows = [row(0), row(1), row(2)];
+  await writeRunTable(file, rows);
+  assert.equal(fs.readFileSync(file, 'utf8').split('\n')[0], RUN_COLUMNS.map(([, h]) => h).join(','));
+  assert.deepEqual(await readRunTable(file), rows);
+  assert.deepEqual(fs.readdirSync(path.dirname(file)), ['runs.csv'], 'no temp file left behind');
+});
+
+async function expectTableError(csvMutate: (lines: string[]) => string[], pattern: RegExp): Promise<void> {
+  const file = path.join(tmp(), 'runs.csv');
+  await writeRunTable(file, [row(0), row(1)]);
+  const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+  fs.writeFileSync(file, csvMutate(lines).join('\n') + '\n');
+  await assert.rejects(readRunTable(file), (e: unknown) => e instanceof RunTableError && pattern.test(e.message) && e.message.includes(file));
+}
+
+function setCell(lines: string[], line: number, column: string, value: string): string[] {
+  const header = lines[0].split(',');
+  const j = header.indexOf(column);
+  const cells = lines[line - 1].split(',');
+  cells[j] = value;
+  lines[line - 1] = cells.join(',');
+  return lines;
+}
+
+test('readRunTable names a missing column and lists the expected ones', async () => {
+  await expectTableError((lines) => lines.map((l) => l.split(',').slice(0, -1).join(',')), /no column "wall_seconds"; expected columns: run_id/);
+});
+
+test('readRunTable names file, line and column for a non-numeric value', async () => {
+  await expectTableError((l) => setCell(l, 3, 'tokens', 'lots'), /line 3, column "tokens": "lots" is not a number/);
+});
+
+test('readRunTable rejects NaN, negative and zero values with the row', async () => {
+  await expectTableError((l) => setCell(l, 2, 'val_loss', 'NaN'), /line 2, column "val_loss": "NaN" is not a number/);
+  await expectTableError((l) => setCell(l, 2, 'tokens', '-5'), /line 2, column "tokens": -5 is not positive/);
+  await expectTableError((l) => setCell(l, 3, 'params_total', ''), /line 3, column "params_total"/);
+  await expectTableError((l) => setCell(l, 2, 'family', 'sparse'), /column "family": "sparse" is not allowed \(one of dense, moe\)/);
+});
+
+test('readRunTable reports a missing file with the fix', async () => {
+  await assert.rejects(readRunTable('/nonexistent/runs.csv'), /does not exist; run the sweep first/);
+});
+
+test('runTableFromSummaries copies rows in column order and rejects a NaN loss', () => {
+  const out = runTableFromSummaries([row(1)]);
+  assert.deepEqual(Object.keys(out[0]), RUN_COLUMNS.map(([k]) => k));
+  assert.throws(() => runTableFromSummaries([row(1, { valLoss: NaN })]), /valLoss = NaN/);
+});
+
+test('readNumericCsv reads params,tokens,loss and rejects a negative token count', async () => {
+  const dir = tmp();
+  const good = path.join(dir, 'good.csv');
+  fs.writeFileSync(good, 'params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n');
+  assert.deepEqual(await readNumericCsv(good, ['params', 'tokens', 'loss']), { params: [1e8, 2e8], tokens: [2e9, 4e9], loss: [3.1, 2.9] });
+  const bad = path.join(dir, 'bad.csv');
+  fs.writeFileSync(bad, 'params,tokens,loss\n1e8,-2e9,3.1\n2e8,4e9,2.9\n');
+  await assert.rejects(readNumericCsv(bad, ['params', 'tokens', 'loss']), /line 2, column "tokens": -2000000000 is not positive/);
+});
