@@ -74,11 +74,11 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
   }
   let y: tf.Tensor2D;
   if (total > 0) {
-    const xin = gatherRows(x, allTokens);
-    const parts = tf.split(xin, counts, 0) as tf.Tensor2D[];
+    // One gather per expert (no SplitV: wasm's split was a hotspot), one gate gather and one scatter-add.
     const outs: tf.Tensor2D[] = [];
     for (let e = 0; e < experts; e++) {
-      if (counts[e]! > 0) outs.push(ffn(w, `${prefix}.e${e}`, cfg.ffn, parts[e]!));
+      const a = routing.perExpert[e]!;
+      if (a.tokens.length > 0) outs.push(ffn(w, `${prefix}.e${e}`, cfg.ffn, gatherRows(x, a.tokens)));
     }
     const h = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as tf.Tensor2D);
     const gates = gatherRows(tf.reshape(probs, [tokens * experts, 1]) as tf.Tensor2D, allGates);
