@@ -111,16 +111,16 @@ function granularitySegments(curve: FrontierCurve, maxG: number, ref: { xaxis: s
     if (i === curve.flops.length || g[i] !== g[start]) {
       const end = Math.min(i + 1, curve.flops.length); // overlap one point so segments join
       const name = `MoE (optimal scaling), G = ${g[start]}`;
-      traces.push(
-        lineTrace(curve.flops.slice(start, end), curve.loss.slice(start, end), {
-          name,
-          color: granularityColor(g[start]!, maxG),
-          width: 3,
-          legendgroup: name,
-          showlegend: !seen.has(name),
-          ...ref,
-        }),
-      );
+      const segment = lineTrace(curve.flops.slice(start, end), curve.loss.slice(start, end), {
+        name,
+        color: granularityColor(g[start]!, maxG),
+        width: 3,
+        legendgroup: name,
+        showlegend: !seen.has(name),
+        ...ref,
+      });
+      segment.legendrank = g[start]!; // legend lists G ascending whichever panel introduces it
+      traces.push(segment);
       seen.add(name);
       start = i;
     }

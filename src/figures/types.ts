@@ -68,6 +68,8 @@ export interface PlotlyTrace {
   hovertemplate?: string;
   showlegend?: boolean;
   legendgroup?: string;
+  /** Legend order (lower first; Plotly default 1000). */
+  legendrank?: number;
   opacity?: number;
   fill?: 'none' | 'tonexty' | 'toself';
   fillcolor?: string;

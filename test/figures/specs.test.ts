@@ -5,7 +5,7 @@ import * as krajewski from '../../src/figures/krajewski';
 import { FIGURES, selectFigures } from '../../src/figures/registry';
 import { tableToHtml, tableToMarkdown } from '../../src/figures/tables';
 import { finalize, niceTicks } from '../../src/figures/theme';
-import { FigureInputError, type FigureSpec } from '../../src/figures/types';
+import { FigureInputError, type FigureSpec, type PlotlyLayout } from '../../src/figures/types';
 import * as yun from '../../src/figures/yun';
 import type { RunSummary } from '../../src/runs/types';
 import { analyticInputs, expertsRuns, fineGrainedRuns, fixtureInputs } from './fixtures';
@@ -119,10 +119,8 @@ describe('figure behaviour', () => {
     assert.throws(() => selectFigures(['krajewski.fig99']), FigureInputError);
   });
   it('finalize gives sub-decade log axes round linear ticks and leaves wide axes to powers of ten', () => {
-    const spec = finalize({
-      data: [{ type: 'scatter', mode: 'lines', name: 'a', x: [1e10, 1e20], y: [3.12, 3.71] }],
-      layout: { width: 1, height: 1, xaxis: { type: 'log' }, yaxis: { type: 'log' } },
-    });
+    const layout: PlotlyLayout = { width: 1, height: 1, xaxis: { type: 'log' }, yaxis: { type: 'log' } };
+    const spec = finalize({ data: [{ type: 'scatter', mode: 'lines', name: 'a', x: [1e10, 1e20], y: [3.12, 3.71] }], layout });
     assert.deepEqual(spec.layout.yaxis?.tickvals, [3.1, 3.2, 3.3, 3.4, 3.5, 3.6, 3.7, 3.8].filter((v) => v >= 3.08 && v <= 3.75));
     assert.equal(spec.layout.xaxis?.tickvals, undefined);
     assert.equal(spec.layout.xaxis?.dtick, 2);

@@ -1,0 +1,346 @@
+/**
+ * Thin adapters from the law library (`src/laws/`) to the figure inputs: every loss, allocation and overhead
+ * here is computed by a law-library function (one source of truth); this file only samples grids, picks
+ * groups and reshapes results. Fits are taken from the caller (the pipeline's fit stage) or run here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  chinchillaLoss,
+  chinchillaOptimal,
+  computeOverhead,
+  expertsLoss,
+  fineGrainedLoss,
+  fineGrainedOptimal,
+  fitLaw,
+  holdoutExtrapolation,
+  KRAJEWSKI_TABLE2,
+  lossVersusFlops,
+  PUBLISHED,
+  type ChinchillaCoefficients,
+  type DenseCoefficients,
+  type ExpertsCoefficients,
+  type FineGrainedCoefficients,
+} from '../laws';
+import { RUN_COLUMNS, type RunSummary } from '../runs/types';
+import type { ComputeOptimalRow, Fig1Curves, FitPoint, GranularityCurve, OverheadCurves, ParamsCurve, TrainingCurve } from './krajewski';
+import { KRAJEWSKI_FIG1_FLOPS_RANGE } from './krajewski';
+import { runsOfSweep, type FigureInputs } from './registry';
+import { formatCount } from './theme';
+import { extent, groupBy, uniqueSorted, type LossColumn } from './validate';
+import type { ExpertsCurve, ModelConfigPoint } from './yun';
+
+/** Coefficients of our fits (any may be absent). */
+export interface OurFits {
+  /** Krajewski Eq. 9 fitted on our fine-grained MoE runs. */
+  fineGrained?: FineGrainedCoefficients;
+  /** Krajewski Eq. 1 (dense) fitted on our dense runs. */
+  dense?: DenseCoefficients;
+  /** Yun Eq. 4 fitted on our experts sweep. */
+  experts?: ExpertsCoefficients;
+  /** Chinchilla Approach 3 fitted on our dense runs. */
+  chinchilla?: ChinchillaCoefficients;
+}
+
+export interface BuildInputsOptions {
+  /** The run table. */
+  runs: RunSummary[];
+  /** Fitted coefficients; missing ones are fitted here when `fitInProcess` (default true). */
+  fits?: OurFits;
+  /** Fit missing laws in-process with the law library (edge findings downgraded to warnings). Default true. */
+  fitInProcess?: boolean;
+  /** Loss column the Krajewski figures and fits use. Default `trainLossSmoothed` (paper App. A). */
+  krajewskiLoss?: LossColumn;
+  /** Training curves for Krajewski Fig. 5b (see `readTrainingCurves`). */
+  trainingCurves?: TrainingCurve[];
+  /** Hardware label for Fig. 5b. */
+  hardware?: string;
+  /** Points per analytic curve. Default 25. */
+  curvePoints?: number;
+  /** Diagnostics sink (fits that failed, fallbacks used). */
+  log?: (line: string) => void;
+}
+
+const logspace = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (i / Math.max(1, n - 1)));
+
+function tryFit<T>(label: string, log: (l: string) => void, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    log(`fit ${label} failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Fig. 1a curves for one pair of coefficient sets, via `lossVersusFlops` (Krajewski §6 allocation). */
+export function buildKrajewskiFig1(moe: FineGrainedCoefficients, dense: DenseCoefficients, flops: number[], expansionRate = 64): Fig1Curves {
+  const rows = lossVersusFlops(flops, moe, dense, { expansionRate });
+  const marks = KRAJEWSKI_TABLE2.filter((r) => ['64 x 1B', '64 x 7B', '64 x 70B', '64 x 1T'].includes(r.label) && r.flops >= flops[0]! && r.flops <= flops[flops.length - 1]!).map(
+    (r) => ({ flops: r.flops, loss: fineGrainedOptimal(moe, r.flops, { expansionRate }).loss, label: r.label.replace(/ /g, '') }),
+  );
+  return {
+    moeOptimal: { flops, loss: rows.map((r) => r.lossOptimal), granularity: rows.map((r) => r.optimalGranularity) },
+    moeG1: { flops, loss: rows.map((r) => r.lossG1) },
+    dense: { flops, loss: rows.map((r) => r.lossDense) },
+    marks: expansionRate === 64 ? marks : [],
+  };
+}
+
+/** Fig. 1b curves via `computeOverhead`. */
+export function buildKrajewskiFig1b(moe: FineGrainedCoefficients, dense: DenseCoefficients, flops: number[], expansionRate = 64): OverheadCurves {
+  const rows = flops.map((f) => computeOverhead(f, moe, dense, { expansionRate }));
+  return { flops, overheadDense: rows.map((r) => r.denseOverhead), overheadG1: rows.map((r) => r.g1Overhead) };
+}
+
+/** Eq. 9 curves over a granularity grid for every (N_act, D) group of runs. */
+export function buildGranularityCurves(c: FineGrainedCoefficients, runs: RunSummary[]): GranularityCurve[] {
+  const gs = uniqueSorted(runs.map((r) => r.granularity));
+  const grid = logspace(Math.min(...gs), Math.max(...gs), 24);
+  return groupBy(runs, (r) => `${r.paramsActive}|${r.tokens}`).map(([, rows]) => ({
+    paramsActive: rows[0]!.paramsActive,
+    tokens: rows[0]!.tokens,
+    granularity: grid,
+    loss: grid.map((g) => fineGrainedLoss(c, rows[0]!.paramsTotal, rows[0]!.tokens, g)),
+  }));
+}
+
+/** Eq. 9 curves over model size for every (G, D) of the runs. */
+export function buildParamsCurves(c: FineGrainedCoefficients, runs: RunSummary[]): ParamsCurve[] {
+  const [lo, hi] = extent(runs.map((r) => r.paramsTotal));
+  const grid = logspace(lo / 1.2, hi * 1.2, 24);
+  return groupBy(runs, (r) => `${r.granularity}|${r.tokens}`).map(([, rows]) => ({
+    granularity: rows[0]!.granularity,
+    tokens: rows[0]!.tokens,
+    paramsTotal: grid,
+    loss: grid.map((n) => fineGrainedLoss(c, n, rows[0]!.tokens, rows[0]!.granularity)),
+  }));
+}
+
+/**
+ * Constant of Fig. 3a/7 for a (N, D) group: the fitted Eq. 9 limit G → ∞, c + a/N^α + b/D^β, evaluated with the
+ * law itself at a huge G (so the formula stays in the law library). Without a fit: 95% of the group's lowest loss.
+ */
+export function krajewskiConst(c: FineGrainedCoefficients | undefined, rows: RunSummary[], col: LossColumn): number {
+  const minLoss = Math.min(...rows.map((r) => r[col]));
+  if (c) {
+    const limit = fineGrainedLoss(c, rows[0]!.paramsTotal, rows[0]!.tokens, 1e12);
+    if (limit < minLoss) return limit;
+  }
+  return 0.95 * minLoss;
+}
+
+/** Builds every figure input the law library can provide from the run table (and fits, given or computed). */
+export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
+  const log = options.log ?? (() => undefined);
+  const runs = options.runs;
+  const col = options.krajewskiLoss ?? 'trainLossSmoothed';
+  const fitHere = options.fitInProcess ?? true;
+  const n = options.curvePoints ?? 25;
+  const fits: OurFits = { ...options.fits };
+  const fg = runsOfSweep(runs, 'fine-grained');
+  const fgMoe = fg.filter((r) => r.family === 'moe');
+  const fgDense = fg.filter((r) => r.family === 'dense');
+  const ex = runsOfSweep(runs, 'experts');
+  const allDense = runs.filter((r) => r.family === 'dense');
+  const fitOpts = { edgePolicy: 'warn' as const, fitter: 'varpro' as const };
+  if (fitHere && !fits.fineGrained && fgMoe.length >= 8) {
+    fits.fineGrained = tryFit('fine-grained', log, () => fitLaw('fine-grained', fgMoe, { ...fitOpts, target: col }).coefficients as unknown as FineGrainedCoefficients);
+  }
+  if (fitHere && !fits.dense && fgDense.length >= 6) {
+    fits.dense = tryFit('dense (Eq. 1)', log, () => {
+      const c = fitLaw('chinchilla', fgDense, { ...fitOpts, target: col }).coefficients;
+      return { a: c.A!, alpha: c.alpha!, b: c.B!, beta: c.beta!, c: c.E! };
+    });
+  }
+  if (fitHere && !fits.experts && ex.length >= 12) {
+    fits.experts = tryFit('experts', log, () => fitLaw('experts', ex, { ...fitOpts, target: 'valLoss' }).coefficients as unknown as ExpertsCoefficients);
+  }
+  if (fitHere && !fits.chinchilla && allDense.length >= 6) {
+    fits.chinchilla = tryFit('chinchilla', log, () => fitLaw('chinchilla', allDense, { ...fitOpts, target: 'valLoss' }).coefficients as unknown as ChinchillaCoefficients);
+  }
+
+  const inputs: FigureInputs = { runs, krajewski: { lossColumn: col, hardware: options.hardware, trainingCurves: options.trainingCurves }, yun: {}, chinchilla: {} };
+  const k = inputs.krajewski!;
+
+  // Fig. 1a/1b and Table 2: published coefficients over the paper's range, our fit from our runs' range up.
+  const pubMoe = PUBLISHED.krajewski.table1MoE.values;
+  const pubDense = PUBLISHED.krajewski.table1Dense.values;
+  const paperFlops = logspace(KRAJEWSKI_FIG1_FLOPS_RANGE[0], KRAJEWSKI_FIG1_FLOPS_RANGE[1], n);
+  const ourRange = fgMoe.length > 0 ? extent(fgMoe.map((r) => r.flopsKrajewski)) : undefined;
+  const E = fgMoe[0]?.expansionRate ?? 64;
+  k.fig1a = { published: buildKrajewskiFig1(pubMoe, pubDense, paperFlops) };
+  k.fig1b = { published: buildKrajewskiFig1b(pubMoe, pubDense, logspace(1e18, 1e26, Math.min(n, 13))) };
+  if (fits.fineGrained && fits.dense && ourRange) {
+    const oursFlops = logspace(ourRange[0], KRAJEWSKI_FIG1_FLOPS_RANGE[1], n);
+    const ours = tryFit('Fig. 1 from our fit', log, () => buildKrajewskiFig1(fits.fineGrained!, fits.dense!, oursFlops, E));
+    if (ours) k.fig1a = { ...k.fig1a, ours, oursFlopsRange: ourRange, expansionRate: E };
+    const oh = tryFit('Fig. 1b from our fit', log, () => buildKrajewskiFig1b(fits.fineGrained!, fits.dense!, logspace(ourRange[0], KRAJEWSKI_FIG1_FLOPS_RANGE[1], 13), E));
+    if (oh) k.fig1b = { ...k.fig1b, ours: oh, oursFlopsRange: ourRange };
+  }
+  k.table1 = { published: { moe: pubMoe, dense: pubDense }, ours: fits.fineGrained || fits.dense ? { moe: fits.fineGrained, dense: fits.dense } : undefined };
+  const table2: ComputeOptimalRow[] = [];
+  for (const row of KRAJEWSKI_TABLE2) {
+    table2.push({ source: 'paper', expansionRate: 64, ...row });
+    const pub = fineGrainedOptimal(pubMoe, row.flops);
+    table2.push({ source: 'published coefficients, our solver', expansionRate: 64, paramsActive: pub.paramsActive, tokens: pub.tokens, granularity: pub.granularity, flops: row.flops, loss: pub.loss });
+    if (fits.fineGrained) {
+      const o = tryFit('Table 2 from our fit', log, () => fineGrainedOptimal(fits.fineGrained!, row.flops, { expansionRate: 64 }));
+      if (o) table2.push({ source: 'our fit (extrapolated)', expansionRate: 64, paramsActive: o.paramsActive, tokens: o.tokens, granularity: o.granularity, flops: row.flops, loss: o.loss });
+    }
+  }
+  k.table2 = table2;
+
+  // Empirical Krajewski figures.
+  if (fgMoe.length > 0) {
+    const groups = groupBy(fgMoe, (r) => `${r.paramsActive}|${r.tokens}`)
+      .map(([, rows]) => rows)
+      .sort((a, b) => new Set(b.map((r) => r.granularity)).size - new Set(a.map((r) => r.granularity)).size || b[0]!.paramsActive - a[0]!.paramsActive);
+    const first = groups[0]!;
+    k.fig3a = { constLoss: krajewskiConst(fits.fineGrained, first, col), paramsActive: first[0]!.paramsActive, tokens: first[0]!.tokens };
+    k.fig7Groups = groups.slice(0, 4).map((rows) => ({ paramsActive: rows[0]!.paramsActive, tokens: rows[0]!.tokens, constLoss: krajewskiConst(fits.fineGrained, rows, col) }));
+    if (fits.fineGrained) {
+      k.fittedByGranularity = buildGranularityCurves(fits.fineGrained, fgMoe);
+      k.fig3a.fitted = k.fittedByGranularity.find((c) => c.paramsActive === k.fig3a!.paramsActive && c.tokens === k.fig3a!.tokens);
+      k.fittedByParams = buildParamsCurves(fits.fineGrained, fgMoe);
+      const held = tryFit('hold-out (Fig. 5a)', log, () => holdoutExtrapolation('fine-grained', fgMoe, { fraction: 0.2, fit: { ...fitOpts, target: col } }));
+      if (held) {
+        const heldIds = new Set(held.heldOut.map((h) => h.label));
+        const c = held.fit.coefficients as unknown as FineGrainedCoefficients;
+        k.fitPoints = fgMoe.map<FitPoint>((r) => ({
+          runId: r.runId,
+          observed: r[col],
+          predicted: fineGrainedLoss(c, r.paramsTotal, r.tokens, r.granularity),
+          split: heldIds.has(r.runId) ? 'validation' : 'fit',
+        }));
+      }
+    }
+  }
+
+  // Yun: Fig. 1 from our experts fit; Table 1 / Fig. 8 configurations.
+  const y = inputs.yun!;
+  if (fits.experts && ex.length > 0) {
+    const es = uniqueSorted(ex.map((r) => r.experts));
+    const grid = logspace(1, Math.max(...es), 24);
+    y.fitted = groupBy(ex, (r) => `${r.paramsDense}|${r.tokens}`).map(([, rows]) => ({
+      paramsDense: rows[0]!.paramsDense,
+      tokens: rows[0]!.tokens,
+      experts: grid,
+      loss: grid.map((e) => expertsLoss(fits.experts!, rows[0]!.paramsDense, e, rows[0]!.tokens)),
+    })) satisfies ExpertsCurve[];
+  }
+  y.table1 = [...YUN_TABLE1_CONFIGS, ...ourDenseConfigs(ex)];
+  // TODO(inference): Yun Figs. 2–6 and the μ of Fig. 8 need the serving-cost model and Algorithms 1/2 from
+  // src/inference/ (not landed yet); wire them here as `y.fig2 … y.fig6`, `y.fig8 = { points, mu }`.
+
+  // Chinchilla view.
+  if (fits.chinchilla && allDense.length > 0) {
+    const [lo, hi] = extent(allDense.map((r) => r.flops6ND));
+    const flops = logspace(lo / 2, hi * 2, n);
+    inputs.chinchilla!.frontier = { flops, loss: flops.map((f) => chinchillaOptimal(fits.chinchilla!, f).loss) };
+    inputs.chinchilla!.slices = groupBy(allDense, (r) => Math.round(Math.log10(r.flops6ND) * 10)).map(([, rows]) => {
+      const f = Math.exp(rows.reduce((s, r) => s + Math.log(r.flops6ND), 0) / rows.length);
+      const [plo, phi] = extent(rows.map((r) => r.paramsActive));
+      const ps = logspace(plo / 2, phi * 2, 24);
+      return { flops: f, paramsActive: ps, loss: ps.map((p) => chinchillaLoss(fits.chinchilla!, p, f / (6 * p))) };
+    });
+  }
+  return inputs;
+}
+
+/** Yun et al. 2024 Table 1 as printed (200M's count read as 184,064,768; the PDF prints "184, 64, 768"). */
+export const YUN_TABLE1_CONFIGS: readonly ModelConfigPoint[] = [
+  { label: '100M', source: 'paper', dModel: 768, layers: 12, heads: 8, paramsDense: 81_395_712 },
+  { label: '200M', source: 'paper', dModel: 896, layers: 14, heads: 8, paramsDense: 184_064_768 },
+  { label: '320M', source: 'paper', dModel: 1024, layers: 16, heads: 12, paramsDense: 289_406_976 },
+  { label: '730M', source: 'paper', dModel: 1536, layers: 16, heads: 16, paramsDense: 679_477_248 },
+];
+
+function ourDenseConfigs(runs: RunSummary[]): ModelConfigPoint[] {
+  return groupBy(runs, (r) => `${r.dModel}|${r.layers}`).map(([, rows]) => ({
+    label: `d${rows[0]!.dModel}×${rows[0]!.layers} (${formatCount(rows[0]!.paramsDense)})`,
+    source: 'ours',
+    dModel: rows[0]!.dModel,
+    layers: rows[0]!.layers,
+    heads: rows[0]!.heads,
+    paramsDense: rows[0]!.paramsDense,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading results
+
+const NUMERIC = new Set<string>(['router', 'family', 'sweep', 'runId', 'backend']);
+
+/**
+ * Reads `runs.csv` (header = `RUN_COLUMNS` snake_case names). Minimal reader for the figures until the run
+ * table I/O of `src/runs/` lands; values never contain commas (ids, enums, numbers).
+ */
+export function readRunsCsv(file: string): RunSummary[] {
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim().length > 0);
+  if (lines.length === 0) return [];
+  const header = lines[0]!.split(',').map((h) => h.trim());
+  const byCsv = new Map(RUN_COLUMNS.map(([key, csv]) => [csv, key] as const));
+  return lines.slice(1).map((line) => {
+    const cells = line.split(',');
+    const row: Record<string, unknown> = {};
+    header.forEach((h, i) => {
+      const key = byCsv.get(h) ?? h;
+      const raw = (cells[i] ?? '').trim();
+      row[key] = NUMERIC.has(key) ? raw : raw === '' ? Number.NaN : Number(raw);
+    });
+    return row as unknown as RunSummary;
+  });
+}
+
+/**
+ * Training curves for Krajewski Fig. 5b from `<runsDir>/<runId>/metrics.jsonl` of one model (the N_act with most
+ * granularities at its longest D). Reads `wallSeconds`/`elapsedSeconds` and `trainLossSmoothed`/`trainLoss`/`loss`.
+ */
+export function readTrainingCurves(runsDir: string, runs: RunSummary[]): TrainingCurve[] {
+  const moe = runs.filter((r) => r.family === 'moe');
+  if (moe.length === 0 || !fs.existsSync(runsDir)) return [];
+  const groups = groupBy(moe, (r) => `${r.paramsActive}|${r.tokens}`)
+    .map(([, rows]) => rows)
+    .sort((a, b) => b.length - a.length || b[0]!.tokens - a[0]!.tokens);
+  const curves: TrainingCurve[] = [];
+  for (const r of groups[0] ?? []) {
+    const file = path.join(runsDir, r.runId, 'metrics.jsonl');
+    if (!fs.existsSync(file)) continue;
+    const wall: number[] = [];
+    const loss: number[] = [];
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const m = JSON.parse(line) as Record<string, unknown>;
+        const t = (m.wallSeconds ?? m.elapsedSeconds ?? m.elapsed) as number | undefined;
+        const l = (m.trainLossSmoothed ?? m.trainLoss ?? m.loss) as number | undefined;
+        if (typeof t === 'number' && typeof l === 'number' && Number.isFinite(t) && Number.isFinite(l) && l > 0) {
+          wall.push(t);
+          loss.push(l);
+        }
+      } catch {
+        // a torn last line of a running job: skip it
+      }
+    }
+    if (wall.length >= 2) curves.push({ runId: r.runId, granularity: r.granularity, wallSeconds: wall, loss });
+  }
+  return curves;
+}
+
+export interface LoadInputsOptions extends Omit<BuildInputsOptions, 'runs'> {
+  /** Results folder holding `runs.csv` (and `runs/<runId>/metrics.jsonl`). */
+  resultsDir: string;
+}
+
+/**
+ * Loads `runs.csv` from `resultsDir` (else `results/reference/tiny/runs.csv`), reads training curves, and
+ * builds the figure inputs. Throws a plain Error naming the paths when no run table exists.
+ */
+export function loadFigureInputs(options: LoadInputsOptions): FigureInputs {
+  const candidates = [path.join(options.resultsDir, 'runs.csv'), path.resolve('results', 'reference', 'tiny', 'runs.csv')];
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (!file) throw new Error(`no run table: looked for ${candidates.join(' and ')}; run \`moelab repro\` first`);
+  const runs = readRunsCsv(file);
+  const trainingCurves = options.trainingCurves ?? readTrainingCurves(path.join(path.dirname(file), 'runs'), runs);
+  return buildFigureInputs({ ...options, runs, trainingCurves });
+}
