@@ -12,12 +12,18 @@ function isSuite(x: unknown): x is BenchSuite {
 }
 
 /** Every suite in `src/bench/*.ts` (a module exporting a BenchSuite as `suite` or default). No registration list to edit. */
-export function discoverSuites(): BenchSuite[] {
+export function discoverSuites(onError: (file: string, err: Error) => void = () => {}): BenchSuite[] {
   const suites: BenchSuite[] = [];
   for (const f of fs.readdirSync(BENCH_DIR).sort()) {
     if (!f.endsWith('.ts') || f === 'types.ts' || f.endsWith('.d.ts')) continue;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path.join(BENCH_DIR, f)) as Record<string, unknown>;
+    let mod: Record<string, unknown>;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      mod = require(path.join(BENCH_DIR, f)) as Record<string, unknown>;
+    } catch (e) {
+      onError(f, e as Error); // one broken suite must not take the others down
+      continue;
+    }
     const found = [mod.suite, mod.default].find(isSuite);
     if (found) suites.push(found);
   }
@@ -45,7 +51,9 @@ export function register(program: Command): void {
     .option('--quick', 'smaller sizes, fewer repetitions')
     .option('--json', 'print results as JSON on stdout')
     .action(async (names: string[], o: { list?: boolean; quick?: boolean; json?: boolean }) => {
-      const all = discoverSuites();
+      const broken: string[] = [];
+      const all = discoverSuites((file, err) => broken.push(`${file}: ${err.message.split('\n')[0]}`));
+      for (const b of broken) process.stderr.write(`moelab bench: warning: could not load suite ${b}\n`);
       if (o.list) {
         for (const s of all) process.stdout.write(`${s.name.padEnd(14)} ${s.description}\n`);
         return;

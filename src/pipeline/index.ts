@@ -12,3 +12,4 @@ export * from './child';
 export * from './load';
 export * from './repro';
 export * from './render';
+export * from './executor-inprocess';

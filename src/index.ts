@@ -1,0 +1,8 @@
+/**
+ * moelab's public API (what notebooks import from "moelab"). Re-exports only: each area's owner adds its own
+ * line. Keep names unique across areas (or export a namespace, as the pipeline engine does).
+ */
+export * from './data';
+export * as pipeline from './pipeline';
+export * from './figures';
+export * from './notebooks';

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  CodeHasher,
+  DagError,
+  HashCache,
+  dagMermaid,
+  defineStage,
+  diffParams,
+  expandDag,
+  relativeImports,
+  selectInstances,
+  stableStringify,
+  type AnyStage,
+} from '../../src/pipeline';
+
+const roots = { repoRoot: '/repo', resultsDir: '/repo/results', dataDir: '/repo/data' };
+type Cfg = { grid: number[]; x: { y: number } };
+const stage = defineStage<Cfg>();
+const noop = () => {};
+const mk = (name: string, extra: Partial<AnyStage> = {}): AnyStage => ({ name, module: __filename, params: [], outputs: [`${name}.txt`], run: noop, ...extra });
+
+test('expandDag names matrix instances <stage>@<name> in grid order and expands stage deps to all instances', () => {
+  const train = stage({
+    name: 'train',
+    module: __filename,
+    params: ['grid'],
+    gridParams: ['grid'],
+    matrix: (p) => p.grid.map((g) => ({ name: `moe-e${g}`, params: { experts: g } })),
+    outputs: (_p, m) => [`runs/e${m.experts}/`],
+    run: noop,
+  });
+  const dag = expandDag([mk('corpus'), { ...train, deps: ['corpus'] } as AnyStage, mk('runs', { deps: ['train'] })], { grid: [8, 2, 4], x: { y: 1 } }, roots);
+  assert.deepEqual(dag.groups.get('train'), ['train@moe-e8', 'train@moe-e2', 'train@moe-e4']);
+  assert.deepEqual(dag.byName.get('runs')!.deps, ['train@moe-e2', 'train@moe-e4', 'train@moe-e8']);
+  assert.deepEqual(dag.byName.get('train@moe-e2')!.matrix, { experts: 2 });
+  assert.equal(dag.byName.get('train@moe-e2')!.outputs[0].abs, '/repo/results/runs/e2');
+  assert.deepEqual(selectInstances(dag, ['train@moe-e4']).map((i) => i.name), ['corpus', 'train@moe-e4']);
+  assert.equal(selectInstances(dag, ['train@moe-*']).length, 4);
+  assert.match(dagMermaid(dag), /train\["train@… ×3"\]\n[\s\S]*corpus --> train\n {2}train --> runs/);
+});
+
+test('expandDag rejects cycles, unknown deps, shared outputs, duplicate instance names and unknown param keys', () => {
+  const cfg = { grid: [1], x: { y: 1 } };
+  assert.throws(() => expandDag([mk('a', { deps: ['b'] }), mk('b', { deps: ['a'] })], cfg, roots), /dependency cycle: a → b → a/);
+  assert.throws(() => expandDag([mk('a', { deps: ['zz'] })], cfg, roots), (e: Error) => e instanceof DagError && /depends on 'zz'.*known stages: a/.test(e.message));
+  assert.throws(() => expandDag([mk('a'), mk('b', { outputs: ['a.txt'] })], cfg, roots), /output a\.txt is declared by both a and b/);
+  assert.throws(() => expandDag([mk('a', { matrix: () => [{ name: 'x', params: 1 }, { name: 'x', params: 2 }] })], cfg, roots), /yields the instance name 'a@x' twice/);
+  assert.throws(() => expandDag([mk('a', { params: ['x.z'] })], cfg, roots), /reads parameter 'x\.z', which the preset does not define/);
+  assert.throws(() => expandDag([mk('a', { outputs: ['../escape.txt'] })], cfg, roots), /must be a relative path inside the results dir/);
+  assert.throws(() => expandDag([mk('Bad')], cfg, roots), /stage name 'Bad'/);
+});
+
+test('selectInstances accepts instance globs and names unknown targets', () => {
+  const dag = expandDag([mk('s', { matrix: () => ['a1', 'a2', 'b1'].map((n) => ({ name: n, params: n })), outputs: (_p: unknown, m: string) => [`${m}.txt`] })], {}, roots);
+  assert.deepEqual(selectInstances(dag, ['s@a*']).map((i) => i.name), ['s@a1', 's@a2']);
+  assert.throws(() => selectInstances(dag, ['t']), /target 't' matches no stage or instance; stages: s/);
+});
+
+test('relativeImports finds runtime relative imports and skips type-only ones and packages', () => {
+  const src = `import { a,\n  b } from './lib';\nimport type { T } from './types';\nexport * from "../x";\nimport fs from 'node:fs';\nconst y = require('./y');\nimport './side';\nexport type { U } from './u';`;
+  assert.deepEqual(relativeImports(src), ['./lib', '../x', './y', './side']);
+});
+
+test('CodeHasher: editing an imported file changes the stage hash; type-only imports and excluded dirs do not', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-code-'));
+  fs.mkdirSync(path.join(dir, 'engine'));
+  fs.writeFileSync(path.join(dir, 'stage.ts'), `import { f } from './lib';\nimport type { T } from './types';\nimport { defineStage } from './engine/api';\n`);
+  fs.writeFileSync(path.join(dir, 'lib.ts'), `export const f = 1;\n`);
+  fs.writeFileSync(path.join(dir, 'types.ts'), `export type T = number;\n`);
+  fs.writeFileSync(path.join(dir, 'engine', 'api.ts'), `export const defineStage = 1;\n`);
+  const hashOf = () => new CodeHasher(dir, [path.join(dir, 'engine')]).hash(path.join(dir, 'stage.ts'));
+  const h0 = hashOf();
+  assert.deepEqual(new CodeHasher(dir, [path.join(dir, 'engine')]).closure(path.join(dir, 'stage.ts')).map((f) => path.basename(f)), ['lib.ts', 'stage.ts']);
+  fs.writeFileSync(path.join(dir, 'types.ts'), `export type T = string;\n`);
+  fs.writeFileSync(path.join(dir, 'engine', 'api.ts'), `export const defineStage = 2;\n`);
+  assert.equal(hashOf(), h0);
+  fs.writeFileSync(path.join(dir, 'lib.ts'), `export const f = 2;\n`);
+  assert.notEqual(hashOf(), h0);
+});
+
+test('HashCache re-hashes a file only when size, mtime or inode change, and persists', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-hash-'));
+  const f = path.join(dir, 'x.bin');
+  fs.writeFileSync(f, 'hello');
+  const cacheFile = path.join(dir, 'cache.json');
+  const c = new HashCache(cacheFile);
+  const h = c.fileHash(f);
+  c.save();
+  assert.equal(new HashCache(cacheFile).fileHash(f), h);
+  fs.writeFileSync(f, 'HELLO');
+  fs.utimesSync(f, new Date(), new Date(Date.now() + 5000));
+  assert.notEqual(new HashCache(cacheFile).fileHash(f), h);
+  assert.equal(c.fileHash(path.join(dir, 'missing')), null);
+});
+
+test('stableStringify ignores key order; diffParams names changed dotted keys', () => {
+  assert.equal(stableStringify({ b: 1, a: { d: [1, { z: 0, y: 1 }], c: 2 } }), stableStringify({ a: { c: 2, d: [1, { y: 1, z: 0 }] }, b: 1 }));
+  assert.deepEqual(diffParams({ corpus: { name: 'a', seed: 1 } }, { corpus: { name: 'a', seed: 2 } }), ['param corpus.seed changed (1 → 2)']);
+  assert.deepEqual(diffParams({ a: 1 }, { a: 1 }), []);
+});
