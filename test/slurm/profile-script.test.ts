@@ -188,3 +188,34 @@ test('a missing sbatch binary is a SlurmNotFoundError naming slurm.binDir and --
   const onPath = new SlurmCli({ env: { ...process.env, PATH: tmp() } });
   await assert.rejects(onPath.checkAvailable('sbatch'), /sbatch not found on PATH/);
 });
+
+test('selectExecutor: local by default, the preset executor key next, --executor first; --profile implies slurm', async () => {
+  const { selectExecutor } = await import('../../src/pipeline/executors/slurm-select');
+  const base = { presetName: 'tiny', resultsDir: tmp(), repoRoot: tmp() };
+  assert.equal((await selectExecutor({ ...base, config: {} })).kind, 'local');
+  assert.equal((await selectExecutor({ ...base, config: { executor: 'slurm' }, executor: 'local' })).kind, 'local');
+  await assert.rejects(selectExecutor({ ...base, config: { executor: 'k8s' } }), /preset tiny key 'executor' is "k8s"; use one of local, slurm/);
+  await assert.rejects(selectExecutor({ ...base, config: {}, executor: 'local', profileFile: 'p.json' }), /only applies to --executor slurm/);
+  await assert.rejects(
+    selectExecutor({ ...base, config: { executor: 'slurm', slurm: { maxRetries: 'three' } } }),
+    (e: unknown) => e instanceof SlurmProfileError && /preset tiny \(section 'slurm'\)/.test(e.message) && /maxRetries/.test(e.message),
+  );
+  // The slurm executor's preflight: no sbatch in binDir.
+  await assert.rejects(
+    selectExecutor({ ...base, config: { executor: 'slurm', slurm: { binDir: tmp() } } }),
+    (e: unknown) => e instanceof SlurmNotFoundError && e.command === 'sbatch',
+  );
+});
+
+test('moelab repro --executor slurm without sbatch exits 2 naming the executor setting', () => {
+  const repo = path.resolve(__dirname, '..', '..');
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'preset.json'), JSON.stringify({ names: ['a'], steps: 1, stepMs: 1 }));
+  const r = spawnSync(
+    process.execPath,
+    [path.join(repo, 'bin', 'moelab.js'), 'repro', '--dag', path.join(__dirname, 'fixtures', 'pipeline.ts'), '--preset', path.join(dir, 'preset.json'), '--results', path.join(dir, 'results'), '--executor', 'slurm'],
+    { env: { ...process.env, PATH: dir }, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /SlurmNotFoundError: sbatch not found on PATH: the slurm executor \(--executor slurm, or executor: slurm in the preset/);
+});

@@ -5,6 +5,8 @@
 
 /** Base class: anything the slurm executor refuses or Slurm rejects. */
 export class SlurmError extends Error {
+  /** Exit code of the CLI: 2, a user-facing error (same as the engine's PipelineError). */
+  readonly exitCode: number = 2;
   constructor(message: string) {
     super(message);
     this.name = 'SlurmError';

@@ -40,7 +40,8 @@ const stageOverrideSchema = resourcesSchema
 /** A flag we set ourselves: users must not override it through extraArgs. */
 const RESERVED_FLAGS = ['--array', '--output', '--error', '--job-name', '--parsable', '--chdir', '--wrap'];
 
-const profileSchema = z
+/** The profile's zod schema (a preset embeds it as its `slurm` section). */
+export const slurmProfileSchema = z
   .object({
     /** Partition for every job unless a stage overrides it (`--partition`). Default: the cluster's default. */
     partition: z.string().min(1).optional(),
@@ -78,9 +79,9 @@ const profileSchema = z
   .strict();
 
 /** A validated slurm profile (every default filled in). */
-export type SlurmProfile = z.output<typeof profileSchema>;
+export type SlurmProfile = z.output<typeof slurmProfileSchema>;
 /** What a preset section or profile file may contain (every field optional). */
-export type SlurmProfileInput = z.input<typeof profileSchema>;
+export type SlurmProfileInput = z.input<typeof slurmProfileSchema>;
 
 /** Built-in default resources per job. */
 export const DEFAULT_SLURM_RESOURCES: SlurmResources = { cpus: 1, memMB: 2048, gpus: 0, timeMinutes: 60 };
@@ -90,7 +91,7 @@ export const DEFAULT_SLURM_RESOURCES: SlurmResources = { cpus: 1, memMB: 2048, g
  * and appears in the error, with the offending field.
  */
 export function parseSlurmProfile(input: unknown, source: string): SlurmProfile {
-  const parsed = profileSchema.safeParse(input ?? {});
+  const parsed = slurmProfileSchema.safeParse(input ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues
       .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
