@@ -5,10 +5,12 @@
 import { definePipeline, type AnyStage } from '../src/pipeline/types';
 import { DEFAULT_PRESET, loadPreset, type Preset } from './presets';
 import corpus from './stages/corpus';
+import train from './stages/train';
 
 /** Every stage of the project. */
 export const STAGES: AnyStage[] = [
   corpus,
+  train,
   // train, runs, fit, optimal, inference, figures, notebooks, report: added by their owners (one line each)
 ];
 

@@ -1,15 +1,12 @@
 /**
  * The preset schema: one strict zod object per section. An unknown key anywhere is an error naming the
  * preset file and the dotted key.
- *
- * EXTENSION POINTS (integrator): `model`, `sweeps`, `train`, `fit`, `figures`, `notebooks`, `report` are
- * permissive placeholders (`Record<string, unknown>`) until their owners' strict schemas replace them here.
+ * Sections other than `corpus` are declared in ./sections.ts.
  */
 import { z } from 'zod';
 import { corpusConfigSchema } from '../../src/data/corpus-config';
-
-/** A placeholder section: any keys, typed as `Record<string, unknown>`. Replace with a strict z.object. */
-const placeholderSection = () => z.record(z.string(), z.unknown()).default({});
+import { slurmProfileSchema } from '../../src/pipeline/executors/slurm-profile';
+import { analysisSchema, figuresSchema, fitSchema, notebooksSchema, sweepsSchema, trainSchema } from './sections';
 
 export const presetSchema = z
   .object({
@@ -19,20 +16,22 @@ export const presetSchema = z
     description: z.string().default(''),
     /** Corpus built by the `corpus` stage (src/data/corpus-config.ts). */
     corpus: corpusConfigSchema,
-    // ---- EXTENSION POINT: model architecture defaults (model engineer / integrator) ----
-    model: placeholderSection(),
-    // ---- EXTENSION POINT: sweep grids (pipeline/sweeps) ----
-    sweeps: placeholderSection(),
-    // ---- EXTENSION POINT: training budgets, batch, lr, checkpointing ----
-    train: placeholderSection(),
-    // ---- EXTENSION POINT: law fitting (forms, bootstrap, tolerances) ----
-    fit: placeholderSection(),
-    // ---- EXTENSION POINT: figures ----
-    figures: placeholderSection(),
-    // ---- EXTENSION POINT: notebooks ----
-    notebooks: placeholderSection(),
-    // ---- EXTENSION POINT: report ----
-    report: placeholderSection(),
+    /** Sweep grids (pipeline/sweeps): Krajewski fine-grained and Yun expert-count sweeps. */
+    sweeps: sweepsSchema.default({ fineGrained: null, experts: null }),
+    /** Training recipe shared by every run (batch, lr schedule, evaluation, checkpoints). */
+    train: trainSchema.default(trainSchema.parse({})),
+    /** Law fitting (laws, bootstrap, hold-out, target column). */
+    fit: fitSchema.default(fitSchema.parse({})),
+    /** Compute-optimal and inference-optimal analyses (budgets, GPU). */
+    analysis: analysisSchema.default(analysisSchema.parse({})),
+    /** Figure export. */
+    figures: figuresSchema.default(figuresSchema.parse({})),
+    /** Headless notebook execution. */
+    notebooks: notebooksSchema.default(notebooksSchema.parse({})),
+    /** Where `repro` runs stage instances unless `--executor` says otherwise (README "Running on a cluster"). */
+    executor: z.enum(['local', 'slurm']).default('local'),
+    /** Slurm profile for `executor: slurm` (partition, account, resources, retries); `--profile FILE` replaces it. */
+    slurm: slurmProfileSchema.optional(),
   })
   .strict();
 

@@ -26,3 +26,4 @@ export function expandSweeps(spec: SweepsSpec): SweepRun[] {
   }
   return runs;
 }
+export * from './to-train-config';

@@ -1,0 +1,142 @@
+/**
+ * Strict preset sections owned by the reproduction (sweeps, training recipe, fitting, figures, notebooks,
+ * report). Every field documents its unit and default; an unknown key is a named error (see ./index.ts).
+ */
+import { z } from 'zod';
+
+const posInt = z.number().int().positive();
+const powerOfTwo = posInt.refine((g) => (g & (g - 1)) === 0, 'granularity must be a power of two (1, 2, 4, …)');
+
+const shapeSchema = z
+  .object({
+    /** Hidden size d_model. */
+    dModel: posInt,
+    /** Transformer blocks. */
+    layers: posInt,
+    /** Attention heads (must divide dModel). */
+    heads: posInt,
+    /** Dense FFN width; default 4·d_model (fine-grained) or 8/3·d_model (experts, SwiGLU). */
+    dFF: posInt.optional(),
+  })
+  .strict()
+  .refine((s) => s.dModel % s.heads === 0, { message: 'heads must divide dModel' });
+
+const tokensList = z.array(posInt).min(1);
+
+export const fineGrainedSchema = z
+  .object({
+    /** Fixed expansion rate E (paper: 64). */
+    expansionRate: posInt,
+    /** MoE blocks: shapes × tokens × granularities. */
+    moe: z.array(z.object({ shapes: z.array(shapeSchema).min(1), tokens: tokensList, granularities: z.array(powerOfTwo).min(1) }).strict()).min(1),
+    /** Dense baselines: shapes × tokens. */
+    dense: z.array(z.object({ shapes: z.array(shapeSchema).min(1), tokens: tokensList }).strict()),
+  })
+  .strict();
+
+export const expertsSchema = z
+  .object({
+    shapes: z.array(shapeSchema).min(1),
+    /** Expert counts; 1 = dense baseline (paper: 1, 4, 8, 16, 32). */
+    experts: z.array(posInt).min(1),
+    tokens: tokensList,
+    /** Experts per token (paper: 2). */
+    topK: posInt.default(2),
+    /** MoE in every n-th block (paper: 2). */
+    moeEvery: posInt.default(2),
+  })
+  .strict()
+  .refine((g) => g.experts.every((e) => e === 1 || e >= g.topK), { message: 'every expert count above 1 must be ≥ topK' });
+
+export const sweepsSchema = z
+  .object({
+    /** Krajewski et al. fine-grained sweep, or null to skip it. */
+    fineGrained: fineGrainedSchema.nullable().default(null),
+    /** Yun et al. expert-count sweep, or null to skip it. */
+    experts: expertsSchema.nullable().default(null),
+  })
+  .strict();
+
+export const trainSchema = z
+  .object({
+    /** Tokens per sequence. */
+    seqLen: posInt.default(64),
+    /** Sequences per optimizer step. */
+    batchSize: posInt.default(16),
+    /** Peak learning rate (AdamW). */
+    lr: z.number().positive().default(3e-3),
+    /** Linear warm-up fraction of steps (Krajewski: 0.01; Yun: 0.03). */
+    warmupFraction: z.number().min(0).lt(1).default(0.01),
+    /** Cosine decay to this fraction of the peak lr (both papers: 0.1). */
+    finalLrFraction: z.number().min(0).max(1).default(0.1),
+    /** AdamW decoupled weight decay (Krajewski: 0.1). */
+    weightDecay: z.number().nonnegative().default(0.1),
+    /** Global-norm gradient clip (0 = off). */
+    gradClip: z.number().nonnegative().default(1),
+    /** Validation evaluations per run (evenly spaced; the last one is at the end). */
+    evalsPerRun: posInt.default(2),
+    /** Validation tokens per evaluation. */
+    evalTokens: posInt.default(32768),
+    /** Checkpoints per run (evenly spaced), so a killed sweep resumes mid-run. */
+    checkpointsPerRun: posInt.default(4),
+    /** Seed of init and data order (same seed + backend ⇒ same losses). */
+    seed: z.number().int().nonnegative().default(0),
+    /** tfjs backend for every run. */
+    backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
+    /** Allow a run to consume more tokens than the train split holds (repeated data). Default false. */
+    allowRepeatedData: z.boolean().default(false),
+    /** Token-choice capacity factor (null = unlimited). */
+    capacityFactor: z.number().positive().nullable().default(1.25),
+    /** Expert-choice group size in tokens (Krajewski: 256). */
+    groupSize: posInt.default(256),
+    /** Load-balancing loss coefficient (token choice). */
+    lbCoef: z.number().nonnegative().default(0.01),
+    /** Router z-loss coefficient. */
+    zCoef: z.number().nonnegative().default(0.001),
+  })
+  .strict();
+
+export const fitSchema = z
+  .object({
+    /** Bootstrap resamples per law (0 = none). */
+    bootstrap: z.number().int().nonnegative().default(200),
+    /** Seed of the bootstrap resampling. */
+    bootstrapSeed: z.number().int().nonnegative().default(0),
+    /** Fraction of the largest-compute runs held out for the extrapolation check. */
+    holdoutFraction: z.number().min(0).lt(1).default(0.2),
+    /** Loss column the laws are fitted to (Krajewski fits the smoothed training loss; Yun the validation loss). */
+    target: z.enum(['valLoss', 'trainLossSmoothed']).default('valLoss'),
+    /** Laws to fit. */
+    laws: z.array(z.enum(['chinchilla', 'fine-grained', 'experts'])).default(['chinchilla', 'fine-grained', 'experts']),
+  })
+  .strict();
+
+export const analysisSchema = z
+  .object({
+    /** FLOPs budgets for the compute-optimal tables (our fit and published coefficients). */
+    budgetsFlops: z.array(z.number().positive()).min(1).default([1e15, 1e17, 1e19, 1e21, 1e23, 1e25]),
+    /** Training budgets for Yun's over-training analysis (Fig. 3-6, Alg. 1-2), FLOPs. */
+    inferenceBudgetsFlops: z.array(z.number().positive()).min(1).default([2e21, 4e21, 6e21, 8e21]),
+    /** GPU preset of the serving-cost model. */
+    gpu: z.enum(['A100-40GB', 'H100-80GB']).default('A100-40GB'),
+  })
+  .strict();
+
+export const figuresSchema = z
+  .object({
+    /** Export formats. */
+    formats: z.array(z.enum(['json', 'html', 'png', 'svg'])).min(1).default(['json', 'html', 'png', 'svg']),
+  })
+  .strict();
+
+export const notebooksSchema = z
+  .object({
+    /** Execute the notebooks headlessly in the pipeline (needs Debian Jupyter; skipped with a note otherwise). */
+    execute: z.boolean().default(true),
+  })
+  .strict();
+
+export type SweepsSection = z.infer<typeof sweepsSchema>;
+export type TrainSection = z.infer<typeof trainSchema>;
+export type FitSection = z.infer<typeof fitSchema>;
+export type AnalysisSection = z.infer<typeof analysisSchema>;

@@ -1,0 +1,65 @@
+/**
+ * Stage `train@<runId>`: one training run per sweep point (matrix over `sweeps`). Checkpoints live in the
+ * instance's persistent state dir, so a killed sweep resumes mid-run; `final.json` and `metrics.jsonl` are
+ * committed to `results/runs/<runId>/` only when the run finishes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../../src/model/errors';
+import { defineStage } from '../../src/pipeline/types';
+import { parseTrainConfig } from '../../src/train/config';
+import { trainRun } from '../../src/train/trainer';
+import type { Preset } from '../presets/schema';
+import { expandSweeps, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
+
+/** Reads the train-split token count from a corpus manifest, or undefined when the corpus is not built yet. */
+function trainSplitTokens(corpusDir: string): number | undefined {
+  const manifest = path.join(corpusDir, 'manifest.json');
+  if (!fs.existsSync(manifest)) return undefined;
+  const parsed = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { splits?: { train?: { tokens?: number } } };
+  return parsed.splits?.train?.tokens;
+}
+
+export default defineStage<Preset>()({
+  name: 'train',
+  module: __filename,
+  description: 'one training run per sweep point (resumable from checkpoints)',
+  params: ['sweeps', 'train', 'corpus.name'],
+  matrix: (p) => expandSweeps(p.sweeps).map((run) => ({ name: run.runId, params: run })),
+  deps: ['corpus'],
+  inputs: (p) => [`data:${p['corpus.name']}/manifest.json`],
+  outputs: (_p, run: SweepRun) => [`runs/${run.runId}/final.json`, `runs/${run.runId}/metrics.jsonl`],
+  resources: { cpus: 1 },
+  state: true,
+  check: (p, run, repoRoot) => {
+    // Validates the trainer config before anything runs (bad shapes fail at plan time, not mid-sweep).
+    parseTrainConfig(sweepRunToTrainConfig(run, p.train, path.join(repoRoot, 'data', p['corpus.name'])));
+  },
+  async run(ctx) {
+    const run = ctx.matrix;
+    const corpusDir = path.join(ctx.dataDir, ctx.params['corpus.name']);
+    const available = trainSplitTokens(corpusDir);
+    if (available !== undefined && run.tokens > available && !ctx.params.train.allowRepeatedData) {
+      throw new ConfigError(
+        `sweeps (run ${run.runId}).tokens`,
+        `${run.tokens} tokens exceed the ${available} tokens of the train split of corpus '${ctx.params['corpus.name']}'; lower the run's tokens, use a larger corpus, or set train.allowRepeatedData: true`,
+      );
+    }
+    const config = sweepRunToTrainConfig(run, ctx.params.train, corpusDir);
+    const resume = fs.existsSync(path.join(ctx.stateDir, 'checkpoint.bin'));
+    const summary = await trainRun(config, {
+      outDir: ctx.stateDir,
+      resume,
+      log: (line) => ctx.log.info(line),
+      onProgress: (p) =>
+        ctx.progress({
+          fraction: p.step / p.totalSteps,
+          message: `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}${p.valLoss === null ? '' : ` val ${p.valLoss.toFixed(3)}`}`,
+          tokensPerSecond: p.tokensPerSecond,
+          etaSeconds: p.etaSeconds,
+        }),
+    });
+    fs.writeFileSync(ctx.out(`runs/${run.runId}/final.json`), JSON.stringify(summary, null, 2) + '\n');
+    fs.copyFileSync(path.join(ctx.stateDir, 'metrics.jsonl'), ctx.out(`runs/${run.runId}/metrics.jsonl`));
+  },
+});

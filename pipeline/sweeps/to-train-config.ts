@@ -1,0 +1,49 @@
+import type { TrainConfigInput } from '../../src/train/config';
+import type { TrainSection } from '../presets/sections';
+import type { SweepRun } from './types';
+
+/**
+ * The trainer config of one sweep run under a preset's training recipe. Everything that differs between runs
+ * comes from the `SweepRun` (shape, routing, E, G, tokens); everything shared comes from the `train` section.
+ * Evaluation and checkpoint intervals are fractions of the run, so small and large runs get the same number.
+ */
+export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpusDir: string): TrainConfigInput {
+  const moe =
+    run.family === 'moe'
+      ? {
+          router: run.router === 'expert-choice' ? ('expert-choice' as const) : ('token-choice' as const),
+          expansionRate: run.expansionRate,
+          granularity: run.granularity,
+          topK: run.topK,
+          // Expert choice: each expert takes exactly its share of the group (capacity 1, as in Krajewski et al.).
+          capacityFactor: run.router === 'expert-choice' ? 1 : train.capacityFactor,
+          groupSize: train.groupSize,
+          every: run.moeEvery,
+          lbCoef: run.router === 'expert-choice' ? 0 : train.lbCoef,
+          zCoef: train.zCoef,
+        }
+      : null;
+  return {
+    model: {
+      vocab: 256,
+      dModel: run.dModel,
+      layers: run.layers,
+      heads: run.heads,
+      dFF: run.dFF,
+      ffn: run.ffn,
+      tiedEmbeddings: true,
+      moe,
+    },
+    data: { corpusDir, seqLen: train.seqLen, batchSize: train.batchSize },
+    tokens: run.tokens,
+    optimizer: { lr: train.lr, weightDecay: train.weightDecay, gradClip: train.gradClip },
+    schedule: { warmupFraction: train.warmupFraction, finalLrFraction: train.finalLrFraction },
+    evalEveryTokens: Math.ceil(run.tokens / train.evalsPerRun),
+    evalTokens: train.evalTokens,
+    checkpointEveryTokens: Math.ceil(run.tokens / train.checkpointsPerRun),
+    seed: train.seed,
+    backend: train.backend,
+    runId: run.runId,
+    sweep: run.sweep,
+  };
+}
