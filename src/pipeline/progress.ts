@@ -54,7 +54,7 @@ class Tally {
   }
 }
 
-/** One line per finished/failed instance on stderr (non-TTY: CI logs stay short). */
+/** Non-TTY: one line per finished/failed/skipped instance on stderr, no live progress (CI logs stay short). */
 export class LineReporter implements ReproReporter {
   private readonly tally: Tally;
   constructor(
@@ -69,9 +69,8 @@ export class LineReporter implements ReproReporter {
   upToDate(): void {
     this.tally.done++;
   }
-  start(instance: string, reasons: string[]): void {
+  start(instance: string): void {
     this.tally.running.set(instance, { since: Date.now() });
-    this.write(`moelab: run ${instance} (${reasons.join('; ')})\n`);
   }
   progress(): void {}
   log(instance: string, level: 'info' | 'warn', message: string): void {
