@@ -27,13 +27,19 @@ test('a stage killed with SIGKILL mid-write leaves no trusted output and is re-r
   assert.equal(ws.lock().instances['slow'], undefined);
   // its checkpoint state survives the crash (state: 'keep')
   assert.ok(fs.existsSync(path.join(ws.results, '.moelab-state', 'slow', 'checkpoint')));
-  // next repro re-runs it and cleans the dead temp dir
+  // next repro re-runs it, resuming from the checkpoint of the same key, and cleans the dead temp dir
   fs.rmSync(path.join(ws.fixtureDir, 'hang'));
+  ws.takeEvents();
   const again = await ws.repro({ targets: ['slow'] });
   assert.deepEqual(ranNames(again), ['slow']);
   assert.deepEqual(again.ran[0].reasons, ['never run']);
   assert.equal(fs.readFileSync(path.join(ws.results, 'slow.txt'), 'utf8').length, 2000);
   assert.deepEqual(fs.readdirSync(path.join(ws.results, '.moelab-tmp')), []);
+  assert.equal((ws.takeEvents()[0] as unknown as { resumed: boolean }).resumed, true);
+  // a checkpoint of another key is never resumed
+  ws.setConfig((c) => (c.slow.size = 3000));
+  await ws.repro({ targets: ['slow'] });
+  assert.equal((ws.takeEvents()[0] as unknown as { resumed: boolean }).resumed, false);
 });
 
 test('a second concurrent repro is refused with the holder pid; a stale pid file is taken over', async () => {
