@@ -159,7 +159,7 @@ export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
     fits.chinchilla = tryFit('chinchilla', log, () => fitLaw('chinchilla', allDense, { ...fitOpts, target: 'valLoss' }).coefficients as unknown as ChinchillaCoefficients);
   }
 
-  const inputs: FigureInputs = { runs, krajewski: { lossColumn: col, hardware: options.hardware, trainingCurves: options.trainingCurves }, yun: {}, chinchilla: {} };
+  const inputs: FigureInputs = { runs, fits: { ...fits }, krajewski: { lossColumn: col, hardware: options.hardware, trainingCurves: options.trainingCurves }, yun: {}, chinchilla: {} };
   const k = inputs.krajewski!;
 
   // Fig. 1a/1b and Table 2: published coefficients over the paper's range, our fit from our runs' range up.

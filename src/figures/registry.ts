@@ -53,6 +53,8 @@ export interface FigureInputs {
   krajewski?: KrajewskiInputs;
   yun?: YunInputs;
   chinchilla?: ChinchillaInputs;
+  /** The fitted coefficients the analytic inputs were computed from, by law (for display). */
+  fits?: { [law: string]: object | undefined };
 }
 
 export interface FigureEntry {

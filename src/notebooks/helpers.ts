@@ -1,0 +1,93 @@
+/**
+ * Helpers the notebooks call (through `import { … } from "moelab"`): find the results, fall back to the
+ * committed reference results and then to the synthetic run table, and turn figure specs into notebook
+ * outputs (interactive Plotly HTML with an inline PNG fallback).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readRunsCsv } from '../figures/adapters';
+import { PLOTLY_FILE, scriptJson } from '../figures/html';
+import { FigureRenderer, findChromium } from '../figures/render';
+import { syntheticRunTable } from '../figures/synthetic';
+import type { FigureSpec } from '../figures/types';
+import type { RunSummary } from '../runs/types';
+
+/** The repository root: the nearest folder upwards from `from` whose package.json is named `moelab`. */
+export function findRepoRoot(from = process.cwd()): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'moelab') return dir;
+      } catch {
+        // not ours
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(from);
+    dir = up;
+  }
+}
+
+export interface NotebookRuns {
+  runs: RunSummary[];
+  /** Where they came from: the results folder, the committed reference, or the synthetic table. */
+  source: 'results' | 'reference' | 'synthetic';
+  /** The runs.csv read (absent for synthetic). */
+  file?: string;
+  /** The results folder figures/notebooks should write next to. */
+  resultsDir: string;
+}
+
+/**
+ * Runs for a notebook: `$MOELAB_RESULTS/runs.csv` or `<repo>/results/runs.csv`, else
+ * `<repo>/results/reference/tiny/runs.csv`, else the synthetic run table, so every notebook runs top to bottom
+ * on a fresh checkout.
+ */
+export function loadNotebookRuns(): NotebookRuns {
+  const root = findRepoRoot();
+  const resultsDir = path.resolve(root, process.env.MOELAB_RESULTS ?? 'results');
+  const candidates: Array<[NotebookRuns['source'], string]> = [
+    ['results', path.join(resultsDir, 'runs.csv')],
+    ['reference', path.join(root, 'results', 'reference', 'tiny', 'runs.csv')],
+  ];
+  for (const [source, file] of candidates) {
+    if (fs.existsSync(file)) {
+      const runs = readRunsCsv(file);
+      if (runs.length > 0) return { runs, source, file, resultsDir };
+    }
+  }
+  return { runs: syntheticRunTable({ seed: 0 }), source: 'synthetic', resultsDir };
+}
+
+/** Opens the Chromium renderer for PNG fallbacks, or returns undefined (with no error) when Chromium is absent. */
+export async function openNotebookRenderer(): Promise<FigureRenderer | undefined> {
+  if (!findChromium()) return undefined;
+  try {
+    return await FigureRenderer.open({ scale: 1.5 });
+  } catch {
+    return undefined;
+  }
+}
+
+let counter = 0;
+
+/**
+ * Notebook HTML for a figure: an inline PNG (rendered when `renderer` is given) that is replaced by the
+ * interactive Plotly figure when plotly.js can be loaded (Jupyter serving the repo at /files/, or the exported
+ * gallery's copy beside an executed notebook), followed by the caption.
+ */
+export async function figureNotebookHtml(spec: FigureSpec, renderer?: FigureRenderer): Promise<string> {
+  const id = `moelab-fig-${process.pid}-${++counter}`;
+  const png = renderer ? (await renderer.render(spec, 'png')).toString('base64') : undefined;
+  const fallback = png
+    ? `<img alt="${spec.id}" style="max-width:100%" src="data:image/png;base64,${png}">`
+    : `<p><i>${spec.id}: interactive figure (plotly.js not reachable and no Chromium for a PNG)</i></p>`;
+  const sources = [`/files/node_modules/plotly.js-dist/plotly.js`, `../figures/${PLOTLY_FILE}`, `../results/figures/${PLOTLY_FILE}`];
+  const loader = `(function(){var el=document.getElementById(${JSON.stringify(id)});var src=${JSON.stringify(sources)};
+function draw(){el.innerHTML='';el.style.width='${spec.layout.width}px';el.style.height='${spec.layout.height}px';Plotly.newPlot(el,${scriptJson(spec.data)},${scriptJson(spec.layout)},{displaylogo:false});}
+if(window.Plotly){draw();return;}
+(function next(i){if(i>=src.length)return;var s=document.createElement('script');s.src=src[i];s.onload=draw;s.onerror=function(){next(i+1)};document.head.appendChild(s);})(0);})();`;
+  return `<div id="${id}">${fallback}</div><script>${loader}</script><p style="max-width:1000px;font-size:13px">${spec.caption}</p>`;
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { executeNotebooks, jupyterUnavailable, NotebookError } from '../../src/notebooks/execute';
+
+const why = jupyterUnavailable();
+const skip = why ? `Jupyter/tslab not available here (${why}); CI installs it via scripts/setup-system.sh + npm install` : false;
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-nb-'));
+
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source, i) => ({ id: `c${i}`, cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source })),
+    metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+describe('executeNotebooks', () => {
+  it('executes every notebook in notebooks/ top to bottom on an empty results folder (reference/synthetic fallback)', { skip, timeout: 15 * 60_000 }, async () => {
+    const outDir = tmp();
+    const done = await executeNotebooks({ outDir, resultsDir: tmp() });
+    const sources = fs.readdirSync(path.resolve('notebooks')).filter((f) => f.endsWith('.ipynb'));
+    assert.equal(done.length, sources.length);
+    assert.ok(done.length >= 5);
+    for (const d of done) {
+      assert.ok(fs.existsSync(d.ipynb));
+      assert.ok(d.html && fs.existsSync(d.html), `${d.notebook} has no HTML export`);
+    }
+    const k = JSON.parse(fs.readFileSync(path.join(outDir, '03-krajewski-fine-grained.ipynb'), 'utf8')) as { cells: Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }> };
+    const htmlOutputs = k.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.['text/html']);
+    assert.ok(htmlOutputs.length >= 8, 'the Krajewski notebook displays its figures inline');
+  });
+
+  it('fails naming the notebook and cell when a cell throws', { skip, timeout: 120_000 }, async () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'bad.ipynb'), notebook(['const x: number = 1;', 'throw new Error("planted failure");', 'console.log("never")']));
+    await assert.rejects(executeNotebooks({ notebooksDir: dir, outDir: tmp(), html: false }), (err: unknown) => {
+      assert.ok(err instanceof NotebookError);
+      assert.equal(err.notebook, 'bad.ipynb');
+      assert.equal(err.cell, 2);
+      assert.match(err.message, /planted failure/);
+      return true;
+    });
+  });
+
+  it('fails when a cell does not type-check', { skip, timeout: 120_000 }, async () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'types.ipynb'), notebook(['const n: number = "not a number";']));
+    await assert.rejects(executeNotebooks({ notebooksDir: dir, outDir: tmp(), html: false }), (err: unknown) => {
+      assert.ok(err instanceof NotebookError);
+      assert.equal(err.cell, 1);
+      assert.match(err.message, /not assignable to type 'number'/);
+      return true;
+    });
+  });
+});
