@@ -20,6 +20,9 @@ export const REGISTRATIONS: Array<[name: string, load: () => Registration]> = [
   ['run-stage', () => require('./run-stage').register],
   ['bench', () => require('./bench').register],
   ['train', () => require('./train').register],
+  ['fit', () => require('./fit').register],
+  ['optimal', () => require('./optimal').register],
+  ['inference', () => require('./inference').register],
   ['figures', () => require('./figures').register],
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */

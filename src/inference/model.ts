@@ -16,7 +16,7 @@ export interface ServedModel {
 }
 
 /** Yun et al. 2024 Table 1 configurations (d_model, n_layers, non-embedding params; "184, 64, 768" read as 184,064,768). */
-export const YUN_TABLE1_CONFIGS: ReadonlyArray<{ name: string; hidden: number; layers: number; params: number }> = [
+export const YUN_TABLE1_SHAPES: ReadonlyArray<{ name: string; hidden: number; layers: number; params: number }> = [
   { name: '100M', hidden: 768, layers: 12, params: 81_395_712 },
   { name: '200M', hidden: 896, layers: 14, params: 184_064_768 },
   { name: '320M', hidden: 1024, layers: 16, params: 289_406_976 },
@@ -27,7 +27,7 @@ export const YUN_TABLE1_CONFIGS: ReadonlyArray<{ name: string; hidden: number; l
  * Least-squares fit (in log space) of Yun et al.'s shape assumption `h·l = μ · N^(2/3)` (App. C, Fig. 8):
  * log μ = mean(log(h·l) − (2/3) log N). Returns μ and the points for Fig. 8.
  */
-export function fitHiddenLayers(configs: ReadonlyArray<{ hidden: number; layers: number; params: number }> = YUN_TABLE1_CONFIGS): {
+export function fitHiddenLayers(configs: ReadonlyArray<{ hidden: number; layers: number; params: number }> = YUN_TABLE1_SHAPES): {
   mu: number;
   points: { params: number; hiddenLayers: number; fitted: number }[];
 } {

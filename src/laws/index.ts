@@ -15,3 +15,4 @@ export { HuberObjective } from './fit/objective';
 export * from './allocation';
 export { syntheticObservations, syntheticDesign, PLANTED } from './synthetic';
 export * from './predict';
+export * from './selection';

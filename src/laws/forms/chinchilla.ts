@@ -84,10 +84,27 @@ export const chinchillaLaw: LawForm = {
       const lnD = f[2 * i + 1];
       const u0 = a - alpha * lnN;
       const u1 = b - beta * lnD;
-      const m = u0 > u1 ? (u0 > e ? u0 : e) : u1 > e ? u1 : e;
-      const e0 = Math.exp(u0 - m);
-      const e1 = Math.exp(u1 - m);
-      const e2 = Math.exp(e - m);
+      // exp of the largest term is 1: two exps per observation instead of three
+      let e0: number;
+      let e1: number;
+      let e2: number;
+      let m: number;
+      if (u0 >= u1 && u0 >= e) {
+        m = u0;
+        e0 = 1;
+        e1 = Math.exp(u1 - m);
+        e2 = Math.exp(e - m);
+      } else if (u1 >= e) {
+        m = u1;
+        e0 = Math.exp(u0 - m);
+        e1 = 1;
+        e2 = Math.exp(e - m);
+      } else {
+        m = e;
+        e0 = Math.exp(u0 - m);
+        e1 = Math.exp(u1 - m);
+        e2 = 1;
+      }
       const sum = e0 + e1 + e2;
       const r = m + Math.log(sum) - logLoss[i];
       let psi: number;
