@@ -68,7 +68,7 @@ export function weightSpecs(cfg: ModelConfig): WeightSpec[] {
 }
 
 /** mulberry32: a small, fast, seedable 32-bit PRNG (uniform in [0,1)). */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
