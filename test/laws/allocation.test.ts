@@ -70,3 +70,10 @@ test('expertsOptimal is a minimum of the loss along the budget line, and 4 exper
   }
   assert.ok(losses[1] < losses[0], `${losses}`);
 });
+
+test('optimalAllocationDerived gives Table 2 G values from the published coefficients', async () => {
+  const { optimalAllocationDerived } = await import('../../src/laws/allocation/fine-grained');
+  const d = optimalAllocationDerived([2.95e18, 6.46e21])(PUBLISHED.krajewski.table1MoE.values as unknown as Record<string, number>);
+  assert.equal(d['G@2.95e+18'], 8);
+  assert.equal(d['G@6.46e+21'], 32);
+});

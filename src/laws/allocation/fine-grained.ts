@@ -187,3 +187,24 @@ export function reproduceTable2(c: FineGrainedCoefficients = PUBLISHED.krajewski
     };
   });
 }
+
+/**
+ * Derived-quantity function for `bootstrapFit('fine-grained', …, { derived })`: the compute-optimal G,
+ * N_act and D at each budget (Krajewski Tables 6 and 9 report their 10th–90th percentiles).
+ */
+export function optimalAllocationDerived(
+  budgets: readonly number[],
+  options: FineGrainedAllocationOptions = {},
+): (coefficients: Record<string, number>) => Record<string, number> {
+  return (coefficients) => {
+    const out: Record<string, number> = {};
+    for (const flops of budgets) {
+      const r = fineGrainedOptimal(coefficients as unknown as FineGrainedCoefficients, flops, options);
+      const key = flops.toExponential(2);
+      out[`G@${key}`] = r.granularity;
+      out[`paramsActive@${key}`] = r.paramsActive;
+      out[`tokens@${key}`] = r.tokens;
+    }
+    return out;
+  };
+}

@@ -30,6 +30,8 @@ export interface FitOptions {
   warmStart?: ArrayLike<number>;
   /** Relative objective-decrease tolerance of the screening pass over the grid. Default 1e-6. */
   screenFTol?: number;
+  /** ‖∇f‖∞ tolerance of the screening pass. Default: the L-BFGS gradTol. */
+  screenGradTol?: number;
   /** Number of best screened starts polished to full tolerance. Default 8. */
   polishTop?: number;
   /** Bootstrap multiplicities per observation (default all 1). */
@@ -129,7 +131,7 @@ export function fitWithObjective(law: LawForm, objective: HuberObjective, option
     const points = cartesian(grid);
     // Phase 1: L-BFGS from every grid point with a screening tolerance (scipy's default L-BFGS-B stops at a
     // comparable relative decrease); phase 2: polish the best `polishTop` endpoints to full tolerance.
-    const screen = { ...lb, fTol: options.screenFTol ?? 1e-6 };
+    const screen = { ...lb, fTol: options.screenFTol ?? 1e-6, gradTol: options.screenGradTol ?? lb.gradTol };
     const finals: { f: number; start: number[]; x: Float64Array }[] = [];
     for (const start of points) {
       const r = minimizeLbfgs(fg, start, screen);
