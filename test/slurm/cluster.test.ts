@@ -9,7 +9,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repro, type ReproSummary } from '../../src/pipeline/repro';
+import { openPipeline, repro, type ReproSummary } from '../../src/pipeline/repro';
 import { LocalExecutor } from '../../src/pipeline/executor-local';
 import { readLock } from '../../src/pipeline/lock';
 import { createSlurmExecutor, type SlurmEvent } from '../../src/pipeline/executors/slurm';
@@ -142,6 +142,68 @@ function spawnDriver(f: Fixture, profile: SlurmProfileInput) {
   return { child, events, exited, stderr: () => stderr };
 }
 
+const DAG = path.join(REPO, 'pipeline', 'dag.ts');
+
+/** Three training instances of the smoke preset (dense, fine-grained MoE, expert sweep), or why there are none. */
+function smokeTrainTargets(): { targets: string[] } | { skip: string } {
+  let names: string[] | undefined;
+  try {
+    const session = openPipeline({ pipelineModule: DAG, preset: 'smoke', repoRoot: REPO, resultsDir: os.tmpdir(), dataDir: os.tmpdir() });
+    names = session.dag.groups.get('train');
+  } catch (e) {
+    return { skip: `the smoke preset does not load: ${(e as Error).name}: ${(e as Error).message}` };
+  }
+  if (!names || names.length === 0) return { skip: 'the smoke preset has no train stage yet' };
+  const pick = (re: RegExp) => names!.find((n) => re.test(n));
+  const targets = [pick(/dense/), pick(/moe/), pick(/^train@ex-/)].filter((n): n is string => !!n);
+  for (const n of names) if (targets.length < 3 && !targets.includes(n)) targets.push(n);
+  return { targets };
+}
+
+/** A run-table row or metrics line without its timing fields (wall clock, throughput). */
+function withoutTimings(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTimings);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !/seconds|persecond|wall|eta|time/i.test(k))
+        .map(([k, v]) => [k, withoutTimings(v)]),
+    );
+  }
+  return value;
+}
+
+/** final.json and metrics.jsonl of every run under results/runs, timing fields removed. */
+function runTable(resultsDir: string): Record<string, unknown> {
+  const runs = path.join(resultsDir, 'runs');
+  return Object.fromEntries(
+    fs.readdirSync(runs).sort().map((id) => [
+      id,
+      {
+        final: withoutTimings(JSON.parse(fs.readFileSync(path.join(runs, id, 'final.json'), 'utf8'))),
+        metrics: fs
+          .readFileSync(path.join(runs, id, 'metrics.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => withoutTimings(JSON.parse(l))),
+      },
+    ]),
+  );
+}
+
+function smokeRepro(resultsDir: string, targets: string[], executor: LocalExecutor | Awaited<ReturnType<typeof createSlurmExecutor>>): Promise<ReproSummary> {
+  return repro({
+    pipelineModule: DAG,
+    preset: 'smoke',
+    repoRoot: REPO,
+    resultsDir,
+    dataDir: path.join(resultsDir, 'data'),
+    targets,
+    executor,
+    jobs: 50,
+  });
+}
+
 describe('slurm executor on a local slurmctld/slurmd', { skip: skipReason }, () => {
   before(() => {
     assert.ok(process.env.SLURM_CONF, 'cluster configuration exported');
@@ -152,6 +214,8 @@ describe('slurm executor on a local slurmctld/slurmd', { skip: skipReason }, () 
 
   const NAMES = ['a', 'b', 'c'];
   const CONFIG = { names: NAMES, steps: 4, stepMs: 150 };
+  /** Long enough that a job is still running a few seconds after submission. */
+  const LONG = { names: ['a', 'b'], steps: 8, stepMs: 400 };
 
   test('a matrix DAG through slurm equals the local executor; the matrix ran as one job array; job ids are in the lock file', async () => {
     const f = fixture(CONFIG);
@@ -177,7 +241,7 @@ describe('slurm executor on a local slurmctld/slurmd', { skip: skipReason }, () 
   });
 
   test('a job scancelled mid-run is resubmitted, resumes from its checkpoint, and the outputs equal an undisturbed run', async () => {
-    const config = { names: ['a', 'b'], steps: 8, stepMs: 400 };
+    const config = LONG;
     const f = fixture(config);
     const expected = await localOutputs(f, config.names);
     const events: SlurmEvent[] = [];
@@ -214,7 +278,7 @@ describe('slurm executor on a local slurmctld/slurmd', { skip: skipReason }, () 
   });
 
   test('restarting repro after the submitter died re-attaches to the queued/running jobs instead of submitting duplicates', async () => {
-    const config = { names: ['a', 'b'], steps: 10, stepMs: 400 };
+    const config = LONG;
     const f = fixture(config);
     const expected = await localOutputs(f, config.names);
     const driver = spawnDriver(f, PROFILE);
@@ -238,6 +302,32 @@ describe('slurm executor on a local slurmctld/slurmd', { skip: skipReason }, () 
     assert.deepEqual(outputs(f.results, config.names), expected);
   });
 
+  test('restarting repro after the submitter died takes jobs that completed meanwhile as done, without re-running them', async () => {
+    const f = fixture(LONG);
+    const expected = await localOutputs(f, LONG.names);
+    const driver = spawnDriver(f, PROFILE);
+    const array = await waitFor('the work array to be submitted', () =>
+      driver.events.find((e): e is Extract<SlurmEvent, { type: 'submit' }> => e.type === 'submit' && e.array),
+    );
+    driver.child.kill('SIGKILL');
+    await driver.exited;
+    await waitFor('the array to complete', () => {
+      const mine = squeueIds().filter((l) => l.startsWith(`${array.jobId}_`));
+      return mine.length === LONG.names.length && mine.every((l) => l.endsWith('|COMPLETED')) ? true : undefined;
+    });
+    const events: SlurmEvent[] = [];
+    const summary = await run(f, await slurm(f, events));
+    assert.deepEqual(summary.failed, []);
+    const attached = events.filter((e) => e.type === 'attach');
+    assert.deepEqual(attached.map((e) => [(e as { instance: string }).instance, (e as { state: string }).state]).sort(), [
+      ['work@a', 'COMPLETED'],
+      ['work@b', 'COMPLETED'],
+    ]);
+    assert.deepEqual(events.filter((e) => e.type === 'submit').flatMap((e) => (e as { instances: string[] }).instances), ['table']);
+    assert.equal(readLock(f.results).instances['work@b']!.executor.jobId, `${array.jobId}_1`);
+    assert.deepEqual(outputs(f.results, LONG.names), expected);
+  });
+
   test('Ctrl-C on repro scancels its jobs', async () => {
     const f = fixture({ names: ['a', 'b'], steps: 100, stepMs: 500 });
     const driver = spawnDriver(f, PROFILE);
@@ -257,6 +347,63 @@ describe('slurm executor on a local slurmctld/slurmd', { skip: skipReason }, () 
     assert.deepEqual(summary.failed.map((x) => x.instance).sort(), ['work@a', 'work@b']);
     assert.equal(fs.existsSync(path.join(f.results, SLURM_STATE_FILE_NAME)), false, 'no jobs left to re-attach to');
   });
+
+  const smoke = smokeTrainTargets();
+  if ('skip' in smoke) process.stderr.write(`# smoke training through slurm skipped: ${smoke.skip}\n`);
+  test(
+    "the smoke preset's training runs through slurm give the local executor's run table, also when a run is scancelled mid-training",
+    { skip: 'skip' in smoke ? smoke.skip : undefined },
+    async () => {
+      const targets = (smoke as { targets: string[] }).targets;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-slurm-smoke-'));
+      const local = await smokeRepro(path.join(dir, 'local'), targets, new LocalExecutor());
+      assert.deepEqual(local.failed, []);
+      const expected = runTable(path.join(dir, 'local'));
+      assert.equal(Object.keys(expected).length, targets.length);
+
+      const events: SlurmEvent[] = [];
+      const viaSlurm = await smokeRepro(
+        path.join(dir, 'slurm'),
+        targets,
+        await createSlurmExecutor({ resultsDir: path.join(dir, 'slurm'), repoRoot: REPO, profile: { ...PROFILE, resources: { memMB: 1500 } }, onEvent: (e) => events.push(e) }),
+      );
+      assert.deepEqual(viaSlurm.failed, []);
+      assert.ok(events.some((e) => e.type === 'submit' && e.array && e.instances.length === targets.length), 'training runs as one job array');
+      assert.deepEqual(runTable(path.join(dir, 'slurm')), expected);
+
+      // Freeze one run right after its first checkpoint (test wrapper), scancel it, and let the retry resume.
+      const victim = targets[1]!;
+      const killed = path.join(dir, 'killed');
+      const pauseFlag = path.join(dir, 'paused-once');
+      const killEvents: SlurmEvent[] = [];
+      const pending = smokeRepro(
+        killed,
+        [victim],
+        await createSlurmExecutor({
+          resultsDir: killed,
+          repoRoot: REPO,
+          profile: {
+            ...PROFILE,
+            resources: { memMB: 1500 },
+            nodeCommand: `${path.join(__dirname, 'fixtures', 'pause-after.sh')} ${process.execPath} ${path.join(REPO, 'bin', 'moelab.js')}`,
+            env: { PAUSE_WATCH: path.join(killed, '.moelab-state', victim, 'checkpoint.bin'), PAUSE_FLAG: pauseFlag },
+          },
+          onEvent: (e) => killEvents.push(e),
+        }),
+      );
+      const jobId = await waitFor('the run to checkpoint and freeze', () => {
+        const running = killEvents.find((e): e is Extract<SlurmEvent, { type: 'state' }> => e.type === 'state' && e.instance === victim && e.state === 'RUNNING');
+        return running && fs.existsSync(pauseFlag) ? running.jobId : undefined;
+      }, 120_000);
+      execFileSync('scancel', [jobId]);
+      const summary = await pending;
+      assert.deepEqual(summary.failed, []);
+      const retry = killEvents.find((e) => e.type === 'retry' && e.instance === victim);
+      assert.ok(retry && retry.type === 'retry' && retry.state === 'CANCELLED', 'the cancelled run was resubmitted');
+      const id = victim.slice('train@'.length);
+      assert.deepEqual(runTable(killed), { [id]: expected[id] }, 'resumed run equals the undisturbed one');
+    },
+  );
 
   test('an unknown partition fails before anything runs, with SlurmPartitionError quoting sbatch', async () => {
     const f = fixture(CONFIG);

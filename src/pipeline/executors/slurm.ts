@@ -175,7 +175,6 @@ export class SlurmExecutor implements Executor {
   private async reattach(entry: Entry, jobIds: string[]): Promise<void> {
     const last = jobIds[jobIds.length - 1]!;
     entry.info.jobIds.push(...jobIds);
-    entry.attempts = jobIds.length;
     let status: SlurmJobStatus | undefined;
     try {
       status = (await this.cli.poll([last])).get(last);
@@ -183,19 +182,42 @@ export class SlurmExecutor implements Executor {
       this.finish(entry, false, 'ERROR', `${(err as Error).name}: ${(err as Error).message}`);
       return;
     }
-    if (entry.cancelled) return;
-    if (status && !isTerminalState(status.state)) {
+    if (entry.cancelled || !status) return;
+    entry.info.jobId = last;
+    if (!isTerminalState(status.state)) {
+      // Still queued or running: follow it (it counts as this run's first attempt).
+      entry.attempts = 1;
       entry.current = last;
-      entry.info.jobId = last;
       entry.lastState = status.state;
       this.emit({ type: 'attach', instance: entry.job.instance, jobId: last, state: status.state });
       entry.onMessage({ type: 'log', level: 'info', message: `re-attached to Slurm job ${last} (${status.state})` });
       this.schedulePoll(0);
       return;
     }
-    // It ended while nobody watched: nothing of it is trusted; run it again (resuming from its state dir).
+    if (this.succeeded(entry, last, status)) {
+      // It finished while nobody watched, and its stage committed its outputs: take it as done.
+      this.emit({ type: 'attach', instance: entry.job.instance, jobId: last, state: status.state });
+      entry.onMessage({ type: 'log', level: 'info', message: `Slurm job ${last} finished while repro was away (${status.state})` });
+      entry.current = last;
+      this.state.forget(entry.job.instance);
+      fs.rmSync(entry.markerPath, { force: true });
+      this.finish(entry, true, status.state, undefined, 0);
+      return;
+    }
+    // It failed while nobody watched: nothing of it is trusted; run it again (resuming from its state dir).
     this.state.markEnded(entry.job.instance);
     this.enqueue(entry);
+  }
+
+  /**
+   * Whether an ended job succeeded: Slurm says COMPLETED (the batch script exits 0 only when the stage
+   * did), or Slurm has forgotten it and its exit marker, written by this very job, says 0.
+   */
+  private succeeded(entry: Entry, key: string, status: SlurmJobStatus): boolean {
+    if (status.state === 'COMPLETED') return true;
+    if (status.state !== 'VANISHED') return false;
+    const marker = readExitMarker(entry.markerPath);
+    return marker !== undefined && marker.jobId === key && marker.exitCode === 0;
   }
 
   private enqueue(entry: Entry): void {
@@ -272,7 +294,7 @@ export class SlurmExecutor implements Executor {
     writeBatchScript(scriptPath, script);
     for (const e of entries) {
       // A fresh log per run of the instance; retries append to it (the job script appends).
-      if (e.attempts === 0) {
+      if (e.info.jobIds.length === 0) {
         fs.mkdirSync(path.dirname(e.job.logFile), { recursive: true });
         fs.writeFileSync(e.job.logFile, '');
       }
@@ -404,10 +426,7 @@ export class SlurmExecutor implements Executor {
     }
     if (!isTerminalState(status.state)) return;
     const marker = readExitMarker(entry.markerPath);
-    const markerOk = marker !== undefined && marker.jobId === key && marker.exitCode === 0;
-    // COMPLETED means the batch script exited 0, which it does only when the stage did.
-    const ok = status.state === 'COMPLETED' || (status.state === 'VANISHED' && markerOk);
-    if (ok) {
+    if (this.succeeded(entry, key, status)) {
       this.state.forget(entry.job.instance);
       fs.rmSync(entry.markerPath, { force: true });
       fs.rmSync(entry.progressPath, { force: true });
