@@ -28,7 +28,7 @@ export interface FitOptions {
   edgePolicy?: 'error' | 'warn';
   /** Start from this single point instead of a grid (optimisation-space params); used by the bootstrap. */
   warmStart?: ArrayLike<number>;
-  /** Relative objective-decrease tolerance of the screening pass over the grid. Default 1e-6. */
+  /** Relative objective-decrease tolerance of the screening pass over the grid. Default 1e-5 (ranking only: the best 8 are polished to full tolerance). */
   screenFTol?: number;
   /** ‖∇f‖∞ tolerance of the screening pass. Default: the L-BFGS gradTol. */
   screenGradTol?: number;
@@ -131,7 +131,7 @@ export function fitWithObjective(law: LawForm, objective: HuberObjective, option
     const points = cartesian(grid);
     // Phase 1: L-BFGS from every grid point with a screening tolerance (scipy's default L-BFGS-B stops at a
     // comparable relative decrease); phase 2: polish the best `polishTop` endpoints to full tolerance.
-    const screen = { ...lb, fTol: options.screenFTol ?? 1e-6, gradTol: options.screenGradTol ?? lb.gradTol };
+    const screen = { ...lb, fTol: options.screenFTol ?? 1e-5, gradTol: options.screenGradTol ?? lb.gradTol };
     const finals: { f: number; start: number[]; x: Float64Array }[] = [];
     for (const start of points) {
       const r = minimizeLbfgs(fg, start, screen);
