@@ -13,7 +13,7 @@ import { openPipeline, repro, type ReproSummary } from '../../src/pipeline/repro
 import { LocalExecutor } from '../../src/pipeline/executor-local';
 import { readLock } from '../../src/pipeline/lock';
 import { createSlurmExecutor, type SlurmEvent } from '../../src/pipeline/executors/slurm';
-import { SlurmNotFoundError, SlurmPartitionError } from '../../src/pipeline/executors/slurm-errors';
+import { SlurmNotFoundError, SlurmPartitionError, SlurmSubmitError } from '../../src/pipeline/executors/slurm-errors';
 import { SLURM_STATE_FILE_NAME } from '../../src/pipeline/executors/slurm-state';
 import type { SlurmProfileInput } from '../../src/pipeline/executors/slurm-profile';
 
@@ -91,8 +91,8 @@ async function localOutputs(f: Fixture, names: string[]): Promise<Record<string,
   return out;
 }
 
-function slurm(f: Fixture, events: SlurmEvent[], profile: SlurmProfileInput = PROFILE) {
-  return createSlurmExecutor({ resultsDir: f.results, repoRoot: REPO, profile, onEvent: (e) => events.push(e) });
+function slurm(f: Fixture, events: SlurmEvent[], profile: SlurmProfileInput = PROFILE, skipPreflight = false) {
+  return createSlurmExecutor({ resultsDir: f.results, repoRoot: REPO, profile, onEvent: (e) => events.push(e), skipPreflight });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -417,12 +417,19 @@ describe('slurm executor on a local slurmctld/slurmd', { skip: skipReason }, () 
     );
   });
 
-  test('an sbatch rejection of a stage job fails that instance with SlurmSubmitError quoting Slurm', async () => {
+  test('an sbatch rejection is a SlurmSubmitError quoting Slurm: at preflight for the profile, at submission for one instance', async () => {
     const f = fixture({ names: ['a'], steps: 1, stepMs: 10 });
-    const summary = await run(f, await slurm(f, [], { ...PROFILE, stages: { work: { memMB: 100_000_000 } } }));
+    const tooBig: SlurmProfileInput = { ...PROFILE, stages: { work: { memMB: 100_000_000 } } };
+    await assert.rejects(
+      slurm(f, [], tooBig),
+      (e: unknown) =>
+        e instanceof SlurmSubmitError && /stages\.work settings/.test(e.message) && /Requested node configuration is not available/.test(e.slurmMessage),
+    );
+    const summary = await run(f, await slurm(f, [], tooBig, true));
     assert.equal(summary.failed.length, 1);
     assert.equal(summary.failed[0]!.instance, 'work@a');
     assert.match(summary.failed[0]!.error, /^SlurmSubmitError: sbatch rejected the job for work@a: ".*Memory specification can not be satisfied/);
+    assert.ok(!('work@a' in readLock(f.results).instances));
   });
 
   test('a missing sbatch names the executor setting', async () => {

@@ -113,17 +113,29 @@ export class SlurmExecutor implements Executor {
   }
 
   /**
-   * Checks before anything runs: sbatch can be executed (else SlurmNotFoundError naming the setting) and
-   * every partition the profile names exists (else SlurmPartitionError quoting sbatch, via --test-only).
+   * Checks before anything runs: sbatch can be executed (else SlurmNotFoundError naming the setting), and
+   * `sbatch --test-only` accepts the profile's default job and each stage override (partition, account,
+   * resources, extra flags), so an unknown partition is a SlurmPartitionError and any other rejection a
+   * SlurmSubmitError, both quoting Slurm, before a single job is queued.
    */
   async preflight(): Promise<void> {
     await this.cli.checkAvailable('sbatch');
     await this.cli.checkAvailable('squeue');
-    const partitions = new Set<string>();
-    if (this.profile.partition) partitions.add(this.profile.partition);
-    for (const override of Object.values(this.profile.stages)) if (override.partition) partitions.add(override.partition);
-    for (const partition of partitions) {
-      await this.cli.sbatch('', ['--test-only', `--partition=${partition}`, '--wrap=true'], `the profile's partition`, this.options.repoRoot);
+    const checks: Array<{ what: string; args: string[] }> = [
+      { what: "a job with the profile's defaults (test-only)", args: sbatchResourceArgs(this.profile, resolveJobSpec(this.profile, '')) },
+    ];
+    for (const stage of Object.keys(this.profile.stages)) {
+      checks.push({
+        what: `a job with the profile's stages.${stage} settings (test-only)`,
+        args: sbatchResourceArgs(this.profile, resolveJobSpec(this.profile, stage)),
+      });
+    }
+    const seen = new Set<string>();
+    for (const check of checks) {
+      const key = check.args.join(' ');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      await this.cli.sbatch('', ['--test-only', ...check.args, '--wrap=true'], check.what, this.options.repoRoot);
     }
   }
 
