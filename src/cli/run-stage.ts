@@ -12,13 +12,15 @@ export function register(program: Command): void {
     .option('--results <dir>', 'results directory', 'results')
     .option('--data <dir>', 'data directory', 'data')
     .option('--key <key>', 'fingerprint key computed by repro (guards the state dir)')
+    .option('--spec <file>', 'instance spec written by repro (loads only the stage module, not the whole DAG)')
     .addOption(new Option('--dag <file>', 'pipeline module').default(path.join(REPO_ROOT, 'pipeline', 'dag.ts')))
-    .action(async (instance: string, o: { preset?: string; results: string; data: string; key?: string; dag: string }) => {
+    .action(async (instance: string, o: { preset?: string; results: string; data: string; key?: string; dag: string; spec?: string }) => {
       await runStageInstance({
         pipelineModule: path.resolve(o.dag),
         preset: o.preset,
         instance,
         key: o.key,
+        specFile: o.spec ? path.resolve(o.spec) : undefined,
         repoRoot: REPO_ROOT,
         resultsDir: path.resolve(o.results),
         dataDir: path.resolve(o.data),

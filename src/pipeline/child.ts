@@ -5,7 +5,7 @@ import { TargetError } from './errors';
 import { expandDag, type StageInstance } from './graph';
 import { loadPipeline } from './load';
 import { ENGINE_DIRS, resolveInputPath, safeInstanceName, type PipelineRoots, type ResolvedOutput } from './paths';
-import type { ChildMessage, StageContext, StageProgress } from './types';
+import type { AnyStage, ChildMessage, StageContext, StageProgress } from './types';
 
 /** Options of `runStageInstance` (what `moelab run-stage` receives). */
 export interface RunStageOptions extends PipelineRoots {
@@ -17,6 +17,8 @@ export interface RunStageOptions extends PipelineRoots {
   instance: string;
   /** Key the parent computed (guards the state dir); optional when run by hand. */
   key?: string;
+  /** JSON `InstanceSpec` written by the parent (fast start: only the stage module is loaded). */
+  specFile?: string;
 }
 
 /** Sends messages to the parent: IPC when present, else JSON lines to `$MOELAB_PROGRESS_FILE`, else nothing. */
@@ -50,27 +52,76 @@ function commitOutput(o: ResolvedOutput, tmp: string): void {
 }
 
 /**
+ * What the parent already resolved for one instance, so the child need not load the whole DAG and preset
+ * (which imports every stage's dependencies): it loads only the stage's own module.
+ */
+export interface InstanceSpec {
+  instance: string;
+  stage: string;
+  /** Stage module file (its default export, or any export, is the stage declaration). */
+  module: string;
+  params: Record<string, unknown>;
+  matrix: unknown;
+  outputs: ResolvedOutput[];
+}
+
+/** The spec of an instance, for `--spec`. */
+export function instanceSpec(inst: StageInstance): InstanceSpec {
+  return { instance: inst.name, stage: inst.stage.name, module: inst.stage.module, params: inst.params, matrix: inst.matrix, outputs: inst.outputs };
+}
+
+function isStage(x: unknown, name: string): x is AnyStage {
+  return !!x && typeof x === 'object' && (x as AnyStage).name === name && typeof (x as AnyStage).run === 'function';
+}
+
+/** Instance from a spec file, or null when the stage is not an export of its module (then the DAG is loaded). */
+function instanceFromSpec(specFile: string): StageInstance | null {
+  const spec = JSON.parse(fs.readFileSync(specFile, 'utf8')) as InstanceSpec;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(spec.module) as Record<string, unknown>;
+  const stage = [mod.default, ...Object.values(mod)].find((x): x is AnyStage => isStage(x, spec.stage));
+  if (!stage) return null;
+  return {
+    name: spec.instance,
+    stage,
+    matrixName: spec.instance.includes('@') ? spec.instance.slice(spec.instance.indexOf('@') + 1) : null,
+    params: spec.params,
+    matrix: spec.matrix,
+    deps: [],
+    inputSpecs: [],
+    outputs: spec.outputs,
+    resources: {},
+  };
+}
+
+/**
  * Runs one stage instance in this process: stage outputs go to temp paths and are renamed into place only
  * when `run` resolves and every declared output exists. Used by `moelab run-stage` (the child side of every
- * executor). Throws the stage's error (temp files removed, committed outputs untouched).
+ * executor). With `specFile` only the stage's module is loaded; otherwise the pipeline and preset are.
+ * Throws the stage's error (temp files removed, committed outputs untouched).
  */
 export async function runStageInstance(opts: RunStageOptions, send: (m: ChildMessage) => void = childMessenger()): Promise<number> {
   const t0 = Date.now();
   const roots: PipelineRoots = { repoRoot: opts.repoRoot, resultsDir: opts.resultsDir, dataDir: opts.dataDir };
-  const pipeline = loadPipeline(opts.pipelineModule);
-  const loaded = pipeline.loadConfig(opts.preset ?? pipeline.defaultPreset, opts.repoRoot);
-  const dag = expandDag(pipeline.stages, loaded.config, roots);
-  const inst: StageInstance | undefined = dag.byName.get(opts.instance);
-  if (!inst) throw new TargetError(`no stage instance '${opts.instance}' in ${opts.pipelineModule} with preset ${loaded.name}; moelab dag lists them`);
+  let inst: StageInstance | undefined | null = opts.specFile ? instanceFromSpec(opts.specFile) : null;
+  if (inst && inst.name !== opts.instance) throw new TargetError(`spec ${opts.specFile} is for ${inst.name}, not ${opts.instance}`);
+  if (!inst) {
+    const pipeline = loadPipeline(opts.pipelineModule);
+    const loaded = pipeline.loadConfig(opts.preset ?? pipeline.defaultPreset, opts.repoRoot);
+    const dag = expandDag(pipeline.stages, loaded.config, roots);
+    inst = dag.byName.get(opts.instance);
+    if (!inst) throw new TargetError(`no stage instance '${opts.instance}' in ${opts.pipelineModule} with preset ${loaded.name}; moelab dag lists them`);
+  }
+  const instance: StageInstance = inst;
 
-  const tmpRoots = { results: tmpDirFor(opts.resultsDir, inst.name), data: tmpDirFor(opts.dataDir, inst.name) };
+  const tmpRoots = { results: tmpDirFor(opts.resultsDir, instance.name), data: tmpDirFor(opts.dataDir, instance.name) };
   const tmpOf = (o: ResolvedOutput) => path.join(tmpRoots[o.root], o.rel);
   const cleanup = () => {
     for (const d of Object.values(tmpRoots)) fs.rmSync(d, { recursive: true, force: true });
   };
   let stateDir = '';
-  if (inst.stage.state) {
-    stateDir = path.join(opts.resultsDir, ENGINE_DIRS.state, safeInstanceName(inst.name));
+  if (instance.stage.state) {
+    stateDir = path.join(opts.resultsDir, ENGINE_DIRS.state, safeInstanceName(instance.name));
     const keyFile = path.join(stateDir, '.moelab-key');
     if (opts.key && fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8').trim() !== opts.key) {
       fs.rmSync(stateDir, { recursive: true, force: true }); // state of another fingerprint: never resume it
@@ -80,36 +131,36 @@ export async function runStageInstance(opts: RunStageOptions, send: (m: ChildMes
   }
 
   const ctx: StageContext<Record<string, unknown>, unknown> = {
-    instance: inst.name,
-    stage: inst.stage.name,
-    params: inst.params,
-    matrix: inst.matrix,
+    instance: instance.name,
+    stage: instance.stage.name,
+    params: instance.params,
+    matrix: instance.matrix,
     key: opts.key ?? '',
     resultsDir: opts.resultsDir,
     dataDir: opts.dataDir,
     repoRoot: opts.repoRoot,
     out(spec: string): string {
       const norm = (s: string) => s.replace(/\/+$/, '');
-      const exact = inst.outputs.find((o) => norm(o.spec) === norm(spec));
+      const exact = instance.outputs.find((o) => norm(o.spec) === norm(spec));
       if (exact) {
         const p = tmpOf(exact);
         fs.mkdirSync(exact.isDir ? p : path.dirname(p), { recursive: true });
         return p;
       }
-      const parent = inst.outputs.find((o) => o.isDir && norm(spec).startsWith(`${norm(o.spec)}/`));
+      const parent = instance.outputs.find((o) => o.isDir && norm(spec).startsWith(`${norm(o.spec)}/`));
       if (parent) {
         const p = path.join(tmpOf(parent), norm(spec).slice(norm(parent.spec).length + 1));
         fs.mkdirSync(path.dirname(p), { recursive: true });
         return p;
       }
-      throw new TargetError(`stage ${inst.name} writes '${spec}', which is not among its declared outputs (${inst.outputs.map((o) => o.spec).join(', ')}); declare it`);
+      throw new TargetError(`stage ${instance.name} writes '${spec}', which is not among its declared outputs (${instance.outputs.map((o) => o.spec).join(', ')}); declare it`);
     },
     resolve: (spec: string) => {
-      const o = inst.outputs.find((x) => x.spec === spec);
+      const o = instance.outputs.find((x) => x.spec === spec);
       return o ? o.abs : resolveInputPath(spec, roots);
     },
     get stateDir(): string {
-      if (!stateDir) throw new TargetError(`stage ${inst.stage.name} uses ctx.stateDir but does not declare state: true`);
+      if (!stateDir) throw new TargetError(`stage ${instance.stage.name} uses ctx.stateDir but does not declare state: true`);
       return stateDir;
     },
     progress: (p: StageProgress) => send({ type: 'progress', ...p }),
@@ -132,14 +183,14 @@ export async function runStageInstance(opts: RunStageOptions, send: (m: ChildMes
   process.once('SIGTERM', onSignal);
   try {
     cleanup();
-    await inst.stage.run(ctx);
-    for (const o of inst.outputs) {
+    await instance.stage.run(ctx);
+    for (const o of instance.outputs) {
       if (!fs.existsSync(tmpOf(o))) {
-        throw new TargetError(`stage ${inst.name} finished without writing its declared output ${o.spec}; write it to ctx.out('${o.spec}')`);
+        throw new TargetError(`stage ${instance.name} finished without writing its declared output ${o.spec}; write it to ctx.out('${o.spec}')`);
       }
     }
-    for (const o of inst.outputs) commitOutput(o, tmpOf(o));
-    if (inst.stage.state === true && stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+    for (const o of instance.outputs) commitOutput(o, tmpOf(o));
+    if (instance.stage.state === true && stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   } catch (e) {
     const err = e as Error;
     send({ type: 'error', name: err?.name ?? 'Error', message: err?.message ?? String(e) });

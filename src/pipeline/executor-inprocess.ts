@@ -22,6 +22,7 @@ export class InProcessExecutor implements Executor {
         dataDir: opt('--data')!,
         repoRoot: job.cwd,
         key: job.key,
+        specFile: opt('--spec'),
       },
       onMessage,
     ).then(

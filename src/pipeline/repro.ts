@@ -7,6 +7,7 @@ import { expandDag, selectInstances, type Dag, type StageInstance } from './grap
 import { loadPipeline } from './load';
 import { acquireReproLock, readLock, writeLock, type LockEntry, type LockFileData } from './lock';
 import { LocalExecutor } from './executor-local';
+import { instanceSpec } from './child';
 import { ENGINE_DIRS, safeInstanceName, type PipelineRoots } from './paths';
 import { SilentReporter, type ReproReporter } from './progress';
 import type { Executor, LoadedConfig, Pipeline, RunningJob } from './types';
@@ -254,6 +255,9 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
       const fp = fps.get(inst.name)!;
       const reasons = reasonsOf.get(inst.name)!;
       const logFile = path.join(roots.resultsDir, ENGINE_DIRS.logs, `${safeInstanceName(inst.name)}.log`);
+      const specFile = path.join(roots.resultsDir, ENGINE_DIRS.logs, `${safeInstanceName(inst.name)}.spec.json`);
+      fs.mkdirSync(path.dirname(specFile), { recursive: true });
+      fs.writeFileSync(specFile, JSON.stringify(instanceSpec(inst)));
       const started = new Date();
       const job = executor.launch(
         {
@@ -273,6 +277,8 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
             session.pipelineModule,
             '--key',
             fp.key,
+            '--spec',
+            specFile,
           ],
           cwd: roots.repoRoot,
           cpus,

@@ -71,7 +71,7 @@ test('an empty corpus fails the corpus stage with the fix, exit 1, nothing delet
   const sb = sandbox();
   fs.writeFileSync(path.join(sb.root, 'empty.txt'), '\n  \n');
   const file = sb.preset({ sources: [{ kind: 'txt', path: path.join(sb.root, 'empty.txt') }] });
-  const r = sb.run('repro', '--preset', file);
+  const r = sb.run('repro', 'corpus', '--preset', file);
   assert.equal(r.status, 1);
   assert.match(r.stdout, /FAILED corpus: CorpusError: corpus 'cli' has 0 non-empty document\(s\).*add text files/);
   assert.ok(sb.intact());
@@ -82,18 +82,18 @@ test('repro builds a user corpus, then status reports it up to date and --json i
   const sb = sandbox();
   for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(sb.root, `d${i}.txt`), `document ${i} `.repeat(50));
   const file = sb.preset({ sources: [{ kind: 'txt', path: path.join(sb.root, 'd*.txt') }] });
-  const r = sb.run('repro', '--preset', file, '--json');
+  const r = sb.run('repro', 'corpus', '--preset', file, '--json');
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.deepEqual(summary.ran.map((x: { instance: string }) => x.instance), ['corpus']);
   const manifest = JSON.parse(fs.readFileSync(path.join(sb.data, 'cli', 'manifest.json'), 'utf8'));
   assert.equal(manifest.documents.length, 6);
-  const st = sb.run('status', '--preset', file, '--json');
+  const st = sb.run('status', 'corpus', '--preset', file, '--json');
   assert.equal(st.status, 0, st.stderr);
   assert.deepEqual(JSON.parse(st.stdout).instances.map((i: { name: string; stale: boolean }) => [i.name, i.stale]), [['corpus', false]]);
   // a new document makes the corpus stale, and status says why
   fs.writeFileSync(path.join(sb.root, 'd9.txt'), 'late document');
-  const st2 = sb.run('status', '--preset', file);
+  const st2 = sb.run('status', 'corpus', '--preset', file);
   assert.match(st2.stdout, /corpus\s+stale: input d9\.txt added|corpus\s+stale: input .*d9\.txt added/);
 });
 
