@@ -6,11 +6,15 @@ import { definePipeline, type AnyStage } from '../src/pipeline/types';
 import { DEFAULT_PRESET, loadPreset, type Preset } from './presets';
 import corpus from './stages/corpus';
 import train from './stages/train';
+import runs from './stages/runs';
+import fit from './stages/fit';
 
 /** Every stage of the project. */
 export const STAGES: AnyStage[] = [
   corpus,
   train,
+  runs,
+  fit,
   // train, runs, fit, optimal, inference, figures, notebooks, report: added by their owners (one line each)
 ];
 

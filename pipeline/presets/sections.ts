@@ -106,8 +106,8 @@ export const fitSchema = z
     holdoutFraction: z.number().min(0).lt(1).default(0.2),
     /** Loss column the laws are fitted to (Krajewski fits the smoothed training loss; Yun the validation loss). */
     target: z.enum(['valLoss', 'trainLossSmoothed']).default('valLoss'),
-    /** Laws to fit. */
-    laws: z.array(z.enum(['chinchilla', 'fine-grained', 'experts'])).default(['chinchilla', 'fine-grained', 'experts']),
+    /** Laws to fit (`dense` is Krajewski's Eq. 1 on the dense baselines). */
+    laws: z.array(z.enum(['chinchilla', 'fine-grained', 'dense', 'experts'])).min(1).default(['chinchilla', 'fine-grained', 'dense', 'experts']),
   })
   .strict();
 

@@ -16,7 +16,7 @@ const smoke: PresetInput = {
     fineGrained: {
       expansionRate: 4,
       moe: [{ shapes: [shape(16, 1, 2), shape(32, 1, 2)], tokens: [10_000, 20_000], granularities: [1, 2, 4] }],
-      dense: [{ shapes: [shape(16, 1, 2), shape(32, 1, 2)], tokens: [10_000, 20_000] }],
+      dense: [{ shapes: [shape(16, 1, 2), shape(32, 1, 2)], tokens: [10_000, 20_000, 40_000] }],
     },
     experts: { shapes: [shape(16, 2, 2), shape(32, 2, 2)], experts: [1, 4, 8], tokens: [10_000, 20_000], topK: 2, moeEvery: 2 },
   },
