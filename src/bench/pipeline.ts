@@ -5,7 +5,7 @@ import { InProcessExecutor, repro } from '../pipeline';
 import type { BenchResult, BenchSuite } from './types';
 
 /** Writes a synthetic pipeline module: `train@r000…` (matrix, each with its own input and a shared 1 MB one) → `fit@f00…` → `report`. */
-function writeSyntheticDag(dir: string, trainInstances: number, fitInstances: number): { module: string; preset: string } {
+export function writeSyntheticDag(dir: string, trainInstances: number, fitInstances: number): { module: string; preset: string } {
   const types = path.resolve(__dirname, '..', 'pipeline', 'types').replace(/\\/g, '/');
   fs.mkdirSync(path.join(dir, 'inputs'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'inputs', 'shared.bin'), Buffer.alloc(1 << 20, 7));
@@ -88,6 +88,18 @@ export const suite: BenchSuite = {
       cli.push(timeCli(['repro']));
       cliRef.push(timeCli(['dag']));
     }
+    const timeNode = (code: string) => {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, ['-e', code], { cwd: opts.repoRoot, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`node -e failed: ${r.stderr}`);
+      return Number(process.hrtime.bigint() - t) / 1e9;
+    };
+    const projectDag: number[] = [];
+    const bare: number[] = [];
+    for (let r = 0; r < (opts.quick ? 2 : 3); r++) {
+      projectDag.push(timeNode("require('tsx/cjs'); require('./pipeline/dag.ts')"));
+      bare.push(timeNode("require('tsx/cjs')"));
+    }
     const results: BenchResult[] = [
       {
         label: `no-op repro, ${total} instances (engine API: load DAG + preset, fingerprint, check outputs)`,
@@ -106,6 +118,15 @@ export const suite: BenchSuite = {
         goal: 1,
         lowerIsBetter: true,
         notes: `median of ${cli.length}`,
+      },
+      {
+        label: 'load the project DAG (pipeline/dag.ts: every stage module and the presets) in a fresh process',
+        value: median(projectDag),
+        unit: 's',
+        reference: median(bare),
+        referenceLabel: 'node + tsx start-up alone',
+        lowerIsBetter: true,
+        notes: 'paid by every repro/status/dag start-up; stage modules should import heavy libraries inside run()',
       },
     ];
     return results;
