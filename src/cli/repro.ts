@@ -49,6 +49,7 @@ function printSummary(s: ReproSummary): void {
     `moelab repro (preset ${s.preset}): ${s.ran.length} ran, ${s.upToDate.length} up to date, ${s.failed.length} failed, ${s.skipped.length} skipped in ${s.wallSeconds.toFixed(1)} s`,
   );
   for (const f of s.failed) out(`FAILED ${f.instance}: ${f.error}${f.logFile ? ` (log: ${f.logFile})` : ''}`);
+  if (s.interrupted) out('interrupted: running instances were stopped (their outputs were not committed); run repro again to continue');
 }
 
 export function register(program: Command): void {
@@ -70,6 +71,7 @@ export function register(program: Command): void {
     const summary = await repro({ ...targetFromOptions(o), targets, jobs: o.jobs, dryRun: o.dryRun, force: o.force, reporter, executor: chosen?.executor });
     if (o.json) process.stdout.write(JSON.stringify(summary, null, 1) + '\n');
     else printSummary(summary);
-    if (summary.failed.length > 0) process.exitCode = 1;
+    if (summary.interrupted) process.exitCode = 130;
+    else if (summary.failed.length > 0) process.exitCode = 1;
   });
 }

@@ -48,8 +48,10 @@ export interface ReproSummary {
   ran: Array<{ instance: string; reasons: string[]; wallSeconds?: number }>;
   upToDate: string[];
   failed: Array<{ instance: string; error: string; logFile: string }>;
-  /** Not run because an upstream failed. */
+  /** Not run because an upstream failed (or the run was interrupted). */
   skipped: string[];
+  /** SIGINT stopped the run (running instances were cancelled, nothing new started). */
+  interrupted: boolean;
   wallSeconds: number;
 }
 
@@ -185,6 +187,7 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
     upToDate: [],
     failed: [],
     skipped: [],
+    interrupted: false,
     wallSeconds: 0,
   };
 
@@ -202,6 +205,7 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
   const executor: Executor = options.executor ?? new LocalExecutor();
   const running = new Map<string, { job: RunningJob; done: Promise<void> }>();
   const onSigint = () => {
+    summary.interrupted = true;
     for (const r of running.values()) r.job.cancel();
   };
   process.once('SIGINT', onSigint);
@@ -343,12 +347,15 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
     for (;;) {
       evaluate();
       for (const inst of selected) {
-        if (state.get(inst.name) !== 'ready') continue;
+        if (state.get(inst.name) !== 'ready' || summary.interrupted) continue;
         const cpus = Math.min(jobs, Math.max(1, Math.floor(Number(inst.resources.cpus ?? 1))));
         if (cpus <= freeSlots) launch(inst, cpus);
       }
       if (running.size === 0) break;
       await Promise.race([...running.values()].map((r) => r.done));
+    }
+    if (summary.interrupted) {
+      for (const inst of selected) if (state.get(inst.name) === 'ready' || state.get(inst.name) === 'waiting') summary.skipped.push(inst.name);
     }
     fingerprinter.hashes.save();
   } finally {
