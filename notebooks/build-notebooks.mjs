@@ -13,8 +13,11 @@ const setup = (extra = '') =>
   code(`
 import * as tslab from "tslab";
 import { loadNotebookRuns, openNotebookRenderer, figureNotebookHtml, tableToMarkdown, buildFigureInputs, FIGURES, FigureInputError${extra} } from "moelab";
-const { runs, source, file, resultsDir } = loadNotebookRuns();
-console.log(\`\${runs.length} runs from \${source}\${file ? " (" + file + ")" : " (synthetic table: no results yet)"}\`);
+// (tslab shares top-level names between cells only for plain declarations, not destructuring)
+const loaded = loadNotebookRuns();
+const runs = loaded.runs;
+const resultsDir = loaded.resultsDir;
+console.log(\`\${runs.length} runs from \${loaded.source}\${loaded.file ? " (" + loaded.file + ")" : " (synthetic table: no results yet)"}\`);
 const renderer = await openNotebookRenderer();
 `);
 
@@ -62,7 +65,7 @@ tslab.display.html(await figureNotebookHtml(chinchilla.isoflop(runs, { family: "
     md(`# Chinchilla-style fit\nHoffmann et al. 2022 Approach 3 (L = E + A/N^α + B/D^β, Huber δ = 1e-3 on log L) fitted on our dense runs, the loss-optimal frontier and IsoFLOP slices.`),
     setup(', chinchilla'),
     code(`
-const inputs = buildFigureInputs({ runs });
+const inputs = buildFigureInputs({ runs: runs }) // tslab: no shorthand properties for names from earlier cells;
 const fit = inputs.fits?.chinchilla;
 tslab.display.markdown(fit ? "Fitted: " + Object.entries(fit).map(([k, v]) => \`\${k} = \${Number(v).toPrecision(4)}\`).join(", ") : "*No Chinchilla fit (too few dense runs).*");
 `),
@@ -73,7 +76,7 @@ tslab.display.markdown(fit ? "Fitted: " + Object.entries(fit).map(([k, v]) => \`
     md(`# Krajewski et al. 2024: fine-grained MoE\nFigures 1a/1b (published coefficients next to our fit), 3a–7 from our runs, Tables 1, 2 and the bootstrap table. Captions say where our runs do not cover the paper's range.`),
     setup(),
     code(`
-const inputs = buildFigureInputs({ runs });
+const inputs = buildFigureInputs({ runs: runs }) // tslab: no shorthand properties for names from earlier cells;
 const fit = inputs.fits?.fineGrained;
 tslab.display.markdown(fit ? "Our Eq. 9 fit: " + Object.entries(fit).map(([k, v]) => \`\${k} = \${Number(v).toPrecision(3)}\`).join(", ") : "*No Eq. 9 fit of our runs.*");
 `),
@@ -84,7 +87,7 @@ tslab.display.markdown(fit ? "Our Eq. 9 fit: " + Object.entries(fit).map(([k, v]
     md(`# Yun et al. 2024: inference-optimal MoE\nFig. 1 (runs and our fitted Eq. 4), Table 1 (model configurations). Figures 2–6 and 8 need the serving-cost model; they are listed with the reason when it is not available.`),
     setup(),
     code(`
-const inputs = buildFigureInputs({ runs });
+const inputs = buildFigureInputs({ runs: runs }) // tslab: no shorthand properties for names from earlier cells;
 const fit = inputs.fits?.experts;
 tslab.display.markdown(fit ? "Our Eq. 4 fit: " + Object.entries(fit).map(([k, v]) => \`\${k} = \${Number(v).toPrecision(3)}\`).join(", ") : "*No Eq. 4 fit of our runs.*");
 `),

@@ -62,6 +62,51 @@ interface NbCell {
   outputs?: Array<{ output_type: string; ename?: string; evalue?: string; traceback?: string[]; text?: string | string[]; name?: string }>;
 }
 
+/**
+ * The `NotebookError` for a failed nbconvert run. nbconvert's CellExecutionError prints the failing cell's source
+ * between dashed lines, then the kernel's error (tslab reports thrown errors and type errors on stderr); the
+ * cell number is found by matching that source against the notebook's code cells.
+ */
+export function cellFailure(file: string, notebookPath: string, stderr: string, status: number | null): NotebookError {
+  const strip = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+  const text = strip(stderr);
+  const m = /An error occurred while executing the following cell:\n-+\n([\s\S]*?)\n-+\n([\s\S]*)$/.exec(text);
+  if (!m) {
+    const tail = text.trim().split('\n').slice(-15).join('\n');
+    return new NotebookError(file, undefined, `${file}: jupyter nbconvert exited ${status}:\n${tail}`);
+  }
+  const source = m[1]!.trim();
+  const detail = m[2]!.trim().split('\n').filter((l) => l.trim().length > 0).slice(0, 12).join('\n');
+  let cell: number | undefined;
+  try {
+    const nb = JSON.parse(fs.readFileSync(notebookPath, 'utf8')) as { cells: NbCell[] };
+    const code = nb.cells.filter((c) => c.cell_type === 'code').map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source).trim());
+    const idx = code.findIndex((c) => c === source);
+    cell = idx >= 0 ? idx + 1 : undefined;
+  } catch {
+    cell = undefined;
+  }
+  const first = source.split('\n')[0]!.slice(0, 80);
+  return new NotebookError(file, cell, `${file}, code cell ${cell ?? '?'} (\`${first}\`) failed:\n${detail}`);
+}
+
+/** The stderr stream text of code cell `cell` (1-based) of an executed notebook, trimmed to the error lines. */
+export function cellStderr(ipynbFile: string, cell: number): string | undefined {
+  if (!fs.existsSync(ipynbFile)) return undefined;
+  const nb = JSON.parse(fs.readFileSync(ipynbFile, 'utf8')) as { cells: NbCell[] };
+  const target = nb.cells.filter((c) => c.cell_type === 'code')[cell - 1];
+  const text = (target?.outputs ?? [])
+    .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
+    .map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? '')))
+    .join('')
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s+at /.test(l))
+    .slice(0, 12)
+    .join('\n');
+  return text || undefined;
+}
+
 /** First error output of an executed notebook: [code-cell number, first source line, message]. */
 export function firstCellError(ipynbFile: string): [number, string, string] | undefined {
   const nb = JSON.parse(fs.readFileSync(ipynbFile, 'utf8')) as { cells: NbCell[] };
@@ -116,7 +161,6 @@ export async function executeNotebooks(options: ExecuteNotebooksOptions = {}): P
       '--to',
       'notebook',
       '--execute',
-      '--allow-errors',
       '--ExecutePreprocessor.kernel_name=tslab',
       `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
       '--output-dir',
@@ -130,16 +174,21 @@ export async function executeNotebooks(options: ExecuteNotebooksOptions = {}): P
     const tmpFile = path.join(outDir, `${tmpName}.ipynb`);
     if (r.status !== 0 || !fs.existsSync(tmpFile)) {
       fs.rmSync(tmpFile, { force: true });
-      const tail = `${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-      throw new NotebookError(file, undefined, `${file}: jupyter nbconvert exited ${r.status}:\n${tail}`);
+      const failure = cellFailure(file, path.join(notebooksDir, file), `${r.stderr ?? ''}`, r.status);
+      if (failure.cell !== undefined) {
+        // tslab reports the error text on the cell's stderr stream, which nbconvert drops on failure: re-run with
+        // --allow-errors into <stem>.failed.ipynb (kept for inspection) and quote that cell's stderr.
+        const failedName = `${stem}.failed`;
+        const again = args.map((a) => (a === tmpName ? failedName : a));
+        again.splice(again.indexOf('--execute') + 1, 0, '--allow-errors');
+        spawnSync(JUPYTER_BIN, again, { cwd: notebooksDir, env: env(repoRoot, resultsDir), encoding: 'utf8' });
+        const stderrText = cellStderr(path.join(outDir, `${failedName}.ipynb`), failure.cell);
+        if (stderrText) throw new NotebookError(file, failure.cell, `${failure.message}\n${stderrText}`);
+      }
+      throw failure;
     }
-    const err = firstCellError(tmpFile);
     const ipynb = path.join(outDir, `${stem}.ipynb`);
     fs.renameSync(tmpFile, ipynb);
-    if (err) {
-      const [cell, src, detail] = err;
-      throw new NotebookError(file, cell, `${file}, code cell ${cell} (\`${src.slice(0, 80)}\`) failed:\n${detail}`);
-    }
     let html: string | undefined;
     if (options.html ?? true) {
       const h = spawnSync(JUPYTER_BIN, ['nbconvert', '--to', 'html', '--output-dir', outDir, ipynb], { env: env(repoRoot, resultsDir), encoding: 'utf8' });
