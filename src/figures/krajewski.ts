@@ -241,12 +241,17 @@ export function fig1b(input: Fig1bInput): FigureSpec {
   const sets: Array<[string, OverheadCurves]> = [['Published coefficients (Table 1)', input.published]];
   if (input.ours) sets.push(['Our fit', input.ours]);
   let maxOverhead = 2;
+  let minOverhead = 1;
   for (const [name, c] of sets) {
     checkSeries(id, `${name}: overheadDense`, c?.flops, c?.overheadDense, { logX: true, logY: true, minLength: 2 });
     checkSeries(id, `${name}: overheadG1`, c.flops, c.overheadG1, { logX: true, logY: true, minLength: 2 });
     maxOverhead = Math.max(maxOverhead, ...c.overheadDense, ...c.overheadG1);
+    minOverhead = Math.min(minOverhead, ...c.overheadDense, ...c.overheadG1);
   }
-  const ticks = [1, 2, 5, 10, 20, 30, 40, 60, 100, 200, 500, 1000].filter((t) => t <= maxOverhead * 1.5);
+  // Below 1× the alternative is cheaper than compute-optimal MoE: keep such points on the axis, not clipped.
+  // The axis stops at 0.1× (an extrapolated fit can fall far below; the caption says so).
+  const floor = Math.max(0.1, Math.min(0.9, minOverhead / 1.2));
+  const ticks = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 40, 100, 200, 500, 1000].filter((t) => t <= maxOverhead * 1.5 && t >= floor);
   const grid = panelGrid(
     sets.map(([title]) => ({
       title,
@@ -254,7 +259,7 @@ export function fig1b(input: Fig1bInput): FigureSpec {
       y: axis('×overhead (FLOPs to match its loss)', 'log', {
         tickvals: ticks,
         ticktext: ticks.map((t) => `${t}×`),
-        range: [Math.log10(0.9), Math.log10(maxOverhead * 1.3)],
+        range: [Math.log10(floor), Math.log10(maxOverhead * 1.3)],
       }),
     })),
     { title: 'Compute overhead against compute-optimal MoE' },
@@ -268,6 +273,8 @@ export function fig1b(input: Fig1bInput): FigureSpec {
     );
   });
   const notes: string[] = [];
+  if (minOverhead < 1) notes.push('Where a curve falls below 1×, that alternative reaches the loss with less compute than the compute-optimal MoE.');
+  if (minOverhead < 0.1) notes.push(`A curve falls to ${minOverhead.toExponential(1)}×, below the plotted range (0.1×).`);
   if (input.ours) {
     const ref = grid.refs[1]!;
     grid.layout.shapes = shadeRange(input.oursFlopsRange, ref.xaxis, ref.yref);
