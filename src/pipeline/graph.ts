@@ -57,9 +57,12 @@ export function expandDag(stages: readonly AnyStage[], config: unknown, roots: P
       if (!stage.params.includes(g)) throw new DagError(`stage ${stage.name}: gridParams key '${g}' must also be listed in params`);
     }
     for (const key of stage.params) {
-      const { found, value } = getPath(config, key);
-      if (!found) throw new DagError(`stage ${stage.name} reads parameter '${key}', which the preset does not define; add it to the preset schema or fix the key`);
-      params[key] = value;
+      // An unknown top-level section is a typo; a missing key below it is an optional setting left out (undefined).
+      const section = key.split('.')[0];
+      if (!getPath(config, section).found) {
+        throw new DagError(`stage ${stage.name} reads parameter '${key}', but the preset has no section '${section}'; add it to the preset schema or fix the key`);
+      }
+      params[key] = getPath(config, key).value;
     }
     const variants: Array<{ name: string | null; matrix: unknown }> = stage.matrix
       ? stage.matrix(params).map((m) => ({ name: m.name, matrix: m.params }))

@@ -10,7 +10,7 @@ export function stableStringify(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
 }
 
-/** Value at a dotted path (`a.b.c`) of an object; `{ found: false }` when a segment is missing. */
+/** Value at a dotted path (`a.b.c`) of an object; `{ found: false, value: undefined }` when a segment is missing or its parent is not an object. */
 export function getPath(obj: unknown, dotted: string): { found: boolean; value: unknown } {
   let cur: unknown = obj;
   for (const seg of dotted.split('.')) {

@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const MOELAB = path.join(REPO_ROOT, 'bin', 'moelab.js');
+/** Real presets + the real corpus stage only (see fixtures/corpus-dag.ts). */
+const CORPUS_DAG = path.join(__dirname, 'fixtures', 'corpus-dag.ts');
 
 /** A temp dir with results/ and data/ holding sentinel files that no failure may delete. */
 function sandbox() {
@@ -18,7 +20,8 @@ function sandbox() {
   fs.writeFileSync(path.join(results, 'keep.txt'), 'keep');
   fs.writeFileSync(path.join(data, 'keep.txt'), 'keep');
   const run = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [MOELAB, ...args, '--results', results, '--data', data], { cwd: root, encoding: 'utf8' });
+    const dag = args[0] === 'dag' ? [] : ['--dag', CORPUS_DAG];
+    const r = spawnSync(process.execPath, [MOELAB, ...args, ...dag, '--results', results, '--data', data], { cwd: root, encoding: 'utf8' });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const preset = (corpus: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
@@ -97,13 +100,15 @@ test('repro builds a user corpus, then status reports it up to date and --json i
   assert.match(st2.stdout, /corpus\s+stale: input d9\.txt added|corpus\s+stale: input .*d9\.txt added/);
 });
 
-test('moelab dag prints a text tree and Mermaid; every command has --help', () => {
+test('moelab dag prints the project DAG as a text tree and Mermaid; every command has --help', () => {
   const sb = sandbox();
   const text = sb.run('dag');
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^corpus/m);
   const mermaid = sb.run('dag', '--mermaid');
   assert.match(mermaid.stdout, /^flowchart LR\n {2}corpus\["corpus"\]/);
+  // the repro/status commands above ran with the same presets; make sure the real DAG loads them too
+  assert.equal(sb.run('dag', '--preset', 'smoke').status, 0);
   for (const cmd of ['repro', 'status', 'dag', 'bench', 'run-stage']) {
     const h = spawnSync(process.execPath, [MOELAB, cmd, '--help'], { encoding: 'utf8' });
     assert.equal(h.status, 0);

@@ -43,13 +43,14 @@ test('expandDag names matrix instances <stage>@<name> in grid order and expands 
   assert.match(dagMermaid(dag), /train\["train@… ×3"\]\n[\s\S]*corpus --> train\n {2}train --> runs/);
 });
 
-test('expandDag rejects cycles, unknown deps, shared outputs, duplicate instance names and unknown param keys', () => {
+test('expandDag rejects cycles, unknown deps, shared outputs, duplicate instance names and unknown param sections', () => {
   const cfg = { grid: [1], x: { y: 1 } };
   assert.throws(() => expandDag([mk('a', { deps: ['b'] }), mk('b', { deps: ['a'] })], cfg, roots), /dependency cycle: a → b → a/);
   assert.throws(() => expandDag([mk('a', { deps: ['zz'] })], cfg, roots), (e: Error) => e instanceof DagError && /depends on 'zz'.*known stages: a/.test(e.message));
   assert.throws(() => expandDag([mk('a'), mk('b', { outputs: ['a.txt'] })], cfg, roots), /output a\.txt is declared by both a and b/);
   assert.throws(() => expandDag([mk('a', { matrix: () => [{ name: 'x', params: 1 }, { name: 'x', params: 2 }] })], cfg, roots), /yields the instance name 'a@x' twice/);
-  assert.throws(() => expandDag([mk('a', { params: ['x.z'] })], cfg, roots), /reads parameter 'x\.z', which the preset does not define/);
+  assert.throws(() => expandDag([mk('a', { params: ['zz.y'] })], cfg, roots), /reads parameter 'zz\.y', but the preset has no section 'zz'/);
+  assert.equal(expandDag([mk('a', { params: ['x.z'] })], cfg, roots).byName.get('a')!.params['x.z'], undefined); // optional key left out
   assert.throws(() => expandDag([mk('a', { outputs: ['../escape.txt'] })], cfg, roots), /must be a relative path inside the results dir/);
   assert.throws(() => expandDag([mk('Bad')], cfg, roots), /stage name 'Bad'/);
 });
