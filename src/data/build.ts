@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CorpusError } from './errors';
 import type { CorpusConfig } from './corpus-config';
 import { NORMALIZATION, normalizeText } from './normalize';
-import { readDocuments } from './sources';
+import { iterateDocuments } from './sources';
 import { bytesPerToken, dtypeForVocab, tokenizerByName, type TokenDtype } from './tokenizer';
 
 /** Format tag of `manifest.json`. */
@@ -82,54 +82,73 @@ function sha256(buf: Uint8Array | string): string {
   return crypto.createHash('sha256').update(buf).digest('hex');
 }
 
-function writeTokens(file: string, parts: Uint8Array[], dtype: TokenDtype): { sha256: string; tokens: number } {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'w');
-  let tokens = 0;
-  try {
-    for (const p of parts) {
-      const buf = dtype === 'uint8' ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : Buffer.from(new Uint16Array(p).buffer);
-      fs.writeSync(fd, buf);
-      hash.update(buf);
-      tokens += buf.length / bytesPerToken(dtype);
-    }
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+/** Appends token arrays to a file, hashing what it writes. */
+class TokenWriter {
+  private readonly fd: number;
+  private readonly hash = crypto.createHash('sha256');
+  tokens = 0;
+  bytes = 0;
+  documents = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly dtype: TokenDtype,
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.fd = fs.openSync(file, 'w');
   }
-  return { sha256: hash.digest('hex'), tokens };
+
+  write(tokens: Uint8Array | Uint16Array): void {
+    const buf =
+      this.dtype === 'uint8'
+        ? Buffer.from(tokens.buffer, tokens.byteOffset, tokens.byteLength)
+        : Buffer.from(Uint16Array.from(tokens).buffer);
+    fs.writeSync(this.fd, buf);
+    this.hash.update(buf);
+    this.tokens += buf.length / bytesPerToken(this.dtype);
+  }
+
+  close(): string {
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    return this.hash.digest('hex');
+  }
 }
 
 /**
  * Builds a corpus: reads the sources, normalises each document, splits documents into train/val by a seeded
  * hash of their id (at least one document in each split), tokenizes, and writes the two token files and the
- * manifest. Deterministic: same config and source files, byte-identical outputs.
+ * manifest. Streams: a first pass collects document ids and sizes (for the split guarantees and the
+ * `maxBytes` subset), a second re-reads and writes one document at a time, so memory stays at one source
+ * file plus the manifest. Deterministic: same config and source files, byte-identical outputs.
  */
 export function buildCorpus(config: CorpusConfig, paths: BuildCorpusPaths, options: BuildCorpusOptions = {}): CorpusManifest {
   const cwd = options.cwd ?? process.cwd();
   const progress = options.onProgress ?? (() => {});
   const tokenizer = tokenizerByName(config.tokenizer);
   const dtype = dtypeForVocab(tokenizer.vocabSize);
-  progress(0, 'reading sources');
-  const raw = readDocuments(config.sources, cwd);
-  let docs = raw
-    .map((d) => ({ ...d, text: normalizeText(d.text) }))
-    .filter((d) => d.text.length > 0);
+
+  // pass 1: ids and normalised sizes
+  progress(0, 'scanning sources');
+  let documentsRead = 0;
+  const scanned: Array<{ id: string; bytes: number }> = [];
   const ids = new Set<string>();
-  for (const d of docs) {
+  for (const d of iterateDocuments(config.sources, cwd)) {
+    documentsRead++;
+    const bytes = Buffer.byteLength(normalizeText(d.text));
+    if (bytes === 0) continue;
     if (ids.has(d.id)) throw new CorpusError(`document id '${d.id}' appears twice; a file is named by two corpus.sources entries, remove one`);
     ids.add(d.id);
+    scanned.push({ id: d.id, bytes });
   }
-  if (docs.length < 2) {
+  if (scanned.length < 2) {
     throw new CorpusError(
-      `corpus '${config.name}' has ${docs.length} non-empty document(s) after normalisation (read ${raw.length}); corpus.sources must yield at least 2 (one per split): add text files or the embedded datasets`,
+      `corpus '${config.name}' has ${scanned.length} non-empty document(s) after normalisation (read ${documentsRead}); corpus.sources must yield at least 2 (one per split): add text files or the embedded datasets`,
     );
   }
+  let kept = scanned;
   if (config.maxBytes !== undefined) {
-    const order = docs
-      .map((d, i) => ({ i, u: documentHashUnit('select', config.splitSeed, d.id), bytes: Buffer.byteLength(d.text) }))
-      .sort((a, b) => a.u - b.u);
+    const order = scanned.map((d, i) => ({ i, u: documentHashUnit('select', config.splitSeed, d.id), bytes: d.bytes })).sort((a, b) => a.u - b.u);
     const keep = new Set<number>();
     let total = 0;
     for (const o of order) {
@@ -137,35 +156,50 @@ export function buildCorpus(config: CorpusConfig, paths: BuildCorpusPaths, optio
       keep.add(o.i);
       total += o.bytes;
     }
-    docs = docs.filter((_, i) => keep.has(i));
+    kept = scanned.filter((_, i) => keep.has(i));
   }
-  const score = docs.map((d) => documentHashUnit('split', config.splitSeed, d.id));
-  const split: Array<'train' | 'val'> = score.map((u) => (u < config.valFraction ? 'val' : 'train'));
+  const score = kept.map((d) => documentHashUnit('split', config.splitSeed, d.id));
+  const splitOf = new Map<string, 'train' | 'val'>(kept.map((d, i) => [d.id, score[i] < config.valFraction ? 'val' : 'train']));
   const argExtreme = (pick: (a: number, b: number) => boolean) => score.reduce((best, u, i) => (pick(u, score[best]) ? i : best), 0);
-  if (!split.includes('val')) split[argExtreme((a, b) => a < b)] = 'val';
-  if (!split.includes('train')) split[argExtreme((a, b) => a > b)] = 'train';
+  const splits = [...splitOf.values()];
+  if (!splits.includes('val')) splitOf.set(kept[argExtreme((a, b) => a < b)].id, 'val');
+  if (!splits.includes('train')) splitOf.set(kept[argExtreme((a, b) => a > b)].id, 'train');
 
+  // pass 2: tokenize and write, one document at a time
   const sep = tokenizer.encode(DOCUMENT_SEPARATOR);
-  const parts: Record<'train' | 'val', Uint8Array[]> = { train: [], val: [] };
-  const bytes = { train: 0, val: 0 };
+  const sepBytes = Buffer.byteLength(DOCUMENT_SEPARATOR);
+  const writers = { train: new TokenWriter(paths.trainPath, dtype), val: new TokenWriter(paths.valPath, dtype) };
   const documents: ManifestDocument[] = [];
-  docs.forEach((d, i) => {
-    const s = split[i];
-    const encoded = tokenizer.encode(d.text);
-    const docBytes = Buffer.byteLength(d.text);
-    if (parts[s].length > 0) {
-      parts[s].push(sep as Uint8Array);
-      bytes[s] += Buffer.byteLength(DOCUMENT_SEPARATOR);
+  const hashes: Record<'train' | 'val', string> = { train: '', val: '' };
+  try {
+    for (const d of iterateDocuments(config.sources, cwd)) {
+      const split = splitOf.get(d.id);
+      if (!split) continue; // empty, or outside the maxBytes subset
+      const text = normalizeText(d.text);
+      const w = writers[split];
+      if (w.documents > 0) {
+        w.write(sep);
+        w.bytes += sepBytes;
+      }
+      const encoded = tokenizer.encode(text);
+      w.write(encoded);
+      const docBytes = Buffer.byteLength(text);
+      w.bytes += docBytes;
+      w.documents++;
+      documents.push({ id: d.id, source: d.source, bytes: docBytes, tokens: encoded.length, sha256: sha256(text), split });
+      if (documents.length % 64 === 0) progress(0.1 + (0.85 * documents.length) / kept.length, `tokenized ${documents.length}/${kept.length} documents`);
     }
-    parts[s].push(encoded as Uint8Array);
-    bytes[s] += docBytes;
-    documents.push({ id: d.id, source: d.source, bytes: docBytes, tokens: encoded.length, sha256: sha256(d.text), split: s });
-    if (i % 64 === 0) progress(0.1 + (0.7 * i) / docs.length, `tokenized ${i}/${docs.length} documents`);
+  } finally {
+    hashes.train = writers.train.close();
+    hashes.val = writers.val.close();
+  }
+  const summary = (s: 'train' | 'val'): ManifestSplit => ({
+    file: path.basename(writers[s].file),
+    documents: writers[s].documents,
+    bytes: writers[s].bytes,
+    tokens: writers[s].tokens,
+    sha256: hashes[s],
   });
-  progress(0.8, 'writing token files');
-  const train = writeTokens(paths.trainPath, parts.train, dtype);
-  const val = writeTokens(paths.valPath, parts.val, dtype);
-  const count = (s: 'train' | 'val') => documents.filter((d) => d.split === s).length;
   const manifest: CorpusManifest = {
     format: CORPUS_FORMAT,
     name: config.name,
@@ -176,16 +210,13 @@ export function buildCorpus(config: CorpusConfig, paths: BuildCorpusPaths, optio
     valFraction: config.valFraction,
     splitSeed: config.splitSeed,
     maxBytes: config.maxBytes ?? null,
-    documentsRead: raw.length,
-    splits: {
-      train: { file: path.basename(paths.trainPath), documents: count('train'), bytes: bytes.train, tokens: train.tokens, sha256: train.sha256 },
-      val: { file: path.basename(paths.valPath), documents: count('val'), bytes: bytes.val, tokens: val.tokens, sha256: val.sha256 },
-    },
+    documentsRead,
+    splits: { train: summary('train'), val: summary('val') },
     documents,
   };
   fs.mkdirSync(path.dirname(paths.manifestPath), { recursive: true });
   fs.writeFileSync(paths.manifestPath, JSON.stringify(manifest, null, 1) + '\n');
-  progress(1, `${documents.length} documents, ${train.tokens + val.tokens} tokens`);
+  progress(1, `${documents.length} documents, ${manifest.splits.train.tokens + manifest.splits.val.tokens} tokens`);
   return manifest;
 }
 

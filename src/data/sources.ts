@@ -66,25 +66,26 @@ export function sourceFiles(sources: readonly CorpusSource[], cwd: string): stri
   return sources.flatMap((s, i) => (s.kind === 'embedded' ? embeddedFiles(s.dataset) : userSourceFiles(s, `corpus.sources[${i}].path`, cwd)));
 }
 
-/** Reads every document of the sources in order. */
-export function readDocuments(sources: readonly CorpusSource[], cwd: string): RawDocument[] {
-  const docs: RawDocument[] = [];
-  sources.forEach((s, i) => {
+/** Yields every document of the sources in order, reading one file at a time. */
+export function* iterateDocuments(sources: readonly CorpusSource[], cwd: string): Generator<RawDocument> {
+  for (let i = 0; i < sources.length; i++) {
+    const s = sources[i];
     const field = `corpus.sources[${i}]`;
     if (s.kind === 'embedded') {
       for (const f of embeddedFiles(s.dataset)) {
-        docs.push({ id: `${s.dataset}/${path.basename(f, '.txt')}`, source: `embedded:${s.dataset}`, text: fs.readFileSync(f, 'utf8') });
+        yield { id: `${s.dataset}/${path.basename(f, '.txt')}`, source: `embedded:${s.dataset}`, text: fs.readFileSync(f, 'utf8') };
       }
     } else if (s.kind === 'txt') {
       for (const f of userSourceFiles(s, `${field}.path`, cwd)) {
-        docs.push({ id: path.relative(cwd, f), source: `txt:${s.path}`, text: fs.readFileSync(f, 'utf8') });
+        yield { id: path.relative(cwd, f), source: `txt:${s.path}`, text: fs.readFileSync(f, 'utf8') };
       }
     } else {
       for (const f of userSourceFiles(s, `${field}.path`, cwd)) {
         const rel = path.relative(cwd, f);
         const lines = fs.readFileSync(f, 'utf8').split('\n');
-        lines.forEach((line, n) => {
-          if (line.trim() === '') return;
+        for (let n = 0; n < lines.length; n++) {
+          const line = lines[n];
+          if (line.trim() === '') continue;
           let obj: unknown;
           try {
             obj = JSON.parse(line);
@@ -95,10 +96,14 @@ export function readDocuments(sources: readonly CorpusSource[], cwd: string): Ra
           if (typeof text !== 'string') {
             throw new CorpusError(`${rel}:${n + 1} has no string field '${s.field}'; set ${field}.field to the field holding the text`);
           }
-          docs.push({ id: `${rel}:${n + 1}`, source: `jsonl:${s.path}`, text });
-        });
+          yield { id: `${rel}:${n + 1}`, source: `jsonl:${s.path}`, text };
+        }
       }
     }
-  });
-  return docs;
+  }
+}
+
+/** Reads every document of the sources in order (all in memory; `iterateDocuments` streams). */
+export function readDocuments(sources: readonly CorpusSource[], cwd: string): RawDocument[] {
+  return [...iterateDocuments(sources, cwd)];
 }
