@@ -102,7 +102,16 @@ test('-j 2 runs independent stages concurrently (their run intervals overlap)', 
   assert.ok(p1.start < p2.end && p2.start < p1.end, `p1 [${p1.start}, ${p1.end}] and p2 [${p2.start}, ${p2.end}] overlap`);
 });
 
+test('an instance needing 2 CPU slots runs alone under -j 2; two 1-slot instances share the slots', async () => {
+  const ws = workspace();
+  const s = await ws.repro({ targets: ['wide', 'narrow1', 'narrow2'], jobs: 2 });
+  assert.deepEqual(ranNames(s), ['narrow1', 'narrow2', 'wide']);
+  const ev = Object.fromEntries(ws.takeEvents().map((e) => [e.instance, e]));
+  const overlap = (x: { start: number; end: number }, y: { start: number; end: number }) => x.start < y.end && y.start < x.end;
+  assert.ok(!overlap(ev.wide, ev.narrow1) && !overlap(ev.wide, ev.narrow2), JSON.stringify(ev));
+});
+
 test('an unknown target names the known stages', async () => {
   const ws = workspace();
-  await assert.rejects(ws.repro({ targets: ['zzz'] }), (e: Error) => e.name === 'TargetError' && /stages: a, b, c, sweep, agg/.test(e.message));
+  await assert.rejects(ws.repro({ targets: ['zzz'] }), (e: Error) => e.name === 'TargetError' && /stages: a, b, c, sweep, agg, p1, p2, slow, wide/.test(e.message));
 });
