@@ -1,5 +1,5 @@
 /**
- * The project's DAG: corpus → train@… → runs → fit@… → optimal → inference → figures → notebooks → report.
+ * The project's DAG: corpus → train@… → runs → fit@… → analysis → figures → notebooks → report.
  * Adding a stage = one file in `pipeline/stages/` + one line in `STAGES` (order: upstream first).
  */
 import { definePipeline, type AnyStage } from '../src/pipeline/types';
@@ -8,6 +8,10 @@ import corpus from './stages/corpus';
 import train from './stages/train';
 import runs from './stages/runs';
 import fit from './stages/fit';
+import analysis from './stages/analysis';
+import figures from './stages/figures';
+import notebooks from './stages/notebooks';
+import report from './stages/report';
 
 /** Every stage of the project. */
 export const STAGES: AnyStage[] = [
@@ -15,7 +19,10 @@ export const STAGES: AnyStage[] = [
   train,
   runs,
   fit,
-  // train, runs, fit, optimal, inference, figures, notebooks, report: added by their owners (one line each)
+  analysis,
+  figures,
+  notebooks,
+  report,
 ];
 
 export default definePipeline<Preset>({ stages: STAGES, defaultPreset: DEFAULT_PRESET, loadConfig: loadPreset });

@@ -5,8 +5,7 @@
  * instead of the whole reproduction stopping; grid-edge findings are kept as warnings.
  */
 import { defineStage } from '../../src/pipeline/types';
-import { bootstrapFit, fitLaw, holdoutExtrapolation, lawFormOf, runsForLaw, type FittedLaw } from '../../src/laws';
-import { readRunTable, writeFileAtomic } from '../../src/runs/table';
+import type { FittedLaw } from '../../src/laws/selection';
 import type { Preset } from '../presets/schema';
 
 export default defineStage<Preset>()({
@@ -19,6 +18,8 @@ export default defineStage<Preset>()({
   inputs: ['results:runs.csv'],
   outputs: (_p, law: FittedLaw) => [`fits/${law}.json`],
   async run(ctx) {
+    const { bootstrapFit, fitLaw, holdoutExtrapolation, lawFormOf, runsForLaw } = await import('../../src/laws');
+    const { readRunTable, writeFileAtomic } = await import('../../src/runs/table');
     const law = ctx.matrix;
     const form = lawFormOf(law);
     const { target, bootstrap, bootstrapSeed, holdoutFraction } = ctx.params.fit;

@@ -1,7 +1,6 @@
 /** Stage `runs`: collects every finished run's `final.json` into the run table `results/runs.csv`. */
 import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
-import { runTableFromSummaries, writeRunTable } from '../../src/runs/table';
 import type { RunSummary } from '../../src/runs/types';
 import type { Preset } from '../presets/schema';
 import { expandSweeps } from '../sweeps';
@@ -15,6 +14,7 @@ export default defineStage<Preset>()({
   inputs: (p) => expandSweeps(p.sweeps).map((r) => `results:runs/${r.runId}/final.json`),
   outputs: ['runs.csv'],
   async run(ctx) {
+    const { runTableFromSummaries, writeRunTable } = await import('../../src/runs/table');
     const summaries = expandSweeps(ctx.params.sweeps).map(
       (r) => JSON.parse(fs.readFileSync(ctx.resolve(`results:runs/${r.runId}/final.json`), 'utf8')) as RunSummary,
     );

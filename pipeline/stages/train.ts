@@ -8,7 +8,6 @@ import path from 'node:path';
 import { ConfigError } from '../../src/model/errors';
 import { defineStage } from '../../src/pipeline/types';
 import { parseTrainConfig } from '../../src/train/config';
-import { trainRun } from '../../src/train/trainer';
 import type { Preset } from '../presets/schema';
 import { expandSweeps, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
 
@@ -46,6 +45,7 @@ export default defineStage<Preset>()({
       );
     }
     const config = sweepRunToTrainConfig(run, ctx.params.train, corpusDir);
+    const { trainRun } = await import('../../src/train/trainer');
     const resume = fs.existsSync(path.join(ctx.stateDir, 'checkpoint.bin'));
     const summary = await trainRun(config, {
       outDir: ctx.stateDir,

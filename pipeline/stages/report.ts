@@ -1,0 +1,74 @@
+/**
+ * Stage `report`: `results/REPORT.md` and `results/REPORT.html` (figures linked from `results/figures/`),
+ * assembled by `src/report/build.ts` from every upstream output.
+ */
+import { defineStage } from '../../src/pipeline/types';
+import type { Preset } from '../presets/schema';
+
+export default defineStage<Preset>()({
+  name: 'report',
+  module: __filename,
+  description: 'REPORT.md / REPORT.html: figures, coefficients vs published, claims, environment',
+  params: ['name', 'corpus.name'],
+  deps: ['runs', 'fit', 'analysis', 'figures', 'notebooks'],
+  inputs: ['results:runs.csv', 'results:fits/*.json', 'results:tables/compute-optimal.json', 'results:tables/inference.json', 'results:figures/manifest.json'],
+  outputs: ['REPORT.md', 'REPORT.html'],
+  async run(ctx) {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { readRunTable, writeFileAtomic } = await import('../../src/runs/table');
+    const { readFitRecords } = await import('../../src/report/fits');
+    const { buildReport } = await import('../../src/report/build');
+    const { toHtml, toMarkdown } = await import('../../src/report/document');
+    const { corpusStats } = await import('../../src/data/stats');
+    const readJson = <T>(p: string): T | undefined => (fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as T) : undefined);
+
+    const runs = await readRunTable(ctx.resolve('results:runs.csv'));
+    const manifest = readJson<{ written: Array<{ id: string; kind: string; files: string[] }>; skipped: Array<{ id: string; reason: string }> }>(
+      path.join(ctx.resultsDir, 'figures', 'manifest.json'),
+    );
+    const figures = [
+      ...(manifest?.written ?? []).map((f) => {
+        const png = f.files.find((x) => x.endsWith('.png'));
+        const json = f.files.find((x) => x.endsWith('.json'));
+        const spec = json ? readJson<{ caption?: string; title?: string }>(path.join(ctx.resultsDir, 'figures', json)) : undefined;
+        return { id: f.id, paper: f.id.split('.')[0]!, png: png ? `figures/${png}` : undefined, caption: spec?.caption, title: spec?.title };
+      }),
+      ...(manifest?.skipped ?? []).map((s) => ({ id: s.id, paper: s.id.split('.')[0]!, skipped: s.reason })),
+    ];
+    const lock = readJson<{ instances: Record<string, { stage: string; wallSeconds: number }> }>(path.join(ctx.resultsDir, 'moelab.lock.json'));
+    const perStage = new Map<string, { instances: number; seconds: number }>();
+    for (const entry of Object.values(lock?.instances ?? {})) {
+      const s = perStage.get(entry.stage) ?? { instances: 0, seconds: 0 };
+      s.instances += 1;
+      s.seconds += entry.wallSeconds;
+      perStage.set(entry.stage, s);
+    }
+    const corpusDir = path.join(ctx.dataDir, ctx.params['corpus.name']);
+    const stats = fs.existsSync(corpusDir) ? corpusStats(corpusDir) : undefined;
+    const tfjsVersion = readJson<{ version: string }>(path.join(ctx.repoRoot, 'node_modules', '@tensorflow', 'tfjs', 'package.json'))?.version ?? 'unknown';
+    const backends = [...new Set(runs.map((r) => r.backend))].join(', ');
+    const blocks = buildReport({
+      preset: ctx.params.name,
+      runs,
+      fits: readFitRecords(ctx.resultsDir),
+      tables: readJson(ctx.resolve('results:tables/compute-optimal.json')),
+      inference: readJson(ctx.resolve('results:tables/inference.json')),
+      figures,
+      corpus: stats && { name: stats.name, trainTokens: stats.trainTokens, valTokens: stats.valTokens, unigramEntropyNats: stats.unigramEntropyNats },
+      environment: {
+        'training backend(s)': backends,
+        node: process.version,
+        '@tensorflow/tfjs': tfjsVersion,
+        cpu: `${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`,
+        memory: `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
+        platform: `${os.platform()} ${os.release()}`,
+        'training wall seconds (sum over runs)': runs.reduce((s, r) => s + r.wallSeconds, 0).toFixed(0),
+      },
+      stageSeconds: [...perStage.entries()].map(([stage, s]) => ({ stage, ...s })),
+    });
+    writeFileAtomic(ctx.out('REPORT.md'), toMarkdown(blocks));
+    writeFileAtomic(ctx.out('REPORT.html'), toHtml(blocks, `moelab report (${ctx.params.name})`));
+  },
+});
