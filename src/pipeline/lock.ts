@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PipelineError, ReproLockedError } from './errors';
 import { lockFilePath, pidFilePath } from './paths';
@@ -82,8 +83,9 @@ export interface ReproLock {
 }
 
 /**
- * Takes the exclusive `repro` lock of a results dir: creates `<results>/.moelab-repro.pid` with O_EXCL.
- * A live holder → ReproLockedError naming its pid; a dead holder's file is taken over (`warn` is called).
+ * Takes the exclusive `repro` lock of a results dir: creates `<results>/.moelab-repro.pid` (`<pid> <host>`)
+ * with O_EXCL. A live holder, or any holder on another host (its liveness cannot be checked from here) →
+ * ReproLockedError naming its pid; a dead holder's file on this host is taken over (`warn` is called).
  */
 export function acquireReproLock(resultsDir: string, warn: (m: string) => void = () => {}): ReproLock {
   const file = pidFilePath(resultsDir);
@@ -91,7 +93,7 @@ export function acquireReproLock(resultsDir: string, warn: (m: string) => void =
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx');
-      fs.writeSync(fd, `${process.pid}\n`);
+      fs.writeSync(fd, `${process.pid} ${os.hostname()}\n`);
       fs.closeSync(fd);
       let released = false;
       const release = () => {
@@ -99,7 +101,7 @@ export function acquireReproLock(resultsDir: string, warn: (m: string) => void =
         released = true;
         process.removeListener('exit', release);
         try {
-          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
+          if (fs.readFileSync(file, 'utf8').trim().split(/\s+/)[0] === String(process.pid)) fs.unlinkSync(file);
         } catch {
           // already gone
         }
@@ -110,10 +112,19 @@ export function acquireReproLock(resultsDir: string, warn: (m: string) => void =
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     let holder = NaN;
+    let host = os.hostname();
     try {
-      holder = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
+      const [pidText, hostText] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
+      holder = Number.parseInt(pidText, 10);
+      if (hostText) host = hostText;
     } catch {
       continue; // vanished between open and read: retry
+    }
+    if (host !== os.hostname()) {
+      throw new ReproLockedError(
+        `another moelab repro (pid ${holder} on host ${host}) holds ${resultsDir}; wait for it, or delete ${file} if that process is gone`,
+        holder,
+      );
     }
     if (alive(holder)) {
       throw new ReproLockedError(

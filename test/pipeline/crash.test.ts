@@ -60,6 +60,9 @@ test('a second concurrent repro is refused with the holder pid; a stale pid file
   const s = await ws.repro({ targets: ['a'], warn: (m) => warnings.push(m) });
   assert.deepEqual(ranNames(s), ['a']);
   assert.match(warnings.join('\n'), new RegExp(`stale lock .* of pid ${dead.stdout}`));
+  // a holder on another host is never taken over (its liveness cannot be checked from here)
+  fs.writeFileSync(pidFilePath(ws.results), `${dead.stdout} some-other-host\n`);
+  await assert.rejects(ws.repro({ targets: ['a'] }), new RegExp(`pid ${dead.stdout} on host some-other-host\\) holds`));
 });
 
 test('a stage that throws fails the repro, keeps the error, and skips its dependants', async () => {
