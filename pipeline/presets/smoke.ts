@@ -21,6 +21,7 @@ const smoke: PresetInput = {
     experts: { shapes: [shape(16, 2, 2), shape(32, 2, 2)], experts: [1, 4, 8], tokens: [10_000, 20_000], topK: 2, moeEvery: 2 },
   },
   train: { seqLen: 32, batchSize: 8, lr: 3e-3, evalsPerRun: 1, evalTokens: 4096, checkpointsPerRun: 2 },
+  analysis: { budgetsFlops: [1e9, 1e10, 1e12, 1e15, 1e20, 1e25] },
   fit: { bootstrap: 20 },
 };
 export default smoke;

@@ -33,7 +33,12 @@ export default defineStage<Preset>()({
         const png = f.files.find((x) => x.endsWith('.png'));
         const json = f.files.find((x) => x.endsWith('.json'));
         const spec = json ? readJson<{ caption?: string; title?: string }>(path.join(ctx.resultsDir, 'figures', json)) : undefined;
-        return { id: f.id, paper: f.id.split('.')[0]!, png: png ? `figures/${png}` : undefined, caption: spec?.caption, title: spec?.title };
+        const md = f.files.find((x) => x.endsWith('.md'));
+        const html = f.files.find((x) => x.endsWith('.html'));
+        const read = (rel: string) => fs.readFileSync(path.join(ctx.resultsDir, 'figures', rel), 'utf8');
+        // Tables are embedded (Markdown in REPORT.md; the table element of their HTML page in REPORT.html).
+        const table = f.kind === 'table' && md ? { markdown: read(md), html: html ? (/<table[\s\S]*<\/table>/.exec(read(html))?.[0] ?? '') : '' } : undefined;
+        return { id: f.id, paper: f.id.split('.')[0]!, png: png ? `figures/${png}` : undefined, caption: spec?.caption, title: spec?.title, table };
       }),
       ...(manifest?.skipped ?? []).map((s) => ({ id: s.id, paper: s.id.split('.')[0]!, skipped: s.reason })),
     ];

@@ -24,6 +24,9 @@ export default defineStage<Preset>()({
   module: __filename,
   description: 'one training run per sweep point (resumable from checkpoints)',
   params: ['sweeps', 'train', 'corpus.name'],
+  // The grid only enumerates instances: each instance is fingerprinted by its own run spec, so adding a sweep
+  // point does not re-train the others.
+  gridParams: ['sweeps'],
   matrix: (p) => expandSweeps(p.sweeps).map((run) => ({ name: run.runId, params: run })),
   deps: ['corpus'],
   inputs: (p) => [`data:${p['corpus.name']}/manifest.json`],

@@ -25,7 +25,8 @@ export const KRAJEWSKI_PAPER_GRID: FineGrainedGrid = {
 };
 
 export const YUN_PAPER_GRID: ExpertsGrid = {
-  shapes: [s(768, 12, 8), s(896, 14, 8), s(1024, 16, 12), s(1536, 16, 16)],
+  // Table 1 prints 12 heads for d_model 1024, which does not divide it; 16 heads (head size 64) is used here.
+  shapes: [s(768, 12, 8), s(896, 14, 8), s(1024, 16, 16), s(1536, 16, 16)],
   experts: [1, 4, 8, 16, 32],
   tokens: [2.5 * B, 5 * B, 10 * B, 20 * B],
   topK: 2,

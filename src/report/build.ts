@@ -17,7 +17,7 @@ export interface ReportInputs {
   tables?: ComputeOptimalTables;
   inference?: InferenceTables & { note?: string };
   /** Figures written by the figures stage: id → PNG path relative to the report, with caption. */
-  figures: Array<{ id: string; paper: string; png?: string; title?: string; caption?: string; skipped?: string }>;
+  figures: Array<{ id: string; paper: string; png?: string; title?: string; caption?: string; skipped?: string; table?: { markdown: string; html: string } }>;
   corpus?: { name: string; trainTokens: number; valTokens: number; unigramEntropyNats: number };
   environment: Record<string, string>;
   /** Wall seconds per stage (matrix instances summed). */
@@ -25,7 +25,9 @@ export interface ReportInputs {
 }
 
 const sig = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : Number(x).toPrecision(digits));
-const sci = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : '–');
+const sci = (x: number | null | undefined) => (x !== null && x !== undefined && Number.isFinite(x) ? x.toExponential(2) : '–');
+/** Fixed-point, with a dash for the nulls JSON makes of Infinity/NaN. */
+const fx = (x: number | null | undefined, digits: number) => (x !== null && x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : '–');
 
 /** The papers' claims as computed checks on our runs and fits. */
 export function computeClaims(inputs: ReportInputs): ClaimResult[] {
@@ -125,7 +127,11 @@ function fitSection(record: FitRecord | undefined, published: Array<[string, Rec
 function figureBlocks(inputs: ReportInputs, paper: string): Block[] {
   return inputs.figures
     .filter((f) => f.paper === paper)
-    .map((f): Block => (f.png ? { kind: 'image', src: f.png, alt: f.id, caption: `**${f.id}**${f.caption ? `: ${f.caption}` : ''}` } : { kind: 'paragraph', text: `**${f.id}** not drawn: ${f.skipped ?? 'no image'}` }));
+    .map((f): Block => {
+      if (f.table) return { kind: 'raw', ...f.table };
+      if (f.png) return { kind: 'image', src: f.png, alt: f.id, caption: `**${f.id}**${f.caption ? `: ${f.caption}` : ''}` };
+      return { kind: 'paragraph', text: `**${f.id}** not drawn: ${f.skipped ?? 'no image was exported'}` };
+    });
 }
 
 /** The report as blocks (render with `toMarkdown` / `toHtml`). */
@@ -158,19 +164,19 @@ export function buildReport(inputs: ReportInputs): Block[] {
     blocks.push({
       kind: 'table',
       header: ['model', 'FLOPs', 'G paper / ours', 'D paper', 'D ours', 'loss paper', 'loss ours', 'Δ loss'],
-      rows: inputs.tables.krajewskiTable2.map((r) => [r.label, sci(r.flops), `${r.paper.granularity} / ${r.ours.granularity}`, sci(r.paper.tokens), sci(r.ours.tokens), r.paper.loss.toFixed(3), r.ours.loss.toFixed(3), r.lossDifference.toFixed(3)]),
+      rows: inputs.tables.krajewskiTable2.map((r) => [r.label, sci(r.flops), `${r.paper.granularity} / ${r.ours.granularity}`, sci(r.paper.tokens), sci(r.ours.tokens), fx(r.paper.loss, 3), fx(r.ours.loss, 3), fx(r.lossDifference, 3)]),
       caption: 'Our Brent solver on Krajewski Table 1 (rounded) coefficients; the loss difference comes from the rounding of the published coefficients.',
     });
     blocks.push({
       kind: 'table',
       header: ['coefficients', 'FLOPs', 'optimal G', 'N_act', 'D', 'loss'],
-      rows: inputs.tables.fineGrained.map((r) => [r.source, sci(r.flops), String(r.granularity), sci(r.paramsActive), sci(r.tokens), r.loss.toFixed(3)]),
+      rows: inputs.tables.fineGrained.map((r) => [r.source, sci(r.flops), String(r.granularity), sci(r.paramsActive), sci(r.tokens), fx(r.loss, 3)]),
       caption: 'Compute-optimal (N_act, D, G) per budget (Eq. 10/11 FLOPs, c_f = 6, c_r = 14, d_model = 64·n_blocks).',
     });
     blocks.push({
       kind: 'table',
       header: ['coefficients', 'FLOPs', 'optimal G', 'dense overhead ×', 'G = 1 overhead ×'],
-      rows: inputs.tables.overhead.map((r) => [r.source, sci(r.flops), String(r.optimalGranularity), r.denseOverhead.toFixed(1), r.g1Overhead.toFixed(2)]),
+      rows: inputs.tables.overhead.map((r) => [r.source, sci(r.flops), String(r.optimalGranularity), fx(r.denseOverhead, 1), fx(r.g1Overhead, 2)]),
       caption: 'Fig. 1b as a table: FLOPs a dense model / a G = 1 MoE need to match the compute-optimal MoE.',
     });
   }
@@ -183,7 +189,7 @@ export function buildReport(inputs: ReportInputs): Block[] {
     blocks.push({
       kind: 'table',
       header: ['FLOPs', 'experts', 'N (dense)', 'D', 'loss'],
-      rows: inputs.tables.experts.map((r) => [sci(r.flops), String(r.experts), sci(r.paramsDense), sci(r.tokens), r.loss.toFixed(3)]),
+      rows: inputs.tables.experts.map((r) => [sci(r.flops), String(r.experts), sci(r.paramsDense), sci(r.tokens), fx(r.loss, 3)]),
       caption: 'Loss-optimal model per expert count (our experts fit; training FLOPs 6·N_active·D).',
     });
   }

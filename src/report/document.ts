@@ -7,7 +7,9 @@ export type Block =
   | { kind: 'paragraph'; text: string }
   | { kind: 'list'; items: string[] }
   | { kind: 'table'; header: string[]; rows: string[][]; caption?: string }
-  | { kind: 'image'; src: string; alt: string; caption?: string };
+  | { kind: 'image'; src: string; alt: string; caption?: string }
+  /** Pre-rendered content (e.g. a table exported by the figures stage), one form per output. */
+  | { kind: 'raw'; markdown: string; html: string };
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const escapeCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -41,6 +43,9 @@ export function toMarkdown(blocks: readonly Block[]): string {
       case 'image':
         out.push(`![${b.alt}](${b.src})${b.caption ? `\n\n*${b.caption}*` : ''}`);
         break;
+      case 'raw':
+        out.push(b.markdown.trim());
+        break;
     }
   }
   return out.join('\n\n') + '\n';
@@ -62,6 +67,8 @@ export function toHtml(blocks: readonly Block[], title: string): string {
             .join('')}</tbody></table>`;
         case 'image':
           return `<figure><img src="${escapeHtml(b.src)}" alt="${escapeHtml(b.alt)}" loading="lazy">${b.caption ? `<figcaption>${inlineHtml(b.caption)}</figcaption>` : ''}</figure>`;
+        case 'raw':
+          return b.html;
       }
     })
     .join('\n');
