@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerFastKernels } from './kernels';
-import { loadWebGpuCandidate } from './webgpu';
+import { loadWebGpuAutoCandidate, loadWebGpuCandidate } from './webgpu';
 
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
@@ -82,6 +82,7 @@ export const WASM: BackendCandidate = {
   label: 'wasm',
   tfName: 'wasm',
   async load() {
+    if (registered('wasm')) return null; // e.g. imported by an esbuild bundle (scripts/gpu), where require(name) cannot resolve
     const err = tryRequire('@tensorflow/tfjs-backend-wasm');
     if (err) return err;
     return registered('wasm') ? null : '@tensorflow/tfjs-backend-wasm registered no "wasm" backend';
@@ -95,12 +96,16 @@ export const WEBGPU: BackendCandidate = {
   load: () => loadWebGpuCandidate(),
 };
 
+/** webgpu as `auto` tries it: a hardware adapter only (software Vulkan would be slower than wasm). */
+export const WEBGPU_AUTO: BackendCandidate = { label: 'webgpu', tfName: 'webgpu', load: () => loadWebGpuAutoCandidate() };
+
 export const CPU: BackendCandidate = { label: 'cpu', tfName: 'cpu', load: async () => null };
 
-/** Order `auto` tries. Add a candidate here (e.g. WEBGPU before WASM) to extend auto selection. */
-// webgpu is not in auto yet: the trainer and MoE routing read tensors synchronously (dataSync), which Node's
-// webgpu cannot do (src/backend/webgpu.ts, WebGpuSyncReadError). Put WEBGPU after TENSORFLOW_GPU once they await.
-export const AUTO_ORDER: BackendCandidate[] = [TENSORFLOW_GPU, TENSORFLOW_CPU, WASM];
+/**
+ * Order `auto` tries: CUDA tfjs-node-gpu, then a WebGPU hardware adapter (Dawn), then CPU tfjs-node, then wasm.
+ * The model runs on webgpu through its device-side path (src/model/ops-webgpu.ts: no synchronous reads).
+ */
+export const AUTO_ORDER: BackendCandidate[] = [TENSORFLOW_GPU, WEBGPU_AUTO, TENSORFLOW_CPU, WASM];
 
 const EXPLICIT: Record<Exclude<BackendName, 'auto'>, BackendCandidate[]> = {
   tensorflow: [TENSORFLOW_GPU, TENSORFLOW_CPU],

@@ -297,3 +297,25 @@ export async function loadWebGpuCandidate(): Promise<string | null> {
     return describeError(err);
   }
 }
+
+/** Whether an adapter is a software rasteriser (SwiftShader, llvmpipe/lavapipe, Dawn's null backend): no GPU. */
+export function isSoftwareAdapter(info: WebGpuAdapterInfo): boolean {
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  return /swiftshader|llvmpipe|lavapipe|softpipe|null-backend|microsoft basic render/.test(text);
+}
+
+/**
+ * `BackendCandidate.load` for `auto`: like {@link loadWebGpuCandidate}, but only a hardware adapter counts
+ * (a software Vulkan/WebGPU device is slower than wasm). Resolves to null on success or the reason. Never throws.
+ */
+export async function loadWebGpuAutoCandidate(): Promise<string | null> {
+  let info: WebGpuAdapterInfo | null;
+  try {
+    info = await probeWebGpu(webGpuDefaults);
+  } catch (err) {
+    return describeError(err);
+  }
+  if (!info) return loadWebGpuCandidate(); // reports why there is no adapter
+  if (isSoftwareAdapter(info)) return `only a software adapter (${info.device || info.description}); auto skips it, --backend webgpu forces it`;
+  return loadWebGpuCandidate();
+}

@@ -9,6 +9,7 @@ import { ModelConfig, isMoeLayer } from './config';
 import { ffn } from './ffn';
 import { MoeLayerStats, moeLayer } from './moe/layer';
 import { crossEntropy, gatherRows, layerNorm, matmul2d } from './ops';
+import { deviceOpsActive, gatherRowsDevice } from './ops-webgpu';
 import { Weights } from './weights';
 
 export interface ForwardOptions {
@@ -47,7 +48,8 @@ function positionRows(batch: number, seqLen: number): Int32Array {
 export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, targets: Int32Array | null, o: ForwardOptions): ForwardResult {
   const { batch, seqLen } = o;
   const W = (name: string) => w.get(name)!;
-  let x = tf.add(gatherRows(W('tok_emb') as tf.Tensor2D, inputs), gatherRows(W('pos_emb') as tf.Tensor2D, positionRows(batch, seqLen))) as tf.Tensor2D;
+  const rows = deviceOpsActive() ? gatherRowsDevice : gatherRows; // webgpu cannot read the table back to JS
+  let x = tf.add(rows(W('tok_emb') as tf.Tensor2D, inputs), rows(W('pos_emb') as tf.Tensor2D, positionRows(batch, seqLen))) as tf.Tensor2D;
   const blockOutputs: tf.Tensor2D[] = [];
   const moeStats: MoeLayerStats[] = [];
   let aux: tf.Scalar = tf.scalar(0);
@@ -67,7 +69,7 @@ export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, target
       bal = tf.add(bal, out.balanceLoss);
       z = tf.add(z, out.zLoss);
       moeLayers++;
-      moeStats.push({ layer: l, droppedFraction: out.routing.droppedFraction, load: out.routing.load });
+      moeStats.push({ layer: l, droppedFraction: out.routing.droppedFraction, load: out.routing.load, ...(out.pendingStats ? { pending: out.pendingStats } : {}) });
     } else {
       x = tf.add(x, ffn(w, `${p}.ffn`, cfg.ffn, h2)) as tf.Tensor2D;
     }

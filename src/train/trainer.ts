@@ -9,7 +9,9 @@ import { countParams, trainingFlops } from '../accounting/model-params';
 import { selectBackend } from '../backend/select';
 import { evalWindows, openTokenShard, readCorpusManifest, TokenShard, WindowBatches, WindowBatchesState } from '../data';
 import { expertCount } from '../model/config';
+import type { MoeLayerStats } from '../model/moe/layer';
 import { ConfigError, NonFiniteLossError } from '../model/errors';
+import { resolveMoeStats } from '../model/ops-webgpu';
 import { forward } from '../model/transformer';
 import { initWeights, disposeWeights, Weights } from '../model/weights';
 import { RunSummary } from '../runs/types';
@@ -87,13 +89,24 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** Reads a scalar tensor asynchronously (works on every backend, webgpu included) and disposes it. */
+async function readScalar(t: tf.Tensor): Promise<number> {
+  const v = (await t.data())[0]!;
+  t.dispose();
+  return v;
+}
+
 /** Mean LM loss over the fixed validation windows. */
-export function evaluate(w: Weights, cfg: TrainConfig, shard: TokenShard): number {
+export async function evaluate(w: Weights, cfg: TrainConfig, shard: TokenShard): Promise<number> {
   let sum = 0;
   let n = 0;
   for (const batch of evalWindows(shard, { batchSize: cfg.data.batchSize, seqLen: cfg.data.seqLen, maxTokens: cfg.evalTokens })) {
-    const l = tf.tidy(() => forward(w, cfg.model, batch.inputs, batch.targets, { batch: batch.batchSize, seqLen: batch.seqLen }).lmLoss!.dataSync()[0]!);
-    sum += l;
+    const r = tf.tidy(() => {
+      const out = forward(w, cfg.model, batch.inputs, batch.targets, { batch: batch.batchSize, seqLen: batch.seqLen });
+      for (const s of out.moeStats) s.pending?.dispose();
+      return out.lmLoss!;
+    });
+    sum += await readScalar(r);
     n++;
   }
   return sum / n;
@@ -173,11 +186,13 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
     const evalEvery = Math.max(1, Math.round(cfg.evalEveryTokens / tokensPerStep));
     const vars = [...weights.values()];
     const appendMetrics = (row: MetricsRow) => fs.appendFileSync(metricsFile, JSON.stringify(row) + '\n');
-    const writeCheckpoint = () => {
+    const writeCheckpoint = async () => {
       const tensors: Array<[string, tf.Tensor]> = [];
       for (const [n, v] of weights) tensors.push([`w/${n}`, v]);
       for (const [n, v] of opt.m) tensors.push([`m/${n}`, v]);
       for (const [n, v] of opt.v) tensors.push([`v/${n}`, v]);
+      // webgpu reads only asynchronously; once read, the values are cached and saveCheckpoint's dataSync works.
+      if (tf.getBackend() === 'webgpu') await Promise.all(tensors.map(([, t]) => t.data()));
       saveCheckpoint(outDir, { ...state, batches: batches.state(), adamStep: opt.step }, tensors);
     };
     let hasCheckpoint = fs.existsSync(path.join(outDir, 'checkpoint.bin'));
@@ -194,20 +209,25 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
       let z = 0;
       let aux = 0;
       let gradNorm = 0;
-      let stats: { droppedFraction: number; load: number[] }[] = [];
-      tf.tidy(() => {
-        const kept: tf.Tensor[] = [];
-        const { grads } = tf.variableGrads(() => {
-          const r = forward(weights, cfg.model, batch.inputs, batch.targets, { batch: batch.batchSize, seqLen: batch.seqLen });
-          kept.push(tf.keep(r.lmLoss!), tf.keep(r.balanceLoss), tf.keep(r.zLoss), tf.keep(r.auxLoss));
-          stats = r.moeStats;
-          return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
-        }, vars);
-        [lm, bal, z, aux] = kept.map((t) => t.dataSync()[0]!) as [number, number, number, number];
-        for (const t of kept) t.dispose();
-        if (!Number.isFinite(lm) || !Number.isFinite(aux)) return;
-        gradNorm = opt.apply(grads, lr).dataSync()[0]!;
-      });
+      let stats: MoeLayerStats[] = [];
+      // Every read is asynchronous and outside tf.tidy, so the same step runs on webgpu (no sync readback).
+      const kept: tf.Tensor[] = [];
+      const { value, grads } = tf.variableGrads(() => {
+        const r = forward(weights, cfg.model, batch.inputs, batch.targets, { batch: batch.batchSize, seqLen: batch.seqLen });
+        kept.push(tf.keep(r.lmLoss!), tf.keep(r.balanceLoss), tf.keep(r.zLoss), tf.keep(r.auxLoss));
+        for (const s of r.moeStats) if (s.pending) tf.keep(s.pending);
+        stats = r.moeStats;
+        return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
+      }, vars);
+      value.dispose();
+      try {
+        [lm, bal, z, aux] = (await Promise.all(kept.map(readScalar))) as [number, number, number, number];
+        await resolveMoeStats(stats);
+        if (Number.isFinite(lm) && Number.isFinite(aux)) gradNorm = await readScalar(tf.tidy(() => opt.apply(grads, lr)));
+      } finally {
+        tf.dispose(Object.values(grads));
+        for (const s of stats) s.pending?.dispose();
+      }
       if (!Number.isFinite(lm) || !Number.isFinite(aux) || !Number.isFinite(gradNorm)) {
         throw new NonFiniteLossError(state.step, Number.isFinite(lm) ? aux : lm, hasCheckpoint ? outDir : null);
       }
@@ -235,12 +255,12 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
         tokensPerSecond: tps,
       });
       if (state.step % evalEvery === 0 || state.step === steps) {
-        state.lastValLoss = evaluate(weights, cfg, val);
+        state.lastValLoss = await evaluate(weights, cfg, val);
         appendMetrics({ kind: 'eval', step: state.step, tokens: state.step * tokensPerStep, valLoss: state.lastValLoss });
         log(`step ${state.step}/${steps} val loss ${state.lastValLoss.toFixed(4)}`);
       }
       if (state.step % ckptEvery === 0 || state.step === steps) {
-        writeCheckpoint();
+        await writeCheckpoint();
         hasCheckpoint = true;
       }
       opts.onProgress?.({

@@ -9,6 +9,7 @@ import {
   adapterInfoOf,
   initWebGpu,
   installNavigatorGpu,
+  isSoftwareAdapter,
   probeWebGpu,
   webGpuDefaults,
 } from '../../src/backend/webgpu';
@@ -36,11 +37,10 @@ function realDawnAvailable(): boolean {
   }
 }
 
-test('AUTO_ORDER tries tensorflow (CUDA), then tensorflow (CPU), then wasm; webgpu is explicit-only', () => {
-  // webgpu joins auto (after tensorflow-gpu) once the trainer stops reading synchronously: see select.ts.
+test('AUTO_ORDER tries tensorflow (CUDA), then webgpu (hardware adapter), then tensorflow (CPU), then wasm', () => {
   assert.deepEqual(
     AUTO_ORDER.map((c) => c.label),
-    ['tensorflow-gpu', 'tensorflow', 'wasm'],
+    ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm'],
   );
 });
 
@@ -82,15 +82,34 @@ test('probeWebGpu returns null (no throw) when Dawn has no adapter, and the adap
   });
 });
 
-test('selectBackend("auto") never picks webgpu and lands on wasm without CUDA', async () => {
+test('selectBackend("auto") without a WebGPU adapter skips webgpu (saying why) and lands on wasm without CUDA', async () => {
   webGpuDefaults.loadModule = () => fakeDawn(null);
   const selected = await selectBackend('auto');
   const skippedLabels = selected.skipped.map((s) => s.split(':')[0]);
   // tensorflow-gpu is skipped on machines without CUDA + tfjs-node-gpu (CI); where it loads, auto stops there.
   if (selected.label === 'tensorflow-gpu') return;
   assert.equal(selected.label, 'wasm');
-  assert.deepEqual(skippedLabels, ['tensorflow-gpu', 'tensorflow']);
+  assert.deepEqual(skippedLabels, ['tensorflow-gpu', 'webgpu', 'tensorflow']);
+  assert.match(selected.skipped[1]!, /no GPU adapter/);
   assert.equal(tf.getBackend(), 'wasm');
+});
+
+test('selectBackend("auto") skips a software adapter (SwiftShader) that --backend webgpu would accept', async () => {
+  const soft = fakeAdapter(async () => Promise.reject(new Error('must not be asked for a device')));
+  soft.info = { vendor: 'google', device: 'SwiftShader Device (Subzero)', description: 'SwiftShader driver' };
+  webGpuDefaults.loadModule = () => fakeDawn(soft);
+  const selected = await selectBackend('auto');
+  if (selected.label === 'tensorflow-gpu') return;
+  assert.equal(selected.label, 'wasm');
+  const reason = selected.skipped.find((s) => s.startsWith('webgpu'));
+  assert.match(reason ?? '', /software adapter \(SwiftShader Device/);
+});
+
+test('isSoftwareAdapter tells software rasterisers from GPUs', () => {
+  const base = adapterInfoOf(fakeAdapter(async () => ({})));
+  assert.equal(isSoftwareAdapter({ ...base, vendor: 'nvidia', device: 'NVIDIA H100 80GB HBM3' }), false);
+  assert.equal(isSoftwareAdapter({ ...base, device: 'llvmpipe (LLVM 15.0.6, 256 bits)' }), true);
+  assert.equal(isSoftwareAdapter({ ...base, device: 'null-backend' }), true);
 });
 
 test('installNavigatorGpu exposes the GPU as navigator.gpu and Dawn constants as globals', () => {
@@ -127,5 +146,8 @@ test('an adapter whose device cannot be created is a named error, and auto falls
     return true;
   });
   const selected = await selectBackend('auto');
-  if (selected.label !== 'tensorflow-gpu') assert.equal(selected.label, 'wasm');
+  if (selected.label !== 'tensorflow-gpu') {
+    assert.equal(selected.label, 'wasm');
+    assert.ok(selected.skipped.some((s) => s.startsWith('webgpu:')), selected.skipped.join('; '));
+  }
 });

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, effectiveTopK, expertCount } from '../config';
 import { ffn } from '../ffn';
 import { gatherRows, layerNorm, matmul2d, scatterAddRows } from '../ops';
+import { deviceOpsActive, routedExpertsDevice } from '../ops-webgpu';
 import { Weights } from '../weights';
 import { Routing, routeExpertChoice, routeTokenChoice } from './routing';
 
@@ -17,6 +18,8 @@ export interface MoeLayerStats {
   droppedFraction: number;
   /** Fraction of routed slots per expert. */
   load: number[];
+  /** Device path only (webgpu): the numbers above still on the device; read with `resolveMoeStats` (ops-webgpu). */
+  pending?: tf.Tensor1D;
 }
 
 export interface MoeLayerOutput {
@@ -26,6 +29,8 @@ export interface MoeLayerOutput {
   /** Router z-loss mean(logsumexp(logits)²), scalar tensor. */
   zLoss: tf.Scalar;
   routing: Routing;
+  /** Device path only: [experts + 1] served counts and dropped fraction, for `resolveMoeStats`. */
+  pendingStats?: tf.Tensor1D;
 }
 
 /**
@@ -50,6 +55,15 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
   const tokens = x.shape[0];
   const logits = matmul2d(x, w.get(`${prefix}.router`) as tf.Tensor2D);
   const probs = tf.softmax(logits) as tf.Tensor2D;
+  if (deviceOpsActive()) {
+    // No synchronous readback (webgpu): route, dispatch and combine with tensor ops (src/model/ops-webgpu.ts).
+    const dev = routedExpertsDevice({
+      w, prefix, ffnKind: cfg.ffn, x, probs, router: moe.router, topK: k, capacityFactor: moe.capacityFactor,
+      groupSize: moe.groupSize, batch, seqLen,
+    });
+    const routing: Routing = { perExpert: [], load: [], droppedFraction: NaN, assignedFraction: [] };
+    return { y: finishMoe(w, prefix, cfg, x, dev.y), balanceLoss: dev.balanceLoss, zLoss: routerZLoss(logits), routing, pendingStats: dev.stats };
+  }
   const p = probs.dataSync() as Float32Array;
   const routing =
     moe.router === 'token-choice'
@@ -86,10 +100,18 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
   } else {
     y = tf.zeros([tokens, x.shape[1]]);
   }
+  y = finishMoe(w, prefix, cfg, x, y);
+  const bl = moe.router === 'token-choice' ? balanceLoss(probs, routing.assignedFraction) : tf.scalar(0);
+  return { y, balanceLoss: bl, zLoss: routerZLoss(logits), routing };
+}
+
+/** Adds the shared experts and the optional output LayerNorm to the routed experts' output y. */
+function finishMoe(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Tensor2D, routed: tf.Tensor2D): tf.Tensor2D {
+  const moe = cfg.moe!;
+  let y = routed;
   for (let s = 0; s < moe.sharedExperts; s++) y = tf.add(y, ffn(w, `${prefix}.s${s}`, cfg.ffn, x)) as tf.Tensor2D;
   if (moe.outputLayerNorm) {
     y = layerNorm(y, w.get(`${prefix}.ln.g`) as tf.Tensor1D, w.get(`${prefix}.ln.b`) as tf.Tensor1D);
   }
-  const bl = moe.router === 'token-choice' ? balanceLoss(probs, routing.assignedFraction) : tf.scalar(0);
-  return { y, balanceLoss: bl, zLoss: routerZLoss(logits), routing };
+  return y;
 }

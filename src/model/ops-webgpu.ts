@@ -1,0 +1,194 @@
+/**
+ * Device-side variants of the model's host-side steps, for backends that cannot read tensors synchronously
+ * (webgpu in Node: no synchronous GPU readback, see src/backend/webgpu.ts). The default path (src/model/ops.ts,
+ * src/model/moe/routing.ts) gathers rows and routes tokens in plain JS after a `dataSync`; here the same
+ * decisions are made with tensor ops (topk, cumsum, gather, unsortedSegmentSum) so nothing leaves the device
+ * during a step. Routing statistics come back as a small tensor that the trainer reads asynchronously after
+ * the step ({@link resolveMoeStats}).
+ *
+ * Same semantics as the JS path: token choice serves every token's first choice before any second choice,
+ * then token order, and drops assignments beyond ceil(cf·k·tokens/experts); expert choice takes each expert's
+ * top tokens within groups of one position across sequences. Only summation order (and ties between exactly
+ * equal router probabilities) can differ.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from './errors';
+import { bmm, gelu, silu } from './ops';
+import { expertChoiceCapacity, tokenChoiceCapacity } from './moe/routing';
+import type { Weights } from './weights';
+
+/** When the device-side path is used: `auto` = only on the webgpu backend; `on`/`off` force it (tests). */
+export type DeviceOpsMode = 'auto' | 'on' | 'off';
+
+let mode: DeviceOpsMode = 'auto';
+
+/** Choose when the device-side path runs (default `auto`: webgpu only). Returns the previous mode. */
+export function setDeviceOps(m: DeviceOpsMode): DeviceOpsMode {
+  const prev = mode;
+  mode = m;
+  return prev;
+}
+
+/** Whether the model should use the device-side path now (webgpu, or forced on). */
+export function deviceOpsActive(): boolean {
+  if (mode === 'auto') return tf.getBackend() === 'webgpu';
+  return mode === 'on';
+}
+
+/**
+ * The same values as `t`, cut off the autodiff tape (tfjs has no stopGradient): a new tensor on the same data,
+ * made without a kernel, so index computations derived from it (topk, cumsum, ...) are never differentiated.
+ */
+export function detach<T extends tf.Tensor>(t: T): T {
+  return tf.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype) as T;
+}
+
+/** Differentiable row gather `out[i] = x[idx[i]]` on the device (gradient: unsortedSegmentSum). idx ≥ 0. */
+export function gatherRowsDevice(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
+  return tf.gather(x, tf.tensor1d(idx, 'int32')) as tf.Tensor2D;
+}
+
+/** What {@link routedExpertsDevice} returns. */
+export interface DeviceMoeOutput {
+  /** Gate-weighted sum of the routed experts' outputs, [tokens, d]. */
+  y: tf.Tensor2D;
+  /** Load-balancing loss (token choice; 0 for expert choice), scalar. */
+  balanceLoss: tf.Scalar;
+  /** [experts + 1]: tokens each expert processed, then the dropped fraction. Read it with {@link resolveMoeStats}. */
+  stats: tf.Tensor1D;
+}
+
+/** Arguments of {@link routedExpertsDevice}. */
+export interface DeviceMoeArgs {
+  /** Weights; expert e of block prefix p has `${p}.e${e}.w1`, `.w2` (and `.w3` for SwiGLU). */
+  w: Weights;
+  /** Block prefix, e.g. `b1.moe`. */
+  prefix: string;
+  /** FFN kind of the experts. */
+  ffnKind: 'gelu' | 'swiglu';
+  /** Layer input [tokens, d]. */
+  x: tf.Tensor2D;
+  /** Router softmax [tokens, experts]. */
+  probs: tf.Tensor2D;
+  router: 'token-choice' | 'expert-choice';
+  /** Effective experts per token (G · topK). */
+  topK: number;
+  /** Token-choice capacity factor (null = unlimited) or expert-choice capacity factor. */
+  capacityFactor: number | null;
+  /** Expert-choice group size. */
+  groupSize: number;
+  /** Sequences in the batch. */
+  batch: number;
+  /** Tokens per sequence. */
+  seqLen: number;
+}
+
+/** An int32 scalar (a bare JS number would make int arithmetic float32). */
+const int = (v: number): tf.Scalar => tf.scalar(v, 'int32');
+
+/** Experts applied batched: xin [E, n, d] -> [E, n, d] with the experts' weights stacked (differentiable). */
+function expertsBatched(a: DeviceMoeArgs, experts: number, xin: tf.Tensor3D): tf.Tensor3D {
+  const stack = (m: string) => tf.stack(Array.from({ length: experts }, (_, e) => a.w.get(`${a.prefix}.e${e}.${m}`)!)) as tf.Tensor3D;
+  if (a.ffnKind === 'gelu') return bmm(gelu(bmm(xin, stack('w1'))) as tf.Tensor3D, stack('w2'));
+  return bmm(tf.mul(silu(bmm(xin, stack('w1'))), bmm(xin, stack('w3'))) as tf.Tensor3D, stack('w2'));
+}
+
+/**
+ * Routes, runs and combines the routed experts of one MoE layer without reading anything back to the host.
+ * Call inside tf.tidy / tf.variableGrads.
+ */
+export function routedExpertsDevice(a: DeviceMoeArgs): DeviceMoeOutput {
+  return a.router === 'token-choice' ? tokenChoiceDevice(a) : expertChoiceDevice(a);
+}
+
+function tokenChoiceDevice(a: DeviceMoeArgs): DeviceMoeOutput {
+  const [tokens, experts] = a.probs.shape;
+  const d = a.x.shape[1];
+  const k = a.topK;
+  const cap = tokenChoiceCapacity({ tokens, experts, topK: k, capacityFactor: a.capacityFactor });
+  const slots = experts * cap;
+  // Assignments in serving order: rank-major (all first choices, then all second choices), token order within.
+  const choice = tf.reshape(tf.transpose(tf.topk(detach(a.probs), k).indices), [k * tokens]) as tf.Tensor1D;
+  const onehot = tf.cast(tf.oneHot(choice, experts), 'float32'); // [kT, E]
+  const position = tf.sum(tf.mul(tf.cumsum(onehot, 0, true), onehot), 1); // index within its expert's queue
+  const kept = tf.less(position, cap);
+  const expertOf = tf.cast(choice, 'float32');
+  // Slot of each assignment: expert·cap + position; a dropped assignment goes to the extra slot `slots`.
+  const slot = tf.cast(tf.where(kept, tf.add(tf.mul(expertOf, cap), position), tf.scalar(slots)), 'int32') as tf.Tensor1D;
+  const tokenOf = tf.tile(tf.range(1, tokens + 1, 1, 'float32'), [k]); // token + 1 (0 marks an empty slot)
+  const filled1 = tf.slice(tf.unsortedSegmentSum(tokenOf, slot, slots + 1), [0], [slots]); // token+1 or 0
+  const filled = tf.greater(filled1, 0);
+  const slotToken = tf.cast(tf.maximum(tf.sub(filled1, 1), 0), 'int32') as tf.Tensor1D; // empty -> row 0 (gate 0)
+  const slotExpert = tf.floorDiv(tf.range(0, slots, 1, 'int32'), int(cap));
+  const gateIdx = tf.add(tf.mul(slotToken, int(experts)), slotExpert) as tf.Tensor1D;
+  const gates = tf.mul(tf.gather(tf.reshape(a.probs, [tokens * experts]), gateIdx), tf.cast(filled, 'float32'));
+  const xin = tf.reshape(tf.gather(a.x, slotToken), [experts, cap, d]) as tf.Tensor3D;
+  const h = tf.reshape(expertsBatched(a, experts, xin), [slots, d]);
+  const y = tf.unsortedSegmentSum(tf.mul(h, tf.reshape(gates, [slots, 1])), slotToken, tokens) as tf.Tensor2D;
+  // f_e = fraction of top-k assignments to e before capacity (constant); balance = E · Σ f_e · mean prob_e.
+  const assigned = tf.sum(onehot, 0);
+  const f = tf.div(assigned, k * tokens);
+  const balanceLoss = tf.mul(tf.sum(tf.mul(tf.mean(a.probs, 0), f)), experts) as tf.Scalar;
+  const served = tf.minimum(assigned, cap);
+  const dropped = tf.div(tf.sub(k * tokens, tf.sum(served)), k * tokens);
+  const stats = tf.concat([served, tf.reshape(dropped, [1])]) as tf.Tensor1D;
+  return { y, balanceLoss, stats };
+}
+
+function expertChoiceDevice(a: DeviceMoeArgs): DeviceMoeOutput {
+  const [tokens, experts] = a.probs.shape;
+  const d = a.x.shape[1];
+  const { batch, seqLen } = a;
+  const g = Math.min(a.groupSize, batch);
+  if (batch % g !== 0) {
+    throw new ConfigError(
+      'model.moe.groupSize',
+      `expert choice on the device needs the batch size (${batch}) to be a multiple of the group size (${g}); ` +
+        'pick a batch size divisible by groupSize, or a groupSize that divides it',
+    );
+  }
+  const chunks = batch / g;
+  const cap = expertChoiceCapacity(g, { experts, topK: a.topK, capacityFactor: a.capacityFactor ?? 1 });
+  // Row b·S + t with b = c·g + i: [C, g, S, E] -> [C, S, E, g]; each expert's top `cap` of its group.
+  const grouped = tf.transpose(tf.reshape(detach(a.probs), [chunks, g, seqLen, experts]), [0, 2, 3, 1]);
+  const pick = tf.topk(grouped, cap).indices; // [C, S, E, cap], values i in [0, g)
+  const base = tf.add(
+    tf.reshape(tf.mul(tf.range(0, chunks, 1, 'int32'), int(g * seqLen)), [chunks, 1, 1, 1]),
+    tf.reshape(tf.range(0, seqLen, 1, 'int32'), [1, seqLen, 1, 1]),
+  );
+  const rows = tf.add(tf.mul(pick, int(seqLen)), base); // token rows [C, S, E, cap]
+  const perExpert = chunks * seqLen * cap;
+  const slotToken = tf.reshape(tf.transpose(rows, [2, 0, 1, 3]), [experts * perExpert]) as tf.Tensor1D;
+  const slotExpert = tf.floorDiv(tf.range(0, experts * perExpert, 1, 'int32'), int(perExpert));
+  const gates = tf.gather(tf.reshape(a.probs, [tokens * experts]), tf.add(tf.mul(slotToken, int(experts)), slotExpert) as tf.Tensor1D);
+  const xin = tf.reshape(tf.gather(a.x, slotToken), [experts, perExpert, d]) as tf.Tensor3D;
+  const h = tf.reshape(expertsBatched(a, experts, xin), [experts * perExpert, d]);
+  const y = tf.unsortedSegmentSum(tf.mul(h, tf.reshape(gates, [experts * perExpert, 1])), slotToken, tokens) as tf.Tensor2D;
+  const hits = tf.unsortedSegmentSum(tf.ones([experts * perExpert]), slotToken, tokens);
+  const dropped = tf.sub(1, tf.mean(tf.cast(tf.greater(hits, 0), 'float32')));
+  const stats = tf.concat([tf.fill([experts], perExpert), tf.reshape(dropped, [1])]) as tf.Tensor1D;
+  return { y, balanceLoss: tf.scalar(0), stats };
+}
+
+/** A routing-statistics entry whose numbers may still sit in a device tensor. */
+export interface PendingMoeStats {
+  droppedFraction: number;
+  load: number[];
+  /** [experts + 1] counts and dropped fraction from {@link routedExpertsDevice}; must survive the step's tidy. */
+  pending?: tf.Tensor1D;
+}
+
+/** Reads pending routing statistics asynchronously, fills `load` / `droppedFraction` and disposes the tensors. */
+export async function resolveMoeStats(stats: PendingMoeStats[]): Promise<void> {
+  for (const s of stats) {
+    if (!s.pending) continue;
+    const v = await s.pending.data();
+    s.pending.dispose();
+    s.pending = undefined;
+    const e = v.length - 1;
+    let served = 0;
+    for (let i = 0; i < e; i++) served += v[i]!;
+    s.load = Array.from(v.subarray(0, e), (c) => (served > 0 ? c / served : 0));
+    s.droppedFraction = v[e]!;
+  }
+}

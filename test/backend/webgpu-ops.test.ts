@@ -1,0 +1,146 @@
+/**
+ * The device-side model path (src/model/ops-webgpu.ts) that webgpu trains with, checked against the JS path
+ * (host routing + JS gather/scatter) on the cpu backend, where both run: same loss, same gradients, same
+ * routing statistics, and the trainer's losses unchanged. On webgpu itself the path runs on a GPU box
+ * (scripts/gpu/run.sh gpu-compare: webgpu vs wasm loss curves).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../src/backend';
+import { ModelConfigInput, disposeWeights, initWeights, parseModelConfig } from '../../src/model';
+import { deviceOpsActive, resolveMoeStats, setDeviceOps } from '../../src/model/ops-webgpu';
+import { forward } from '../../src/model/transformer';
+import { trainRun } from '../../src/train';
+import { tempDir, tinyTrainConfig } from '../train/fixtures';
+
+interface StepOut {
+  loss: number;
+  grads: Map<string, Float32Array>;
+  load: number[][];
+  dropped: number[];
+}
+
+async function step(input: ModelConfigInput, mode: 'on' | 'off', batch: number, seqLen: number): Promise<StepOut> {
+  const cfg = parseModelConfig(input);
+  const w = initWeights(cfg, 11);
+  const inputs = Int32Array.from({ length: batch * seqLen }, (_, i) => (i * 37 + 5) % 256);
+  const targets = Int32Array.from({ length: batch * seqLen }, (_, i) => (i * 53 + 1) % 256);
+  const prev = setDeviceOps(mode);
+  try {
+    let stats: { droppedFraction: number; load: number[]; pending?: tf.Tensor1D }[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const r = forward(w, cfg, inputs, targets, { batch, seqLen });
+      for (const s of r.moeStats) if (s.pending) tf.keep(s.pending);
+      stats = r.moeStats;
+      return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
+    }, [...w.values()]);
+    await resolveMoeStats(stats);
+    const out: StepOut = { loss: (await value.data())[0]!, grads: new Map(), load: stats.map((s) => s.load), dropped: stats.map((s) => s.droppedFraction) };
+    for (const [name, v] of w) out.grads.set(name, Float32Array.from(await grads[v.name]!.data()));
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  } finally {
+    setDeviceOps(prev);
+    disposeWeights(w);
+  }
+}
+
+function assertSameStep(a: StepOut, b: StepOut, what: string): void {
+  assert.ok(Math.abs(a.loss - b.loss) < 1e-5, `${what}: loss ${a.loss} vs ${b.loss}`);
+  for (const [name, ga] of a.grads) {
+    const gb = b.grads.get(name)!;
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < ga.length; i++) {
+      num += (ga[i]! - gb[i]!) ** 2;
+      den += gb[i]! ** 2;
+    }
+    const rel = Math.sqrt(num / Math.max(den, 1e-30));
+    assert.ok(rel < 1e-4 || Math.sqrt(num) < 1e-7, `${what}: gradient of ${name} differs, rel ${rel.toExponential(2)}`);
+  }
+  assert.deepEqual(a.dropped.map((d) => d.toFixed(6)), b.dropped.map((d) => d.toFixed(6)), `${what}: dropped fractions`);
+  for (let l = 0; l < a.load.length; l++) {
+    assert.deepEqual(a.load[l]!.map((x) => x.toFixed(6)), b.load[l]!.map((x) => x.toFixed(6)), `${what}: load of MoE layer ${l}`);
+  }
+}
+
+test('device ops are used on webgpu only unless forced', async () => {
+  await selectBackend('cpu');
+  assert.equal(deviceOpsActive(), false);
+  const prev = setDeviceOps('on');
+  assert.equal(deviceOpsActive(), true);
+  setDeviceOps(prev);
+});
+
+test('token choice on the device (top-2, capacity drops, GELU) equals host routing: loss, gradients, load, drops', async () => {
+  await selectBackend('cpu');
+  const cfg: ModelConfigInput = {
+    dModel: 16, layers: 2, heads: 2, contextLength: 8,
+    moe: { router: 'token-choice', expansionRate: 4, topK: 2, capacityFactor: 0.75, every: 1 },
+  };
+  const host = await step(cfg, 'off', 4, 8);
+  const dev = await step(cfg, 'on', 4, 8);
+  assert.ok(host.dropped.some((d) => d > 0), 'the config should drop some assignments');
+  assertSameStep(dev, host, 'token choice');
+});
+
+test('token choice on the device with granularity 2, SwiGLU, a shared expert and unlimited capacity equals host routing', async () => {
+  await selectBackend('cpu');
+  const cfg: ModelConfigInput = {
+    dModel: 16, layers: 1, heads: 2, contextLength: 8, ffn: 'swiglu',
+    moe: { router: 'token-choice', expansionRate: 2, granularity: 2, topK: 1, capacityFactor: null, sharedExperts: 1, outputLayerNorm: true },
+  };
+  assertSameStep(await step(cfg, 'on', 2, 8), await step(cfg, 'off', 2, 8), 'granular token choice');
+});
+
+test('expert choice on the device (groups across the batch) equals host routing', async () => {
+  await selectBackend('cpu');
+  const cfg: ModelConfigInput = {
+    dModel: 16, layers: 2, heads: 2, contextLength: 8,
+    moe: { router: 'expert-choice', expansionRate: 4, granularity: 2, topK: 1, groupSize: 2, every: 2 },
+  };
+  const host = await step(cfg, 'off', 4, 8);
+  const dev = await step(cfg, 'on', 4, 8);
+  assertSameStep(dev, host, 'expert choice');
+});
+
+test('expert choice on the device with a batch not divisible by the group size is a named ConfigError', async () => {
+  await selectBackend('cpu');
+  const cfg: ModelConfigInput = {
+    dModel: 16, layers: 1, heads: 2, contextLength: 8,
+    moe: { router: 'expert-choice', expansionRate: 2, topK: 1, groupSize: 2 },
+  };
+  await assert.rejects(step(cfg, 'on', 3, 8), /groupSize/);
+});
+
+test('trainRun with the device path forced on cpu gives the host path losses (5 steps within 1e-4)', async () => {
+  const curve = async (mode: 'on' | 'off') => {
+    const dir = tempDir();
+    const prev = setDeviceOps(mode);
+    try {
+      await trainRun(tinyTrainConfig({ checkpointEverySteps: 3 }, 'cpu'), { outDir: dir });
+    } finally {
+      setDeviceOps(prev);
+    }
+    return fs
+      .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; loss?: number; valLoss?: number; expertLoad?: number[][] });
+  };
+  const host = await curve('off');
+  const dev = await curve('on');
+  assert.equal(dev.length, host.length);
+  for (let i = 0; i < host.length; i++) {
+    const h = host[i]!;
+    const d = dev[i]!;
+    assert.equal(d.kind, h.kind);
+    const a = h.loss ?? h.valLoss!;
+    const b = d.loss ?? d.valLoss!;
+    assert.ok(Math.abs(a - b) < 1e-4, `row ${i} (${h.kind}): host ${a} vs device ${b}`);
+    if (h.expertLoad) assert.equal(JSON.stringify(d.expertLoad!.map((l) => l.map((x) => x.toFixed(4)))), JSON.stringify(h.expertLoad.map((l) => l.map((x) => x.toFixed(4)))));
+  }
+});
