@@ -8,6 +8,7 @@
 #                lib/vulkan     libvulkan.so.1 from Debian's libvulkan1 (used only where the system has none)
 #                lib/gl         glvnd libraries from Debian (libglvnd0, libglx0, libgl1, libegl1, libopengl0, libgles2)
 #                manifest.json  build date, node version, entries, .deb versions
+#   corpus/      the byte-level Moby-Dick corpus gpu-compare trains on (scripts/gpu/make-corpus.ts, ~1.2 MB)
 # About 30 MiB, so repository + bundle stay under 64 MiB. Needs: node, xz, apt-get download, dpkg-deb.
 # Usage: scripts/gpu/build-bundle.sh [--out DIR] [--no-node]     then: scripts/gpu/run.sh smoke
 set -euo pipefail
@@ -15,4 +16,7 @@ cd "$(dirname "$0")/../.."
 for tool in xz dpkg-deb apt-get; do
   command -v "$tool" >/dev/null || { echo "build-bundle: '$tool' is required" >&2; exit 1; }
 done
-exec node scripts/gpu/build-bundle.mjs "$@"
+node scripts/gpu/build-bundle.mjs "$@"
+out=.gpu-bundle
+for ((i = 1; i <= $#; i++)); do [ "${!i}" = --out ] && { j=$((i + 1)); out="${!j}"; }; done
+npx tsx scripts/gpu/make-corpus.ts "$out/corpus"

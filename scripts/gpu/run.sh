@@ -3,7 +3,7 @@
 # or internet needed there. Metrics go to $OUT (default ./gpu-out).
 # Usage: scripts/gpu/run.sh ENTRY [ARGS...]
 #   ENTRY: smoke        Dawn adapter + tfjs webgpu init + matmul GFLOP/s + op coverage  -> $OUT/smoke.json
-#          gpu-compare  trains one config on webgpu and on wasm, benchmarks steps       -> $OUT/*.json
+#          gpu-compare  --part curve --backend webgpu|wasm, --part bench, --part diff  -> $OUT/*.json
 #          moelab       the moelab CLI (e.g. `run.sh moelab train --backend webgpu ...`)
 #          diag         prints what the Vulkan loader will see, runs nothing
 # Env: MOELAB_GPU_BUNDLE (bundle dir, default <repo>/.gpu-bundle), MOELAB_GPU_WORK (unpack dir, default
@@ -46,6 +46,7 @@ if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 export OUT="${OUT:-$PWD/gpu-out}"
+export MOELAB_GPU_CORPUS="${MOELAB_GPU_CORPUS:-$bundle/corpus}"
 mkdir -p "$OUT"
 
 if [ "$entry" = diag ]; then
