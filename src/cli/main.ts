@@ -21,6 +21,7 @@ export const REGISTRATIONS: Array<[name: string, load: () => Registration]> = [
   ['bench', () => require('./bench').register],
   ['train', () => require('./train').register],
   ['fit', () => require('./fit').register],
+  ['compare', () => require('./compare').register],
   ['optimal', () => require('./optimal').register],
   ['inference', () => require('./inference').register],
   ['figures', () => require('./figures').register],

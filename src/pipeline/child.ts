@@ -21,9 +21,16 @@ export interface RunStageOptions extends PipelineRoots {
   specFile?: string;
 }
 
+/** Exit code of a stage child whose parent `repro` went away. */
+export const EXIT_PARENT_GONE = 70;
+
 /** Sends messages to the parent: IPC when present, else JSON lines to `$MOELAB_PROGRESS_FILE`, else nothing. */
 export function childMessenger(): (m: ChildMessage) => void {
   if (typeof process.send === 'function' && process.connected) {
+    // The parent `repro` died (e.g. SIGKILL): stop too, so that an orphan never keeps writing the instance's
+    // state dir while a restarted `repro` runs the same instance. Outputs are committed by rename only on
+    // success, so nothing half-written is trusted; checkpoints are written atomically.
+    process.once('disconnect', () => process.exit(EXIT_PARENT_GONE));
     return (m) => {
       if (process.connected) process.send!(m);
     };

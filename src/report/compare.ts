@@ -1,0 +1,90 @@
+/**
+ * Compares two results folders (e.g. a fresh `repro` against `results/reference/tiny/`): per-run loss
+ * differences over the runs both tables hold, and per-coefficient differences of every law both fitted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readRunTable } from '../runs/table';
+import type { RunSummary } from '../runs/types';
+import { readFitRecords } from './fits';
+
+export interface RunDifference {
+  runId: string;
+  valLossA: number;
+  valLossB: number;
+  /** valLossA − valLossB, nats/token. */
+  valLossDelta: number;
+}
+
+export interface CoefficientDifference {
+  law: string;
+  coefficient: string;
+  a: number;
+  b: number;
+  /** a / b − 1 (NaN when b = 0). */
+  relative: number;
+}
+
+export interface ResultsComparison {
+  a: string;
+  b: string;
+  runs: RunDifference[];
+  onlyInA: string[];
+  onlyInB: string[];
+  /** Largest |valLossDelta| and the root mean square of the deltas. */
+  maxAbsValLossDelta: number;
+  rmsValLossDelta: number;
+  coefficients: CoefficientDifference[];
+  /** Laws fitted in one folder but not (successfully) in the other. */
+  lawsMissing: string[];
+}
+
+export class CompareError extends Error {
+  override name = 'CompareError';
+}
+
+async function runsOf(dir: string): Promise<RunSummary[]> {
+  const file = path.join(dir, 'runs.csv');
+  if (!fs.existsSync(file)) throw new CompareError(`${file} does not exist: point at a results folder that holds runs.csv (run \`moelab repro\` first)`);
+  return readRunTable(file);
+}
+
+export async function compareResults(a: string, b: string): Promise<ResultsComparison> {
+  const [runsA, runsB] = await Promise.all([runsOf(a), runsOf(b)]);
+  const byIdB = new Map(runsB.map((r) => [r.runId, r]));
+  const idsA = new Set(runsA.map((r) => r.runId));
+  const runs: RunDifference[] = [];
+  for (const ra of runsA) {
+    const rb = byIdB.get(ra.runId);
+    if (rb) runs.push({ runId: ra.runId, valLossA: ra.valLoss, valLossB: rb.valLoss, valLossDelta: ra.valLoss - rb.valLoss });
+  }
+  const deltas = runs.map((r) => r.valLossDelta);
+  const fitsA = readFitRecords(a).filter((f) => f.status === 'ok' && f.fit);
+  const fitsB = new Map(readFitRecords(b).filter((f) => f.status === 'ok' && f.fit).map((f) => [f.law, f]));
+  const coefficients: CoefficientDifference[] = [];
+  const lawsMissing: string[] = [];
+  for (const fa of fitsA) {
+    const fb = fitsB.get(fa.law);
+    if (!fb) {
+      lawsMissing.push(fa.law);
+      continue;
+    }
+    for (const [name, va] of Object.entries(fa.fit!.coefficients)) {
+      const vb = fb.fit!.coefficients[name];
+      if (vb === undefined) continue;
+      coefficients.push({ law: fa.law, coefficient: name, a: va, b: vb, relative: vb === 0 ? NaN : va / vb - 1 });
+    }
+  }
+  for (const law of fitsB.keys()) if (!fitsA.some((f) => f.law === law)) lawsMissing.push(law);
+  return {
+    a,
+    b,
+    runs,
+    onlyInA: runsA.filter((r) => !byIdB.has(r.runId)).map((r) => r.runId),
+    onlyInB: runsB.filter((r) => !idsA.has(r.runId)).map((r) => r.runId),
+    maxAbsValLossDelta: deltas.length ? Math.max(...deltas.map(Math.abs)) : NaN,
+    rmsValLossDelta: deltas.length ? Math.sqrt(deltas.reduce((s, d) => s + d * d, 0) / deltas.length) : NaN,
+    coefficients,
+    lawsMissing,
+  };
+}
