@@ -4,6 +4,9 @@
 //     using package.json main/types, so it needs compiled JS + .d.ts, see platform-notes);
 //  2. builds dist/ with `tsc -p tsconfig.build.json` (errors are reported, the emitted output is kept);
 //  3. registers the tslab kernel into the project (.jupyter/) when Debian's Jupyter is installed.
+//  0. first, the Debian packages the figures and notebooks need (Chromium, Jupyter): `scripts/setup-system.sh`
+//     installs them with apt-get when running as root, else prints the exact command. Set
+//     MOELAB_SKIP_SYSTEM_SETUP=1 to skip this step.
 // Flags: --kernel-only (step 3 only), --no-build (skip step 2).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,6 +41,15 @@ function build() {
   say(`tsc reported errors (dist/ was still emitted where possible); fix them and run \`npm run build\`:\n${out}`);
 }
 
+function systemPackages() {
+  if (process.env.MOELAB_SKIP_SYSTEM_SETUP) return say('MOELAB_SKIP_SYSTEM_SETUP is set: not checking Debian packages');
+  if (process.platform !== 'linux' || !fs.existsSync('/usr/bin/dpkg-query')) {
+    return say('not a Debian system: install Chromium and Jupyter (nbconvert + nbclient) yourself for figures and notebooks');
+  }
+  const r = spawnSync('bash', [path.join(root, 'scripts', 'setup-system.sh'), '--no-kernel'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) say('scripts/setup-system.sh failed (see above); figures/notebooks need Chromium and Jupyter');
+}
+
 function registerKernel() {
   const jupyter = '/usr/bin/jupyter';
   const tslab = path.join(root, 'node_modules', '.bin', 'tslab');
@@ -66,6 +78,7 @@ function registerKernel() {
 
 try {
   if (!args.has('--kernel-only')) {
+    systemPackages();
     linkSelf();
     if (!args.has('--no-build')) build();
   }

@@ -44,6 +44,6 @@ fi
 
 # Register the tslab kernel into the project when Jupyter and tslab are both there (npm install's
 # postinstall does the same; this covers running setup after install).
-if [ -x /usr/bin/jupyter ] && [ -x node_modules/.bin/tslab ]; then
+if [ "${1:-}" != "--no-kernel" ] && [ -x /usr/bin/jupyter ] && [ -x node_modules/.bin/tslab ]; then
   node scripts/postinstall.mjs --kernel-only || true
 fi
