@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--spec <file>', 'instance spec written by repro (loads only the stage module, not the whole DAG)')
     .addOption(new Option('--dag <file>', 'pipeline module').default(path.join(REPO_ROOT, 'pipeline', 'dag.ts')))
     .action(async (instance: string, o: { preset?: string; results: string; data: string; key?: string; dag: string; spec?: string }) => {
-      await runStageInstance({
+      const code = await runStageInstance({
         pipelineModule: path.resolve(o.dag),
         preset: o.preset,
         instance,
@@ -25,5 +25,9 @@ export function register(program: Command): void {
         resultsDir: path.resolve(o.results),
         dataDir: path.resolve(o.data),
       });
+      // A stage may leave handles open that keep the event loop alive (a probed GPU device, a worker): the
+      // instance is finished and its outputs committed, so exit shortly after the last IPC message is flushed.
+      process.exitCode = code;
+      setTimeout(() => process.exit(code), 250).unref();
     });
 }

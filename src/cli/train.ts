@@ -72,5 +72,7 @@ export function register(program: Command): void {
     .option('--json', 'print the RunSummary as JSON')
     .action(async (opts: TrainCliOptions) => {
       await runTrainCommand(opts);
+      // A probed GPU adapter (Dawn) can keep the event loop alive after the run: the outputs are written, exit.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 250).unref();
     });
 }
