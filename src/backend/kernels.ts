@@ -6,14 +6,53 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+interface WasmModule {
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
+  tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+}
+
 interface WasmLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  dataIdNextNumber: number;
+  wasm: WasmModule;
+  disposeData(dataId: object): boolean;
 }
 
-/** Output shape and strides of a permutation. */
-function transposeInto(src: ArrayLike<number>, dst: { [i: number]: number }, shape: number[], perm: number[]): void {
+/**
+ * dst[b, c, r] = src[b, r, c] for `batch` matrices of `rows`×`cols`, in square tiles so both sides stay in
+ * cache (the strided generic loop below is ~4x slower on the [2048,128] activations of a matmul gradient).
+ */
+function transposeLastTwo(src: Float32Array | Int32Array | Uint8Array, dst: Float32Array | Int32Array | Uint8Array, batch: number, rows: number, cols: number): void {
+  const T = 16;
+  const mat = rows * cols;
+  for (let b = 0; b < batch; b++) {
+    const base = b * mat;
+    for (let r0 = 0; r0 < rows; r0 += T) {
+      const r1 = Math.min(rows, r0 + T);
+      for (let c0 = 0; c0 < cols; c0 += T) {
+        const c1 = Math.min(cols, c0 + T);
+        for (let c = c0; c < c1; c++) {
+          let o = base + c * rows + r0;
+          for (let r = r0, i = base + r0 * cols + c; r < r1; r++, i += cols) dst[o++] = src[i]!;
+        }
+      }
+    }
+  }
+}
+
+/** Write the permutation `perm` of src (shape `shape`) into dst, row-major. */
+function transposeInto(src: Float32Array | Int32Array | Uint8Array, dst: Float32Array | Int32Array | Uint8Array, shape: number[], perm: number[]): void {
   const rank = shape.length;
+  if (rank >= 2 && perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1 && perm.slice(0, rank - 2).every((p, i) => p === i)) {
+    const batch = shape.slice(0, rank - 2).reduce((a, b) => a * b, 1);
+    transposeLastTwo(src, dst, batch, shape[rank - 2]!, shape[rank - 1]!);
+    return;
+  }
   const inStrides = new Array<number>(rank);
   inStrides[rank - 1] = 1;
   for (let i = rank - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1]! * shape[i + 1]!;
@@ -41,6 +80,153 @@ function transposeInto(src: ArrayLike<number>, dst: { [i: number]: number }, sha
   }
 }
 
+const matMulFns = new WeakMap<WasmModule, (...args: unknown[]) => void>();
+
+/** wasm's own `BatchMatMul` C entry point (ids of registered tensors, shapes as int32 bytes). */
+function wasmMatMulFn(m: WasmModule): (...args: unknown[]) => void {
+  let f = matMulFns.get(m);
+  if (!f) {
+    f = m.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+    matMulFns.set(m, f);
+  }
+  return f;
+}
+
+/**
+ * Batched matmul for wasm that runs every batch entry through the XNNPACK path: that path is taken only for
+ * a single [1,m,k]×[1,k,n] product without transpose flags, everything else (batch > 1 or a transpose flag)
+ * runs a naive loop at 0.5-2 GFLOP/s. Transposed operands are first transposed into scratch heap memory;
+ * each batch entry is then a 2-D product on views of the heap, registered under fresh tensor ids (the wasm
+ * side keys its packed-weights cache by id, and disposing the id drops that cache entry). Results equal the
+ * default kernel up to float32 summation order.
+ */
+function wasmBatchMatMul({ inputs, backend: bk, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown }): tf.TensorInfo {
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('BatchMatMul (wasm): only float32 is supported');
+  const be = bk as WasmLike;
+  const m = be.wasm;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (K !== Kb) throw new Error(`BatchMatMul (wasm): inner sizes ${K} and ${Kb} of shapes [${a.shape}] and [${b.shape}] differ`);
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = outerA.reduce((x, y) => x * y, 1);
+  const batchB = outerB.reduce((x, y) => x * y, 1);
+  const outOuter = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  const batch = Math.max(batchA, batchB);
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new Error(`BatchMatMul (wasm): cannot broadcast batch shapes [${outerA}] and [${outerB}]`);
+  const out = be.makeOutput([...outOuter, M, N], 'float32');
+  if (batch * M * N === 0) return out;
+  if (K === 0) {
+    (be.typedArrayFromHeap(out) as Float32Array).fill(0);
+    return out;
+  }
+  const temps: tf.TensorInfo[] = [];
+  /** Heap offset of the operand laid out as [batch, rows, cols] (transposed into a temporary when flagged). */
+  const operand = (t: tf.TensorInfo, batchT: number, transposed: boolean, rows: number, cols: number): number => {
+    if (!transposed) return be.dataIdMap.get(t.dataId).memoryOffset;
+    const x3 = { dataId: t.dataId, shape: [batchT, cols, rows], dtype: t.dtype };
+    const tt = wasmTranspose(be, x3, [0, 2, 1]);
+    temps.push(tt);
+    return be.dataIdMap.get(tt.dataId).memoryOffset;
+  };
+  try {
+    const offA = operand(a, batchA, transposeA, M, K);
+    const offB = operand(b, batchB, transposeB, K, N);
+    const offOut = be.dataIdMap.get(out.dataId).memoryOffset;
+    const call = wasmMatMulFn(m);
+    const shapeA = new Uint8Array(new Int32Array([1, M, K]).buffer);
+    const shapeB = new Uint8Array(new Int32Array([1, K, N]).buffer);
+    const stepA = batchA === 1 ? 0 : M * K * 4;
+    const stepB = batchB === 1 ? 0 : K * N * 4;
+    for (let i = 0; i < batch; i++) {
+      const idA = be.dataIdNextNumber++;
+      const idB = be.dataIdNextNumber++;
+      const idO = be.dataIdNextNumber++;
+      m.tfjs.registerTensor(idA, M * K, offA + i * stepA);
+      m.tfjs.registerTensor(idB, K * N, offB + i * stepB);
+      m.tfjs.registerTensor(idO, M * N, offOut + i * M * N * 4);
+      call(idA, shapeA, 3, idB, shapeB, 3, false, false, idO);
+      m.tfjs.disposeData(idA);
+      m.tfjs.disposeData(idB);
+      m.tfjs.disposeData(idO);
+    }
+  } finally {
+    for (const t of temps) be.disposeData(t.dataId);
+  }
+  return out;
+}
+
+/** JS transpose into a new wasm tensor. */
+function jsTranspose(be: WasmLike, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+  const out = be.makeOutput(
+    perm.map((p) => x.shape[p]!),
+    x.dtype,
+  );
+  const size = x.shape.reduce((a, c) => a * c, 1);
+  if (size > 0) transposeInto(be.typedArrayFromHeap(x), be.typedArrayFromHeap(out), x.shape, perm);
+  return out;
+}
+
+/** Per (shape, perm): timings of the JS and wasm implementations so far, then the faster one's name. */
+const transposeChoice = new Map<string, { js: number; wasm: number; runs: number; pick?: 'js' | 'wasm' }>();
+let wasmTransposeKernel: tf.KernelConfig | undefined;
+
+/**
+ * Transpose on wasm by whichever of two exact implementations is faster for this shape and permutation:
+ * wasm's own kernel is fast for some layouts (batched [b,r,c]→[b,c,r] with small r, moves of whole rows)
+ * and 10x slower than a JS loop for others (rank-5, tall 2-D), with no simple rule, so the first four calls
+ * of each (shape, perm) alternate between them and later calls use the faster. Both give identical values.
+ */
+function wasmTranspose(be: WasmLike, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+  const size = x.shape.reduce((a, c) => a * c, 1);
+  if (!wasmTransposeKernel || size < 4096 || x.dtype === 'string') return jsTranspose(be, x, perm);
+  const key = `${x.dtype}${x.shape.join(',')}/${perm.join(',')}`;
+  let c = transposeChoice.get(key);
+  if (!c) transposeChoice.set(key, (c = { js: Infinity, wasm: Infinity, runs: 0 }));
+  const run = (which: 'js' | 'wasm'): tf.TensorInfo =>
+    which === 'js' ? jsTranspose(be, x, perm) : (wasmTransposeKernel!.kernelFunc({ inputs: { x }, backend: be as unknown as tf.KernelBackend, attrs: { perm } }) as tf.TensorInfo);
+  if (c.pick) return run(c.pick);
+  const which = c.runs % 2 === 0 ? 'js' : 'wasm';
+  const t0 = performance.now();
+  const out = run(which);
+  c[which] = Math.min(c[which], performance.now() - t0);
+  if (++c.runs >= 4) c.pick = c.js <= c.wasm ? 'js' : 'wasm';
+  return out;
+}
+
+/**
+ * Sum over leading axes (e.g. axis 0 of [n,d], the LayerNorm gain/bias gradients) as a row-accumulating
+ * JS loop: wasm reduces only over the last axis, so it transposes first (~10x slower). Other reductions go
+ * to wasm's kernel.
+ */
+function wasmSumLeading(orig: tf.KernelConfig): tf.KernelFunc {
+  return (args) => {
+    const x = (args.inputs as { x: tf.TensorInfo }).x;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32') return orig.kernelFunc(args);
+    const be = args.backend as unknown as WasmLike;
+    const rows = x.shape.slice(0, axes.length).reduce((a, c) => a * c, 1);
+    const inner = x.shape.slice(axes.length);
+    const cols = inner.reduce((a, c) => a * c, 1);
+    const outShape = keepDims ? [...x.shape.slice(0, axes.length).map(() => 1), ...inner] : inner;
+    const acc = new Float64Array(cols);
+    const src = be.typedArrayFromHeap(x) as Float32Array;
+    for (let r = 0, o = 0; r < rows; r++, o += cols) for (let j = 0; j < cols; j++) acc[j]! += src[o + j]!;
+    const out = be.makeOutput(outShape, 'float32');
+    (be.typedArrayFromHeap(out) as Float32Array).set(acc);
+    return out;
+  };
+}
+
 const done = new Set<string>();
 const originals = new Map<string, tf.KernelConfig>();
 
@@ -51,21 +237,38 @@ export function registerFastKernels(backend: string): void {
   if (backend === 'wasm') {
     const orig = tf.getKernel('Transpose', 'wasm');
     if (orig) originals.set('wasm/Transpose', orig);
+    wasmTransposeKernel = orig;
     tf.unregisterKernel('Transpose', 'wasm');
     tf.registerKernel({
       kernelName: 'Transpose',
       backendName: 'wasm',
-      kernelFunc: ({ inputs, backend: b, attrs }) => {
+      kernelFunc: ({ inputs, backend: b, attrs }) =>
+        wasmTranspose(b as unknown as WasmLike, (inputs as { x: tf.TensorInfo }).x, (attrs as unknown as { perm: number[] }).perm),
+    });
+    const origSum = tf.getKernel('Sum', 'wasm');
+    if (origSum) {
+      originals.set('wasm/Sum', origSum);
+      tf.unregisterKernel('Sum', 'wasm');
+      tf.registerKernel({ kernelName: 'Sum', backendName: 'wasm', kernelFunc: wasmSumLeading(origSum) });
+    }
+    const origMm = tf.getKernel('BatchMatMul', 'wasm');
+    if (origMm) originals.set('wasm/BatchMatMul', origMm);
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: wasmBatchMatMul as unknown as tf.KernelFunc });
+    // wasm's Identity copies the data; tfjs clones (Identity) every tensor saved for the backward pass, so
+    // share the buffer by reference count as the cpu backend and wasm's own Reshape do (no kernel writes
+    // into its inputs, so sharing is safe).
+    const origId = tf.getKernel('Identity', 'wasm');
+    if (origId) originals.set('wasm/Identity', origId);
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel({
+      kernelName: 'Identity',
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend: b }) => {
         const x = (inputs as { x: tf.TensorInfo }).x;
-        const perm = (attrs as unknown as { perm: number[] }).perm;
-        const wasm = b as unknown as WasmLike;
-        const out = wasm.makeOutput(
-          perm.map((p) => x.shape[p]!),
-          x.dtype,
-        );
-        const size = x.shape.reduce((a, c) => a * c, 1);
-        if (size > 0) transposeInto(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(out), x.shape, perm);
-        return out;
+        if (x.dtype === 'string') return origId!.kernelFunc({ inputs, backend: b, attrs: {} });
+        (b as unknown as { incRef(id: object): void }).incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
       },
     });
   }

@@ -21,13 +21,13 @@ export function attention(w: Weights, prefix: string, x: tf.Tensor2D, batch: num
   const d = x.shape[1];
   const dh = d / heads;
   const qkv = matmul2d(x, w.get(`${prefix}.wqkv`) as tf.Tensor2D); // [BT, 3d]
-  // [B, T, 3, H, dh] -> [3, B, H, T, dh]
-  const split = tf.transpose(tf.reshape(qkv, [batch, seqLen, 3, heads, dh]), [2, 0, 3, 1, 4]);
-  const [q, k, v] = tf.unstack(split, 0).map((t) => tf.reshape(t, [batch * heads, seqLen, dh]) as tf.Tensor3D) as [
-    tf.Tensor3D,
-    tf.Tensor3D,
-    tf.Tensor3D,
-  ];
+  // Columns are ordered (3, H, dh). [B, T, 3H, dh] -> [B, 3H, T, dh] keeps dh rows contiguous (a rank-4
+  // transpose wasm moves fast; the rank-5 [2,0,3,1,4] one it does not), then q, k, v are contiguous
+  // H·T·dh chunks of each batch row.
+  const byHead = tf.transpose(tf.reshape(qkv, [batch, seqLen, 3 * heads, dh]), [0, 2, 1, 3]);
+  const [q, k, v] = tf.split(tf.reshape(byHead, [batch, 3, heads * seqLen * dh]), 3, 1).map(
+    (t) => tf.reshape(t, [batch * heads, seqLen, dh]) as tf.Tensor3D,
+  ) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
   const kT = tf.transpose(k, [0, 2, 1]);
   const scores = tf.add(tf.mul(bmm(q, kT), 1 / Math.sqrt(dh)), causalMask(seqLen));
   const probs = tf.softmax(scores) as tf.Tensor3D;
