@@ -5,11 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../../src/model/errors';
 import { defineStage } from '../../src/pipeline/types';
 import { parseTrainConfig } from '../../src/train/config';
 import type { Preset } from '../presets/schema';
-import { expandSweeps, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
+import { assertTokensFitCorpus, expandSweeps, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
 
 /** Reads the train-split token count from a corpus manifest, or undefined when the corpus is not built yet. */
 function trainSplitTokens(corpusDir: string): number | undefined {
@@ -41,12 +40,7 @@ export default defineStage<Preset>()({
     const run = ctx.matrix;
     const corpusDir = path.join(ctx.dataDir, ctx.params['corpus.name']);
     const available = trainSplitTokens(corpusDir);
-    if (available !== undefined && run.tokens > available && !ctx.params.train.allowRepeatedData) {
-      throw new ConfigError(
-        `sweeps (run ${run.runId}).tokens`,
-        `${run.tokens} tokens exceed the ${available} tokens of the train split of corpus '${ctx.params['corpus.name']}'; lower the run's tokens, use a larger corpus, or set train.allowRepeatedData: true`,
-      );
-    }
+    if (available !== undefined) assertTokensFitCorpus(run, available, ctx.params['corpus.name'], ctx.params.train.allowRepeatedData);
     const config = sweepRunToTrainConfig(run, ctx.params.train, corpusDir);
     const { trainRun } = await import('../../src/train/trainer');
     const resume = fs.existsSync(path.join(ctx.stateDir, 'checkpoint.bin'));

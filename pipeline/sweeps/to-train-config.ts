@@ -1,3 +1,4 @@
+import { ConfigError } from '../../src/model/errors';
 import type { TrainConfigInput } from '../../src/train/config';
 import type { TrainSection } from '../presets/sections';
 import type { SweepRun } from './types';
@@ -46,4 +47,16 @@ export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpus
     runId: run.runId,
     sweep: run.sweep,
   };
+}
+
+/**
+ * Refuses a run that would read more tokens than the corpus's train split holds (repeated data), unless the
+ * preset allows it explicitly (`train.allowRepeatedData`).
+ */
+export function assertTokensFitCorpus(run: SweepRun, trainSplitTokens: number, corpusName: string, allowRepeatedData: boolean): void {
+  if (run.tokens <= trainSplitTokens || allowRepeatedData) return;
+  throw new ConfigError(
+    `sweeps (run ${run.runId}).tokens`,
+    `${run.tokens} tokens exceed the ${trainSplitTokens} tokens of the train split of corpus '${corpusName}'; lower the run's tokens, use a larger corpus, or set train.allowRepeatedData: true`,
+  );
 }

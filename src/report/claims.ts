@@ -1,3 +1,4 @@
+import { groupBy } from '../figures/validate';
 import type { RunSummary } from '../runs/types';
 
 /**
@@ -26,17 +27,6 @@ function fmt(x: number, digits = 4): string {
   return Number.isFinite(x) ? x.toFixed(digits) : String(x);
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
 /**
  * Krajewski §5 / Fig. 3a: at fixed model size and tokens, loss decreases as granularity grows (up to the sizes
  * tested). Counts the (size, tokens) cells of the fine-grained sweep where the largest G beats G = 1.
@@ -47,7 +37,7 @@ export function checkGranularityHelps(runs: readonly RunSummary[]): ClaimResult 
   let better = 0;
   let total = 0;
   const deltas: number[] = [];
-  for (const cellRuns of cells.values()) {
+  for (const [, cellRuns] of cells) {
     const g1 = cellRuns.find((r) => r.granularity === 1);
     const gMax = cellRuns.reduce((a, b) => (b.granularity > a.granularity ? b : a), cellRuns[0]!);
     if (!g1 || gMax.granularity === 1) continue;
@@ -76,7 +66,7 @@ export function checkMoeBeatsDense(runs: readonly RunSummary[], sweep: 'fine-gra
   const cells = groupBy(inSweep, (r) => `${r.dModel}x${r.layers}@${r.tokens}`);
   let wins = 0;
   let total = 0;
-  for (const cellRuns of cells.values()) {
+  for (const [, cellRuns] of cells) {
     const dense = cellRuns.find((r) => r.family === 'dense');
     const moe = cellRuns.filter((r) => r.family === 'moe');
     if (!dense || moe.length === 0) continue;
