@@ -113,7 +113,7 @@ export function buildGpuStep(s: GpuStepShape, seed = 0): { step: () => tf.Scalar
   };
 }
 
-/** Median step seconds over `reps` steps after `warmup`, each synchronised by an async read of its loss. */
+/** Mean step seconds over `reps` back-to-back steps after `warmup` (one async read at the end). */
 export async function timeGpuStep(s: GpuStepShape, reps: number, warmup = 2): Promise<{ seconds: number; loss: number }> {
   const { step, dispose } = buildGpuStep(s);
   let loss = NaN;
@@ -122,17 +122,17 @@ export async function timeGpuStep(s: GpuStepShape, reps: number, warmup = 2): Pr
     loss = (await l.data())[0]!;
     l.dispose();
   }
-  const times: number[] = [];
+  // Steps are queued back to back and only the last loss is read: a GPU readback in Node's WebGPU costs a
+  // round trip of ~0.3-0.4 s (measured on an H100, 2026-11-23), which would otherwise dominate every step.
+  const t0 = performance.now();
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
     const l = step();
-    loss = (await l.data())[0]!;
+    if (i === reps - 1) loss = (await l.data())[0]!;
     l.dispose();
-    times.push((performance.now() - t0) / 1000);
   }
+  const seconds = (performance.now() - t0) / 1000 / reps;
   dispose();
-  times.sort((a, b) => a - b);
-  return { seconds: times[Math.floor(times.length / 2)]!, loss };
+  return { seconds, loss };
 }
 
 /** Shapes of the GPU bench: d_model 256/512/768, 4 layers, 32 × 256 tokens per step, dense and 8-expert MoE. */

@@ -178,11 +178,17 @@ export interface PendingMoeStats {
   pending?: tf.Tensor1D;
 }
 
-/** Reads pending routing statistics asynchronously, fills `load` / `droppedFraction` and disposes the tensors. */
-export async function resolveMoeStats(stats: PendingMoeStats[]): Promise<void> {
+/**
+ * Reads pending routing statistics asynchronously, fills `load` / `droppedFraction` and disposes the tensors.
+ * `values`: the pending tensors' values already read, concatenated in order (saves one readback per layer).
+ */
+export async function resolveMoeStats(stats: PendingMoeStats[], values?: Float32Array | Int32Array | Uint8Array): Promise<void> {
+  let off = 0;
   for (const s of stats) {
     if (!s.pending) continue;
-    const v = await s.pending.data();
+    const size = s.pending.size;
+    const v = values ? Float32Array.from(values.subarray(off, off + size)) : ((await s.pending.data()) as Float32Array);
+    off += size;
     s.pending.dispose();
     s.pending = undefined;
     const e = v.length - 1;

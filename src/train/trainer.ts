@@ -221,8 +221,14 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
       }, vars);
       value.dispose();
       try {
-        [lm, bal, z, aux] = (await Promise.all(kept.map(readScalar))) as [number, number, number, number];
-        await resolveMoeStats(stats);
+        // One readback for the losses and all layers' routing stats (each GPU readback costs a round trip).
+        const pending = stats.flatMap((s) => (s.pending ? [s.pending] : []));
+        const packed = tf.tidy(() => tf.concat([...kept.map((t) => tf.reshape(t, [1])), ...pending]));
+        const values = await packed.data();
+        packed.dispose();
+        tf.dispose(kept);
+        [lm, bal, z, aux] = Array.from(values.subarray(0, 4)) as [number, number, number, number];
+        await resolveMoeStats(stats, values.subarray(4));
         if (Number.isFinite(lm) && Number.isFinite(aux)) gradNorm = await readScalar(tf.tidy(() => opt.apply(grads, lr)));
       } finally {
         tf.dispose(Object.values(grads));
