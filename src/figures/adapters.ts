@@ -26,9 +26,9 @@ import { RUN_COLUMNS, type RunSummary } from '../runs/types';
 import type { ComputeOptimalRow, Fig1Curves, FitPoint, GranularityCurve, OverheadCurves, ParamsCurve, TrainingCurve } from './krajewski';
 import { KRAJEWSKI_FIG1_FLOPS_RANGE } from './krajewski';
 import { runsOfSweep, type FigureInputs } from './registry';
-import { formatCount } from './theme';
 import { extent, groupBy, uniqueSorted, type LossColumn } from './validate';
-import type { ExpertsCurve, ModelConfigPoint } from './yun';
+import type { ExpertsCurve } from './yun';
+import { buildYunAnalytic, buildYunFig2, buildYunFig8, ourDenseConfigs, YUN_TABLE1_CONFIGS, type YunAnalyticOptions } from './yun-inputs';
 
 /** Coefficients of our fits (any may be absent). */
 export interface OurFits {
@@ -57,6 +57,8 @@ export interface BuildInputsOptions {
   hardware?: string;
   /** Points per analytic curve. Default 25. */
   curvePoints?: number;
+  /** Serving-cost settings of Yun Figs. 2–6 (GPU, budgets, expert counts); defaults follow the paper. */
+  yun?: YunAnalyticOptions;
   /** Diagnostics sink (fits that failed, fallbacks used). */
   log?: (line: string) => void;
 }
@@ -228,9 +230,15 @@ export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
       loss: grid.map((e) => expertsLoss(fits.experts!, rows[0]!.paramsDense, e, rows[0]!.tokens)),
     })) satisfies ExpertsCurve[];
   }
-  y.table1 = [...YUN_TABLE1_CONFIGS, ...ourDenseConfigs(ex)];
-  // TODO(inference): Yun Figs. 2–6 and the μ of Fig. 8 need the serving-cost model and Algorithms 1/2 from
-  // src/inference/ (not landed yet); wire them here as `y.fig2 … y.fig6`, `y.fig8 = { points, mu }`.
+  const ours = ourDenseConfigs(ex);
+  y.table1 = [...YUN_TABLE1_CONFIGS, ...ours];
+  // Figs. 2 and 8 need no fit: the cost model and model shapes; Figs. 3–6 use our experts fit at the paper's budgets.
+  y.fig2 = tryFit('Yun Fig. 2 cost model', log, () => buildYunFig2({ gpu: options.yun?.gpu }));
+  y.fig8 = buildYunFig8(ours);
+  if (fits.experts) {
+    const analytic = tryFit('Yun Figs. 3–6 from our experts fit', log, () => buildYunAnalytic(fits.experts!, { fitFlopsMax: Math.max(...ex.map((r) => r.flops6ND)), ...options.yun }));
+    if (analytic) Object.assign(y, analytic);
+  }
 
   // Chinchilla view.
   if (fits.chinchilla && allDense.length > 0) {
@@ -245,25 +253,6 @@ export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
     });
   }
   return inputs;
-}
-
-/** Yun et al. 2024 Table 1 as printed (200M's count read as 184,064,768; the PDF prints "184, 64, 768"). */
-export const YUN_TABLE1_CONFIGS: readonly ModelConfigPoint[] = [
-  { label: '100M', source: 'paper', dModel: 768, layers: 12, heads: 8, paramsDense: 81_395_712 },
-  { label: '200M', source: 'paper', dModel: 896, layers: 14, heads: 8, paramsDense: 184_064_768 },
-  { label: '320M', source: 'paper', dModel: 1024, layers: 16, heads: 12, paramsDense: 289_406_976 },
-  { label: '730M', source: 'paper', dModel: 1536, layers: 16, heads: 16, paramsDense: 679_477_248 },
-];
-
-function ourDenseConfigs(runs: RunSummary[]): ModelConfigPoint[] {
-  return groupBy(runs, (r) => `${r.dModel}|${r.layers}`).map(([, rows]) => ({
-    label: `d${rows[0]!.dModel}×${rows[0]!.layers} (${formatCount(rows[0]!.paramsDense)})`,
-    source: 'ours',
-    dModel: rows[0]!.dModel,
-    layers: rows[0]!.layers,
-    heads: rows[0]!.heads,
-    paramsDense: rows[0]!.paramsDense,
-  }));
 }
 
 // ---------------------------------------------------------------------------------------------------------

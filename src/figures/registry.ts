@@ -33,11 +33,11 @@ export interface KrajewskiInputs {
 export interface YunInputs {
   fitted?: yun.ExpertsCurve[];
   fig2?: yun.Fig2Input;
-  fig3?: { series: yun.LossOptimalSeries[]; costUnit: string };
+  fig3?: yun.Fig3Input;
   fig4?: yun.Fig4Input;
-  fig5?: { bases: yun.BoundedSearchBase[]; costUnit: string };
-  fig6?: { bases: yun.BoundedSearchBase[]; costUnit: string };
-  fig8?: { points: yun.ModelConfigPoint[]; mu: number };
+  fig5?: yun.BoundedSearchInput;
+  fig6?: yun.BoundedSearchInput;
+  fig8?: yun.Fig8Input;
   table1?: yun.ModelConfigPoint[];
 }
 

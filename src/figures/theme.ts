@@ -208,15 +208,23 @@ export function composeCaption(text: string, notes: string[]): string {
   return notes.length === 0 ? text : `${text} Note: ${notes.join(' ')}`;
 }
 
-const NICE_STEPS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100];
+const NICE_MANTISSAS = [0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10];
 
-/** Evenly spaced round tick values covering [lo, hi] with at most `maxTicks` ticks. */
+/** Evenly spaced round tick values covering [lo, hi] with at most `maxTicks` ticks (any magnitude: 0.01 or 1e19). */
 export function niceTicks(lo: number, hi: number, maxTicks = 7): number[] {
-  const span = hi - lo;
-  const step = NICE_STEPS.find((s) => span / s <= maxTicks - 1) ?? 10 ** Math.ceil(Math.log10(span || 1));
+  const span = hi - lo || Math.abs(hi) || 1;
+  const scale = 10 ** Math.floor(Math.log10(span));
+  const step = NICE_MANTISSAS.map((m) => m * scale).find((s) => span / s <= maxTicks - 1) ?? 10 * scale;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) out.push(Number(v.toFixed(6)));
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) out.push(Number(v.toPrecision(12)));
   return out;
+}
+
+/** Tick labels for round ticks: fixed decimals below 1e5 (`3.40`), short exponent form above (`3.5e18`). */
+function tickLabels(ticks: number[]): string[] {
+  if (Math.max(...ticks.map(Math.abs)) >= 1e5) return ticks.map((v) => Number(v.toPrecision(3)).toExponential().replace('e+', 'e'));
+  const digits = Math.max(0, ...ticks.map((v) => (String(v).split('.')[1] ?? '').length));
+  return ticks.map((v) => v.toFixed(digits));
 }
 
 /**
@@ -243,9 +251,8 @@ export function finalize<T extends { data: PlotlyTrace[]; layout: PlotlyLayout }
     if (decades < 0.9) {
       const pad = (hi - lo) * 0.06 || hi * 0.02;
       const ticks = niceTicks(lo - pad, hi + pad, 8).filter((v) => v > 0);
-      const digits = Math.max(0, ...ticks.map((v) => (String(v).split('.')[1] ?? '').length));
       ax.tickvals = ticks;
-      ax.ticktext = ticks.map((v) => v.toFixed(digits));
+      ax.ticktext = tickLabels(ticks);
       ax.range ??= [Math.log10(Math.max(lo - pad, lo / 1.5)), Math.log10(hi + pad)];
       delete ax.tickformat;
       delete ax.dtick;

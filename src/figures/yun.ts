@@ -100,11 +100,13 @@ export interface Fig2Input {
   /** Left: cost per token vs total model size, one series per GPU type or setting. */
   costVsSize: Array<{ label: string; paramsTotal: number[]; cost: number[] }>;
   /** Right: the largest model servable for a given inference budget. */
-  sizeVsBudget: { budget: number[]; maxParamsTotal: number[] };
+  sizeVsBudget: { budget: number[]; maxParamsTotal: number[]; /** Legend label, e.g. `max dense size, A100-40GB`. */ label?: string };
   /** Unit of `cost` and `budget`, e.g. `USD per 1M tokens`. */
   costUnit: string;
   /** Hardware the cost model describes, e.g. `8×A100-40GB (roofline)`. */
   hardware: string;
+  /** Extra caption notes from the caller. */
+  notes?: string[];
 }
 
 /** Yun Fig. 2: inference cost vs model size (left) and max model size vs inference budget (right). */
@@ -121,10 +123,10 @@ export function fig2(input: Fig2Input): FigureSpec {
     lineTrace(s.paramsTotal, s.cost, { name: s.label, color: orderedColor(i, input.costVsSize.length), width: 2 }),
   );
   const [bx, by] = sortByX(input.sizeVsBudget.budget, input.sizeVsBudget.maxParamsTotal);
-  const step = lineTrace(bx, by, { name: 'max model size', color: '#e15759', xaxis: 'x2', yaxis: 'y2' });
+  const step = lineTrace(bx, by, { name: input.sizeVsBudget.label ?? 'max model size', color: '#e15759', xaxis: 'x2', yaxis: 'y2' });
   step.line = { ...step.line, shape: 'hv' };
   data.push(step);
-  const notes = [`Cost model for ${input.hardware}; the paper profiles vLLM on 8×A100-40GB.`];
+  const notes = [`Cost model for ${input.hardware}; the paper profiles vLLM on 8×A100-40GB.`, ...(input.notes ?? [])];
   const caption = composeCaption(
     `${CITE}, Fig. 2: MoE inference cost. Cost per token (G·C₀ / throughput, cheapest GPU count) grows with model size (left); ` +
       'the largest model a budget can serve (right) jumps where the minimum number of GPUs needed to hold the model increases.',
@@ -146,15 +148,27 @@ export interface LossOptimalSeries {
 
 function checkBudgetRange(flops: number[]): string[] {
   const [lo, hi] = extent(flops);
+  const range = lo === hi ? `${lo.toExponential(1)}` : `${lo.toExponential(1)}–${hi.toExponential(1)}`;
+  const paper = `${YUN_PAPER_BUDGET_RANGE[0].toExponential(0)}–${YUN_PAPER_BUDGET_RANGE[1].toExponential(1)}`;
+  const inPaper = lo >= YUN_PAPER_BUDGET_RANGE[0] * 0.99 && hi <= YUN_PAPER_BUDGET_RANGE[1] * 1.01;
   return [
-    `Budgets ${lo.toExponential(1)}–${hi.toExponential(1)} FLOPs with our fitted law; the paper's Section 5 budgets are about 2e21–8e21 FLOPs${
-      hi < YUN_PAPER_BUDGET_RANGE[0] ? '' : ', far beyond what our runs cover, so these curves extrapolate our fit'
-    }.`,
+    inPaper
+      ? `Training budget${lo === hi ? '' : 's'} ${range} FLOPs, in the paper's Section 5 range.`
+      : `Training budget${lo === hi ? '' : 's'} ${range} FLOPs; the paper's Section 5 budgets are about ${paper} FLOPs.`,
   ];
 }
 
+/** Inputs of Fig. 3. */
+export interface Fig3Input {
+  series: LossOptimalSeries[];
+  /** Unit of the inference cost, e.g. `GPU-hours per 1M tokens`. */
+  costUnit: string;
+  /** Extra caption notes from the caller (cost model used, points dropped as unservable). */
+  notes?: string[];
+}
+
 /** Yun Fig. 3: loss-optimal MoEs: cost vs loss (left), loss vs FLOPs (middle), cost vs FLOPs (right), per E. */
-export function fig3(input: { series: LossOptimalSeries[]; costUnit: string }): FigureSpec {
+export function fig3(input: Fig3Input): FigureSpec {
   const id = 'yun.fig3';
   if (!input || isEmptyList(input.series)) throw new FigureInputError(id, 'series is empty; compute loss-optimal models per expert count');
   const maxE = Math.max(2, ...input.series.map((s) => s.experts));
@@ -177,7 +191,7 @@ export function fig3(input: { series: LossOptimalSeries[]; costUnit: string }): 
       lineMarkerTrace(s.flops, s.inferenceCost, { ...style, size: 5, showlegend: false, xaxis: 'x3', yaxis: 'y3' }),
     );
   }
-  const notes = checkBudgetRange(input.series.flatMap((s) => s.flops));
+  const notes = [...checkBudgetRange(input.series.flatMap((s) => s.flops)), ...(input.notes ?? [])];
   const caption = composeCaption(
     `${CITE}, Fig. 3: loss-optimal MoEs at several training budgets, one colour per number of experts: inference cost vs validation loss (left), ` +
       'loss vs training FLOPs (middle), inference cost vs training FLOPs (right). More experts: lower loss, higher serving cost.',
@@ -194,6 +208,8 @@ export interface Fig4Input {
   /** The loss-optimal model of each E at this budget (marked). */
   lossOptimal: Array<{ experts: number; loss: number; inferenceCost: number }>;
   costUnit: string;
+  /** Extra caption notes from the caller. */
+  notes?: string[];
 }
 
 /** Yun Fig. 4: loss–cost curves at one training budget; over-trained smaller MoEs vs loss-optimal points. */
@@ -217,7 +233,7 @@ export function fig4(input: Fig4Input): FigureSpec {
     const name = expertsLabel(p.experts);
     data.push(markerTrace([p.loss], [p.inferenceCost], { name: `${name}, loss-optimal`, color: expertsColor(p.experts, maxE), symbol: 'star', size: 14, legendgroup: name, showlegend: false }));
   }
-  const notes = checkBudgetRange([input.flopsBudget]);
+  const notes = [...checkBudgetRange([input.flopsBudget]), ...(input.notes ?? [])];
   const caption = composeCaption(
     `${CITE}, Fig. 4: loss–cost curves for a training budget of ${input.flopsBudget.toExponential(2)} FLOPs: each line varies the model size ` +
       'of one expert count with the budget fixed (smaller models see more tokens); stars mark the loss-optimal model. ' +
@@ -237,11 +253,15 @@ export interface BoundedSearchBase {
   series: Array<{ experts: number; flops: number[]; value: number[]; sizeRatio: number[] }>;
 }
 
-function boundedFigure(
-  id: string,
-  figure: 'Fig. 5' | 'Fig. 6',
-  input: { bases: BoundedSearchBase[]; costUnit: string },
-): FigureSpec {
+/** Inputs of Figs. 5 and 6. */
+export interface BoundedSearchInput {
+  bases: BoundedSearchBase[];
+  costUnit: string;
+  /** Extra caption notes from the caller. */
+  notes?: string[];
+}
+
+function boundedFigure(id: string, figure: 'Fig. 5' | 'Fig. 6', input: BoundedSearchInput): FigureSpec {
   if (!input || isEmptyList(input.bases)) throw new FigureInputError(id, 'bases is empty; run the bounded search (Algorithm 1/2) per base model');
   const metric = figure === 'Fig. 5' ? `min inference cost (${input.costUnit})` : `min ${lossLabel('valLoss')}`;
   const maxE = Math.max(2, ...input.bases.flatMap((b) => b.series.map((s) => s.experts)));
@@ -274,7 +294,7 @@ function boundedFigure(
       seen.add(name);
     }
   });
-  const notes = checkBudgetRange(input.bases.flatMap((b) => b.baseline.flops));
+  const notes = [...checkBudgetRange(input.bases.flatMap((b) => b.baseline.flops)), ...(input.notes ?? [])];
   const text =
     figure === 'Fig. 5'
       ? `${CITE}, Fig. 5: optimal inference cost for a bounded loss (Algorithm 1): each E is sized so that, trained with the whole budget, ` +
@@ -295,12 +315,12 @@ function boundedFigure(
 }
 
 /** Yun Fig. 5: optimal inference cost for a bounded loss (Algorithm 1), against dense and 4-expert bases. */
-export function fig5(input: { bases: BoundedSearchBase[]; costUnit: string }): FigureSpec {
+export function fig5(input: BoundedSearchInput): FigureSpec {
   return boundedFigure('yun.fig5', 'Fig. 5', input);
 }
 
 /** Yun Fig. 6: optimal loss for a bounded inference cost (Algorithm 2). */
-export function fig6(input: { bases: BoundedSearchBase[]; costUnit: string }): FigureSpec {
+export function fig6(input: BoundedSearchInput): FigureSpec {
   return boundedFigure('yun.fig6', 'Fig. 6', input);
 }
 
@@ -317,8 +337,19 @@ export interface ModelConfigPoint {
   paramsDense: number;
 }
 
+/** Inputs of Fig. 8. */
+export interface Fig8Input {
+  points: ModelConfigPoint[];
+  /** μ of h·l = μ·N^(2/3), as the cost model uses it. */
+  mu: number;
+  /** Which configurations μ was fitted on, e.g. `the paper's Table 1`. */
+  muFittedOn?: string;
+  /** Extra caption notes from the caller. */
+  notes?: string[];
+}
+
 /** Yun Fig. 8: h·l vs N^(2/3) for the configurations, with the fitted line h·l = μ·N^(2/3) (App. C shape assumption). */
-export function fig8(input: { points: ModelConfigPoint[]; mu: number }): FigureSpec {
+export function fig8(input: Fig8Input): FigureSpec {
   const id = 'yun.fig8';
   if (!input || isEmptyList(input.points)) throw new FigureInputError(id, 'points is empty; pass model configurations');
   const mu = checkNumber(id, 'mu', input.mu, { positive: true });
@@ -337,12 +368,16 @@ export function fig8(input: { points: ModelConfigPoint[]; mu: number }): FigureS
       markerTrace(
         ps.map((p) => p.paramsDense ** (2 / 3)),
         ps.map((p) => p.dModel * p.layers),
-        { name: `${source} configurations`, color: i === 0 ? '#4e79a7' : '#f28e2b', size: 10, symbol: i === 0 ? 'circle' : 'diamond', text: ps.map((p) => p.label) },
+        { name: source === 'paper' ? 'paper (Table 1)' : source === 'ours' ? 'our configurations' : source, color: i === 0 ? '#4e79a7' : '#f28e2b', size: 10, symbol: i === 0 ? 'circle' : 'diamond', text: ps.map((p) => p.label) },
       ),
     );
   });
-  const caption = `${CITE}, Fig. 8: fitted h·l with N^(2/3): dots are the actual h·l (hidden size × layers) of the configurations, the line the fit h·l = μ·N^(2/3) that the cost model (App. C) assumes.`;
-  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 8: h·l vs N^(2/3)', data, layout: grid.layout, caption, notes: [] });
+  const notes = [...(input.muFittedOn ? [`μ = ${mu.toPrecision(3)} is fitted (least squares in log space) on ${input.muFittedOn}.`] : []), ...(input.notes ?? [])];
+  const caption = composeCaption(
+    `${CITE}, Fig. 8: fitted h·l with N^(2/3): dots are the actual h·l (hidden size × layers) of the configurations, the line the fit h·l = μ·N^(2/3) that the cost model (App. C) assumes.`,
+    notes,
+  );
+  return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 8: h·l vs N^(2/3)', data, layout: grid.layout, caption, notes });
 }
 
 /** Yun Table 1: model configurations (the paper's and ours). */

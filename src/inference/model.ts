@@ -15,12 +15,12 @@ export interface ServedModel {
   bytesPerValue: number;
 }
 
-/** Yun et al. 2024 Table 1 configurations (d_model, n_layers, non-embedding params; "184, 64, 768" read as 184,064,768). */
-export const YUN_TABLE1_SHAPES: ReadonlyArray<{ name: string; hidden: number; layers: number; params: number }> = [
-  { name: '100M', hidden: 768, layers: 12, params: 81_395_712 },
-  { name: '200M', hidden: 896, layers: 14, params: 184_064_768 },
-  { name: '320M', hidden: 1024, layers: 16, params: 289_406_976 },
-  { name: '730M', hidden: 1536, layers: 16, params: 679_477_248 },
+/** Yun et al. 2024 Table 1 configurations (d_model, n_layers, n_heads, non-embedding params; "184, 64, 768" read as 184,064,768). */
+export const YUN_TABLE1_SHAPES: ReadonlyArray<{ name: string; hidden: number; layers: number; heads: number; params: number }> = [
+  { name: '100M', hidden: 768, layers: 12, heads: 8, params: 81_395_712 },
+  { name: '200M', hidden: 896, layers: 14, heads: 8, params: 184_064_768 },
+  { name: '320M', hidden: 1024, layers: 16, heads: 12, params: 289_406_976 },
+  { name: '730M', hidden: 1536, layers: 16, heads: 16, params: 679_477_248 },
 ];
 
 /**
