@@ -281,37 +281,95 @@ export function readRunsCsv(file: string): RunSummary[] {
   });
 }
 
+/** What Fig. 5b reads of one `metrics.jsonl` line: the trainer's `MetricsRow` of kind `train` (src/train/trainer.ts). */
+interface TrainMetricsLine {
+  kind: 'train';
+  step: number;
+  /** Tokens trained so far. */
+  tokens: number;
+  /** Raw training loss of this step (nats/token). */
+  loss: number;
+  /** Mean throughput since this `trainRun` call started: tokens trained in this call / elapsed seconds. */
+  tokensPerSecond: number;
+}
+
+function isTrainLine(m: unknown): m is TrainMetricsLine {
+  const r = m as Record<string, unknown> | null;
+  return (
+    !!r &&
+    r.kind === 'train' &&
+    [r.step, r.tokens, r.loss, r.tokensPerSecond].every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+    (r.loss as number) > 0 &&
+    (r.tokensPerSecond as number) > 0
+  );
+}
+
+export interface TrainingCurveOptions {
+  /** Bias-corrected EMA decay applied to the per-step loss. Default 0.98 (the trainer's default `lossEmaDecay`). */
+  emaDecay?: number;
+}
+
+/**
+ * One training curve from the trainer's `metrics.jsonl` (rows of kind `train`; `eval` rows are skipped).
+ * Wall seconds are reconstructed as `tokens / tokensPerSecond` (the trainer's throughput is the mean since the
+ * `trainRun` call started, so this is the elapsed time, evaluation and checkpoints included). A resumed run
+ * restarts that clock; when `finalWallSeconds` (the run's `final.json`, summed over calls) differs from the
+ * reconstructed end by more than 5%, the times are rescaled to end there. Loss: bias-corrected EMA of the
+ * per-step loss, like the run table's `trainLossSmoothed`. Returns null with fewer than 2 usable rows.
+ */
+export function trainingCurveFromMetrics(
+  text: string,
+  meta: { runId: string; granularity: number; backend?: string; finalWallSeconds?: number },
+  options: TrainingCurveOptions = {},
+): TrainingCurve | null {
+  const decay = options.emaDecay ?? 0.98;
+  const wall: number[] = [];
+  const loss: number[] = [];
+  let ema = 0;
+  let weight = 0;
+  let lastStep = -Infinity;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let m: unknown;
+    try {
+      m = JSON.parse(line);
+    } catch {
+      continue; // a torn last line of a running job
+    }
+    if (!isTrainLine(m) || m.step <= lastStep) continue;
+    lastStep = m.step;
+    ema = decay * ema + (1 - decay) * m.loss;
+    weight = decay * weight + (1 - decay);
+    wall.push(m.tokens / m.tokensPerSecond);
+    loss.push(ema / weight);
+  }
+  if (wall.length < 2) return null;
+  const end = wall[wall.length - 1]!;
+  const fin = meta.finalWallSeconds;
+  const scaled = fin && Number.isFinite(fin) && fin > 0 && Math.abs(end / fin - 1) > 0.05 ? wall.map((t) => (t * fin) / end) : wall;
+  return { runId: meta.runId, granularity: meta.granularity, wallSeconds: scaled, loss, backend: meta.backend };
+}
+
 /**
  * Training curves for Krajewski Fig. 5b from `<runsDir>/<runId>/metrics.jsonl` of one model (the N_act with most
- * granularities at its longest D). Reads `wallSeconds`/`elapsedSeconds` and `trainLossSmoothed`/`trainLoss`/`loss`.
+ * granularities at its longest D); see `trainingCurveFromMetrics` for the fields read.
  */
-export function readTrainingCurves(runsDir: string, runs: RunSummary[]): TrainingCurve[] {
+export function readTrainingCurves(runsDir: string, runs: RunSummary[], options: TrainingCurveOptions = {}): TrainingCurve[] {
   const moe = runs.filter((r) => r.family === 'moe');
   if (moe.length === 0 || !fs.existsSync(runsDir)) return [];
   const groups = groupBy(moe, (r) => `${r.paramsActive}|${r.tokens}`)
     .map(([, rows]) => rows)
-    .sort((a, b) => b.length - a.length || b[0]!.tokens - a[0]!.tokens);
+    .sort((a, b) => new Set(b.map((r) => r.granularity)).size - new Set(a.map((r) => r.granularity)).size || b[0]!.tokens - a[0]!.tokens);
   const curves: TrainingCurve[] = [];
   for (const r of groups[0] ?? []) {
     const file = path.join(runsDir, r.runId, 'metrics.jsonl');
     if (!fs.existsSync(file)) continue;
-    const wall: number[] = [];
-    const loss: number[] = [];
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const m = JSON.parse(line) as Record<string, unknown>;
-        const t = (m.wallSeconds ?? m.elapsedSeconds ?? m.elapsed) as number | undefined;
-        const l = (m.trainLossSmoothed ?? m.trainLoss ?? m.loss) as number | undefined;
-        if (typeof t === 'number' && typeof l === 'number' && Number.isFinite(t) && Number.isFinite(l) && l > 0) {
-          wall.push(t);
-          loss.push(l);
-        }
-      } catch {
-        // a torn last line of a running job: skip it
-      }
-    }
-    if (wall.length >= 2) curves.push({ runId: r.runId, granularity: r.granularity, wallSeconds: wall, loss });
+    const curve = trainingCurveFromMetrics(
+      fs.readFileSync(file, 'utf8'),
+      { runId: r.runId, granularity: r.granularity, backend: r.backend, finalWallSeconds: r.wallSeconds },
+      options,
+    );
+    if (curve) curves.push(curve);
   }
   return curves;
 }

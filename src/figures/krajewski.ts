@@ -666,6 +666,8 @@ export interface TrainingCurve {
   wallSeconds: number[];
   /** Training loss (smoothed or raw) at those times (nats/token). */
   loss: number[];
+  /** Compute backend the run trained on (`wasm`, `cpu`, `tensorflow`, `webgpu`, …), for the caption. */
+  backend?: string;
 }
 
 export interface Fig5bOptions {
@@ -687,7 +689,7 @@ export function fig5b(curves: readonly TrainingCurve[], options: Fig5bOptions = 
   const [scale, unit]: [number, string] = maxSeconds >= 3 * 3600 ? [3600, 'hours'] : maxSeconds >= 180 ? [60, 'minutes'] : [1, 'seconds'];
   const maxG = Math.max(2, ...curves.map((c) => c.granularity));
   const grid = panelGrid([
-    { x: axis(`wall-clock training time (${unit})`), y: axis('training loss (nats/token)', 'log', { tickformat: '.2f' }) },
+    { x: axis(`wall-clock training time (${unit})`), y: axis('smoothed training loss (nats/token)', 'log', { tickformat: '.2f' }) },
   ]);
   const data = [...curves]
     .sort((a, b) => a.granularity - b.granularity)
@@ -698,13 +700,25 @@ export function fig5b(curves: readonly TrainingCurve[], options: Fig5bOptions = 
         { name: `G = ${c.granularity}`, color: granularityColor(c.granularity, maxG), width: 1.8 },
       ),
     );
-  const notes = [`Times are ${options.hardware ?? 'our hardware'} wall-clock ${unit}, not A100 GPU-hours; routing cost shares differ from the paper's.`];
+  const notes = [
+    `x axis: wall-clock ${unit} of one training process on ${options.hardware ?? hardwareOf(curves)}, not the paper's A100 GPU-hours, so routing's share of the step time differs from the paper's.`,
+  ];
   const caption = composeCaption(
     `${CITE}, Fig. 5b: training loss vs wall-clock time (paper: A100 GPU-hours, N = 64×7M, D = 66B) for G = 1…16; ` +
       'the paper finds G = 8 best and G = 16 dominated by routing cost.',
     notes,
   );
   return finalize({ kind: 'figure', id, paper: PAPER, title: 'Fig. 5b: loss vs wall-clock time', data, layout: grid.layout, caption, notes });
+}
+
+const GPU_BACKENDS = new Set(['webgpu', 'tensorflow-gpu', 'webgl']);
+
+/** `CPU (tfjs wasm)` / `GPU (tfjs webgpu)` from the curves' backends. */
+function hardwareOf(curves: readonly TrainingCurve[]): string {
+  const backends = [...new Set(curves.map((c) => c.backend).filter((b): b is string => !!b))].sort();
+  if (backends.length === 0) return 'our hardware';
+  const kind = backends.every((b) => GPU_BACKENDS.has(b)) ? 'GPU' : backends.some((b) => GPU_BACKENDS.has(b)) ? 'CPU/GPU' : 'CPU';
+  return `${kind} (tfjs ${backends.join(', ')})`;
 }
 
 /** Krajewski Fig. 6: loss vs total parameters, one panel per granularity (paper: G = 1, 2, 8, 16). */

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { readTrainingCurves, trainingCurveFromMetrics } from '../../src/figures/adapters';
+import * as krajewski from '../../src/figures/krajewski';
+import { FigureInputError } from '../../src/figures/types';
+import { fineGrainedRuns } from './fixtures';
+
+/** Lines in the trainer's `MetricsRow` format (src/train/trainer.ts): train rows every step, eval rows now and then. */
+function metricsText(steps: number, tokensPerStep: number, secondsPerStep: number, startStep = 0): string {
+  const lines: string[] = [];
+  for (let s = startStep + 1; s <= steps; s++) {
+    const elapsed = (s - startStep) * secondsPerStep;
+    lines.push(
+      JSON.stringify({ kind: 'train', step: s, tokens: s * tokensPerStep, loss: 5 - s * 0.01, lr: 0.003, auxLoss: 0.01, balanceLoss: 1, zLoss: 2, gradNorm: 0.5, droppedFraction: 0, expertLoad: [[0.5, 0.5]], tokensPerSecond: ((s - startStep) * tokensPerStep) / elapsed }),
+    );
+    if (s % 10 === 0) lines.push(JSON.stringify({ kind: 'eval', step: s, tokens: s * tokensPerStep, valLoss: 4 }));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('Krajewski Fig. 5b from the trainer metrics.jsonl', () => {
+  it('trainingCurveFromMetrics reads train rows: wall = tokens / tokensPerSecond, loss = bias-corrected EMA', () => {
+    const c = trainingCurveFromMetrics(metricsText(30, 256, 0.5), { runId: 'r', granularity: 2, backend: 'wasm' })!;
+    assert.equal(c.wallSeconds.length, 30);
+    assert.ok(Math.abs(c.wallSeconds[0]! - 0.5) < 1e-12 && Math.abs(c.wallSeconds[29]! - 15) < 1e-9);
+    assert.equal(c.loss[0], 4.99); // first EMA value, bias-corrected, is the first loss
+    const ema2 = (0.98 * 0.02 * 4.99 + 0.02 * 4.98) / (0.98 * 0.02 + 0.02);
+    assert.ok(Math.abs(c.loss[1]! - ema2) < 1e-12);
+    assert.equal(c.backend, 'wasm');
+  });
+  it('skips eval rows, torn lines and rows without throughput; null under two usable rows', () => {
+    const text = `${metricsText(3, 256, 1)}{"kind":"train","step":4,"tok`;
+    assert.equal(trainingCurveFromMetrics(text, { runId: 'r', granularity: 1 })!.wallSeconds.length, 3);
+    assert.equal(trainingCurveFromMetrics('{"kind":"eval","step":1,"tokens":1,"valLoss":3}\n', { runId: 'r', granularity: 1 }), null);
+    assert.equal(trainingCurveFromMetrics('{"step":1,"wallSeconds":3,"loss":3}\n{"step":2,"wallSeconds":4,"loss":2}\n', { runId: 'r', granularity: 1 }), null);
+  });
+  it("a resumed run (clock restarted) is rescaled to end at final.json's wallSeconds", () => {
+    const text = metricsText(20, 100, 1).split('\n').slice(0, 11).join('\n') + '\n' + metricsText(40, 100, 1, 20);
+    const c = trainingCurveFromMetrics(text, { runId: 'r', granularity: 1, finalWallSeconds: 40 })!;
+    assert.ok(Math.abs(c.wallSeconds.at(-1)! - 40) < 1e-9);
+  });
+  it('readTrainingCurves picks the (N_act, D) group with most granularities and reads each run dir', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-fig5b-'));
+    const runs = fineGrainedRuns().filter((r) => r.family === 'moe' && r.dModel === 128 && r.tokens === 4e6);
+    runs.forEach((r, i) => {
+      fs.mkdirSync(path.join(dir, r.runId));
+      fs.writeFileSync(path.join(dir, r.runId, 'metrics.jsonl'), metricsText(12, 128, 0.2 * (1 + i)));
+    });
+    const curves = readTrainingCurves(dir, runs);
+    assert.deepEqual(curves.map((c) => c.granularity), [1, 2, 4, 8]);
+    const spec = krajewski.fig5b(curves);
+    assert.match(spec.caption, /x axis: wall-clock (seconds|minutes|hours) of one training process on CPU \(tfjs wasm\), not the paper's A100 GPU-hours/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  it('fig5b rejects a curve whose times and losses differ in length', () => {
+    assert.throws(() => krajewski.fig5b([{ runId: 'a', granularity: 2, wallSeconds: [1, 2], loss: [3] }]), FigureInputError);
+  });
+});
