@@ -1,9 +1,11 @@
 /**
  * `moelab bench train`: training throughput of the MoE trainer step (forward, backward, AdamW) on wasm at
- * 1 thread, batch 32 × 64 byte tokens, for d_model 64/128/256 MoE (8 experts, top-2) and a dense d128 model.
+ * 1 thread, batch 32 × 64 byte tokens, for d_model 64/128/256 MoE (8 experts, top-2) and a dense d128 model,
+ * plus the `tiny` preset's models (d_model 32/64, 2 layers, 2 heads, batch 16 × 64).
  * Reports tokens/s and GFLOP/s (6 · active non-embedding params · tokens/s) with, measured in the same run,
  * the ratio to a plain-tfjs implementation (default gradients and kernels) and to PyTorch (Debian
- * python3-torch, 1 thread) when installed.
+ * python3-torch, 1 thread) when installed. The machine is often shared, so the PyTorch line's notes also
+ * give both sides' tokens per CPU-second and their ratio.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,7 +21,6 @@ import { disposeWeights, initWeights } from '../model/weights';
 import { AdamW } from '../train/optimizer';
 import type { BenchResult, BenchSuite } from './types';
 
-const BATCH = 32;
 const SEQ = 64;
 
 interface Shape {
@@ -27,9 +28,16 @@ interface Shape {
   dModel: number;
   layers: number;
   moe: boolean;
+  /** Attention heads; default 4. */
+  heads?: number;
+  /** Sequences per batch; default 32. */
+  batch?: number;
 }
 
 const SHAPES: Shape[] = [
+  // The `tiny` preset's models (d_model 32-64, 2 layers, 2 heads, batch 16 × 64): per-step overhead dominates.
+  { label: 'tiny MoE d32 L2 H2 E8 top-2 b16', dModel: 32, layers: 2, moe: true, heads: 2, batch: 16 },
+  { label: 'tiny MoE d64 L2 H2 E8 top-2 b16', dModel: 64, layers: 2, moe: true, heads: 2, batch: 16 },
   { label: 'MoE d64 L2 E8 top-2', dModel: 64, layers: 2, moe: true },
   { label: 'MoE d128 L4 E8 top-2', dModel: 128, layers: 4, moe: true },
   { label: 'MoE d256 L4 E8 top-2', dModel: 256, layers: 4, moe: true },
@@ -40,24 +48,35 @@ function modelOf(s: Shape): ModelConfig {
   return parseModelConfig({
     dModel: s.dModel,
     layers: s.layers,
-    heads: 4,
+    heads: s.heads ?? 4,
     contextLength: SEQ,
     moe: s.moe ? { router: 'token-choice', expansionRate: 8, topK: 2, capacityFactor: null } : null,
   });
 }
 
-/** Tokens/s of `steps` timed training steps (after 2 warm-up steps) of model `cfg` on random bytes. */
-export function measureTrainStep(cfg: ModelConfig, steps: number): number {
+/** Throughput of timed training steps, by wall clock and by this process's CPU time (robust on a shared machine). */
+export interface StepThroughput {
+  /** Tokens per wall-clock second. */
+  tokensPerSecond: number;
+  /** Tokens per second of process CPU time (user + system, all threads). */
+  tokensPerCpuSecond: number;
+}
+
+/**
+ * Tokens/s of `steps` timed training steps (after 2 warm-up steps) of model `cfg` on random bytes,
+ * batch `batch` (default 32) × 64 tokens.
+ */
+export function measureTrainThroughput(cfg: ModelConfig, steps: number, batch = 32): StepThroughput {
   const w = initWeights(cfg, 0);
   const opt = new AdamW(w, { betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1, gradClip: 1 });
   const vars = [...w.values()];
   let seed = 1;
   const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 255;
   const step = () => {
-    const toks = Int32Array.from({ length: BATCH * SEQ + 1 }, rand);
+    const toks = Int32Array.from({ length: batch * SEQ + 1 }, rand);
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
-        const r = forward(w, cfg, toks.subarray(0, BATCH * SEQ), toks.subarray(1), { batch: BATCH, seqLen: SEQ });
+        const r = forward(w, cfg, toks.subarray(0, batch * SEQ), toks.subarray(1), { batch, seqLen: SEQ });
         return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
       }, vars);
       value.dataSync();
@@ -66,26 +85,42 @@ export function measureTrainStep(cfg: ModelConfig, steps: number): number {
   };
   step();
   step();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
   opt.dispose();
   disposeWeights(w);
-  return (steps * BATCH * SEQ) / seconds;
+  const tokens = steps * batch * SEQ;
+  return { tokensPerSecond: tokens / seconds, tokensPerCpuSecond: tokens / ((cpu.user + cpu.system) / 1e6) };
 }
 
-function torchTokensPerSecond(repoRoot: string, s: Shape, steps: number): { value: number | null; why: string } {
+/** Tokens/s (wall clock) of `steps` timed training steps of `cfg`, batch 32 × 64; see `measureTrainThroughput`. */
+export function measureTrainStep(cfg: ModelConfig, steps: number): number {
+  return measureTrainThroughput(cfg, steps).tokensPerSecond;
+}
+
+interface TorchResult {
+  value: number | null;
+  /** Tokens per second of the torch process's CPU time, when the script reports it. */
+  cpu?: number;
+  why: string;
+}
+
+function torchTokensPerSecond(repoRoot: string, s: Shape, steps: number): TorchResult {
   const py = '/usr/bin/python3';
   if (!fs.existsSync(py)) return { value: null, why: 'no /usr/bin/python3' };
   const script = path.join(repoRoot, 'scripts', 'bench', 'torch_moe.py');
-  const args = [script, '--d-model', String(s.dModel), '--layers', String(s.layers), '--seq', String(SEQ), '--batch', String(BATCH), '--steps', String(steps)];
+  const args = [script, '--d-model', String(s.dModel), '--layers', String(s.layers), '--heads', String(s.heads ?? 4), '--seq', String(SEQ), '--batch', String(s.batch ?? 32), '--steps', String(steps)];
   if (!s.moe) args.push('--dense');
   const r = spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
   if (r.status !== 0) {
     const msg = (r.stderr || '').trim().split('\n').pop() ?? '';
     return { value: null, why: /No module named 'torch'/.test(msg) ? 'python3-torch not installed (apt-get install -y python3-torch libopenblas0-openmp)' : `torch script failed: ${msg}` };
   }
-  return { value: (JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokens_per_s: number }).tokens_per_s, why: '' };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokens_per_s: number; cpu_tokens_per_s?: number };
+  return { value: out.tokens_per_s, ...(out.cpu_tokens_per_s !== undefined ? { cpu: out.cpu_tokens_per_s } : {}), why: '' };
 }
 
 export const trainBench: BenchSuite = {
@@ -98,30 +133,37 @@ export const trainBench: BenchSuite = {
     for (const s of SHAPES) {
       if (opts.quick && s.dModel === 256) continue;
       const cfg = modelOf(s);
+      const batch = s.batch ?? 32;
       const active = countParams(cfg).active;
+      // Tiny models take ~0.1 s a step: time more of them.
+      const n = s.dModel <= 64 ? steps * 4 : steps;
       opts.log(`train bench: ${s.label} (ours)`);
-      const ours = measureTrainStep(cfg, steps);
+      const ours = measureTrainThroughput(cfg, n, batch);
       opts.log(`train bench: ${s.label} (plain tfjs)`);
       setPlainOps(true);
       restoreDefaultKernels('wasm');
       let plainTps: number;
       try {
-        plainTps = measureTrainStep(cfg, Math.max(1, Math.floor(steps / 2)));
+        plainTps = measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 2)), batch).tokensPerSecond;
       } finally {
         setPlainOps(false);
         registerFastKernels('wasm');
       }
-      const gflops = (6 * active * ours) / 1e9;
-      const note = `batch ${BATCH}×${SEQ}, ${active} active non-embedding params, ${steps} steps`;
-      results.push({ label: `${s.label}: tokens/s vs plain tfjs`, value: ours, unit: 'tokens/s', reference: plainTps, referenceLabel: 'plain tfjs (default gradients/kernels), wasm', notes: note });
-      const torch = opts.quick ? { value: null, why: 'skipped in --quick' } : torchTokensPerSecond(opts.repoRoot, s, 10);
+      const gflops = (6 * active * ours.tokensPerSecond) / 1e9;
+      const note = `batch ${batch}×${SEQ}, ${active} active non-embedding params, ${n} steps`;
+      results.push({ label: `${s.label}: tokens/s vs plain tfjs`, value: ours.tokensPerSecond, unit: 'tokens/s', reference: plainTps, referenceLabel: 'plain tfjs (default gradients/kernels), wasm', notes: note });
+      const torch: TorchResult = opts.quick ? { value: null, why: 'skipped in --quick' } : torchTokensPerSecond(opts.repoRoot, s, Math.max(10, n * 2));
+      const cpuNote =
+        torch.cpu !== undefined
+          ? `; per CPU-second (robust to other load): ours ${ours.tokensPerCpuSecond.toFixed(0)}, PyTorch ${torch.cpu.toFixed(0)}, ratio ${(ours.tokensPerCpuSecond / torch.cpu).toFixed(3)}`
+          : `; ours per CPU-second ${ours.tokensPerCpuSecond.toFixed(0)}`;
       results.push({
         label: `${s.label}: tokens/s vs PyTorch`,
-        value: ours,
+        value: ours.tokensPerSecond,
         unit: 'tokens/s',
         ...(torch.value !== null ? { reference: torch.value, referenceLabel: 'PyTorch CPU, 1 thread' } : {}),
         ...(s.dModel === 128 && s.moe && torch.value !== null ? { goal: 0.35 * torch.value } : {}),
-        notes: torch.value !== null ? `${note}; target ≥ 0.35× PyTorch on d128` : `PyTorch skipped: ${torch.why}`,
+        notes: (torch.value !== null ? `${note}${s.dModel === 128 && s.moe ? '; target ≥ 0.35× PyTorch on d128' : ''}` : `PyTorch skipped: ${torch.why}`) + cpuNote,
       });
       results.push({ label: `${s.label}: achieved GFLOP/s`, value: gflops, unit: 'GFLOP/s', notes: '6 · active non-embedding params · tokens/s' });
     }
