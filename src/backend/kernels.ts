@@ -10,7 +10,8 @@ interface WasmModule {
   HEAPU8: Uint8Array;
   _malloc(bytes: number): number;
   _free(ptr: number): void;
-  cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
+  /** wasm's BatchMatMul C entry (tensor ids, pointers to int32 shapes, flags as 0/1). */
+  _BatchMatMul?: (aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, ta: number, tb: number, outId: number) => void;
   tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
 }
 
@@ -80,16 +81,28 @@ function transposeInto(src: Float32Array | Int32Array | Uint8Array, dst: Float32
   }
 }
 
-const matMulFns = new WeakMap<WasmModule, (...args: unknown[]) => void>();
+const shapeBufs = new WeakMap<WasmModule, number>();
 
-/** wasm's own `BatchMatMul` C entry point (ids of registered tensors, shapes as int32 bytes). */
-function wasmMatMulFn(m: WasmModule): (...args: unknown[]) => void {
-  let f = matMulFns.get(m);
-  if (!f) {
-    f = m.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
-    matMulFns.set(m, f);
+/**
+ * Call wasm's own 2-D product on registered tensor ids: out [m,n] = a [m,k] @ b [k,n] (XNNPACK path).
+ * Shapes go through a small heap buffer allocated once (cwrap's 'array' arguments cost a stack copy per call,
+ * which shows on the attention's many small products).
+ */
+function callMatMul2d(m: WasmModule, idA: number, idB: number, idO: number, M: number, K: number, N: number): void {
+  let buf = shapeBufs.get(m);
+  if (buf === undefined) {
+    buf = m._malloc(24) >>> 0;
+    shapeBufs.set(m, buf);
   }
-  return f;
+  const sh = new Int32Array(m.HEAPU8.buffer, buf, 6);
+  sh[0] = 1;
+  sh[1] = M;
+  sh[2] = K;
+  sh[3] = 1;
+  sh[4] = K;
+  sh[5] = N;
+  if (m._BatchMatMul) m._BatchMatMul(idA, buf, 3, idB, buf + 12, 3, 0, 0, idO);
+  else throw new Error('BatchMatMul (wasm): the wasm module exports no _BatchMatMul');
 }
 
 /**
@@ -139,9 +152,6 @@ function wasmBatchMatMul({ inputs, backend: bk, attrs }: { inputs: tf.NamedTenso
     const offA = operand(a, batchA, transposeA, M, K);
     const offB = operand(b, batchB, transposeB, K, N);
     const offOut = be.dataIdMap.get(out.dataId).memoryOffset;
-    const call = wasmMatMulFn(m);
-    const shapeA = new Uint8Array(new Int32Array([1, M, K]).buffer);
-    const shapeB = new Uint8Array(new Int32Array([1, K, N]).buffer);
     const stepA = batchA === 1 ? 0 : M * K * 4;
     const stepB = batchB === 1 ? 0 : K * N * 4;
     for (let i = 0; i < batch; i++) {
@@ -151,7 +161,7 @@ function wasmBatchMatMul({ inputs, backend: bk, attrs }: { inputs: tf.NamedTenso
       m.tfjs.registerTensor(idA, M * K, offA + i * stepA);
       m.tfjs.registerTensor(idB, K * N, offB + i * stepB);
       m.tfjs.registerTensor(idO, M * N, offOut + i * M * N * 4);
-      call(idA, shapeA, 3, idB, shapeB, 3, false, false, idO);
+      callMatMul2d(m, idA, idB, idO, M, K, N);
       m.tfjs.disposeData(idA);
       m.tfjs.disposeData(idB);
       m.tfjs.disposeData(idO);
