@@ -23,6 +23,7 @@ export default defineStage<Preset>()({
     const inputs = buildFigureInputs({
       runs,
       fits,
+      fitRecords: readFitRecords(ctx.resultsDir),
       fitInProcess: false,
       krajewskiLoss: ctx.params['fit.target'],
       trainingCurves: readTrainingCurves(path.join(ctx.resultsDir, 'runs'), runs),

@@ -23,7 +23,8 @@ import {
   type FineGrainedCoefficients,
 } from '../laws';
 import { RUN_COLUMNS, type RunSummary } from '../runs/types';
-import type { ComputeOptimalRow, Fig1Curves, FitPoint, GranularityCurve, OverheadCurves, ParamsCurve, TrainingCurve } from './krajewski';
+import { coefficientsFromRecords, type FitRecord } from '../report/fits';
+import type { BootstrapCoefficientRow, ComputeOptimalRow, Fig1Curves, FitPoint, GranularityCurve, OverheadCurves, ParamsCurve, TrainingCurve } from './krajewski';
 import { KRAJEWSKI_FIG1_FLOPS_RANGE } from './krajewski';
 import { runsOfSweep, type FigureInputs } from './registry';
 import { extent, groupBy, uniqueSorted, type LossColumn } from './validate';
@@ -57,6 +58,11 @@ export interface BuildInputsOptions {
   hardware?: string;
   /** Points per analytic curve. Default 25. */
   curvePoints?: number;
+  /**
+   * The fit stage's records (`readFitRecords(resultsDir)` from `src/report/fits`): their bootstrap intervals feed
+   * the bootstrap table, and their coefficients stand in for `fits` not given.
+   */
+  fitRecords?: readonly FitRecord[];
   /** Serving-cost settings of Yun Figs. 2–6 (GPU, budgets, expert counts); defaults follow the paper. */
   yun?: YunAnalyticOptions;
   /** Diagnostics sink (fits that failed, fallbacks used). */
@@ -131,6 +137,22 @@ export function krajewskiConst(c: FineGrainedCoefficients | undefined, rows: Run
   return 0.95 * minLoss;
 }
 
+/** Per-coefficient bootstrap intervals of the successful fits that ran a bootstrap (fit stage records). */
+export function bootstrapRowsFromRecords(records: readonly FitRecord[]): BootstrapCoefficientRow[] {
+  const rows: BootstrapCoefficientRow[] = [];
+  for (const r of records) {
+    const b = r.status === 'ok' ? r.bootstrap : null;
+    if (!b || !b.coefficients) continue;
+    for (const [coefficient, iv] of Object.entries(b.coefficients)) {
+      if (typeof iv?.estimate !== 'number' || !Number.isFinite(iv.estimate)) continue;
+      // JSON writes NaN/Infinity as null: keep those as null (blank cells, named in the table's notes)
+      const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+      rows.push({ law: r.law, coefficient, estimate: iv.estimate, lo: finite(iv.lo), hi: finite(iv.hi), se: finite(iv.se), level: b.level, resamples: b.resamples, failures: b.failures });
+    }
+  }
+  return rows;
+}
+
 /** Builds every figure input the law library can provide from the run table (and fits, given or computed). */
 export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
   const log = options.log ?? (() => undefined);
@@ -138,7 +160,7 @@ export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
   const col = options.krajewskiLoss ?? 'trainLossSmoothed';
   const fitHere = options.fitInProcess ?? true;
   const n = options.curvePoints ?? 25;
-  const fits: OurFits = { ...options.fits };
+  const fits: OurFits = { ...(options.fitRecords ? coefficientsFromRecords(options.fitRecords) : {}), ...options.fits };
   const fg = runsOfSweep(runs, 'fine-grained');
   const fgMoe = fg.filter((r) => r.family === 'moe');
   const fgDense = fg.filter((r) => r.family === 'dense');
@@ -191,6 +213,8 @@ export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
     }
   }
   k.table2 = table2;
+  const boot = bootstrapRowsFromRecords(options.fitRecords ?? []);
+  if (boot.length > 0) k.bootstrap = { coefficients: boot };
 
   // Empirical Krajewski figures.
   if (fgMoe.length > 0) {

@@ -908,10 +908,46 @@ export interface BootstrapRow {
   granularity: [number, number];
 }
 
-/** Krajewski bootstrap table (Tables 6 and 9): 10th–90th percentiles over resampled fits. */
-export function tableBootstrap(input: { rows: BootstrapRow[]; samples: number; fraction: number }): TableSpec {
+/** One coefficient's bootstrap interval from our fit stage (`results/fits/<law>.json` → `bootstrap`). */
+export interface BootstrapCoefficientRow {
+  /** Law name, e.g. `fine-grained`, `experts`. */
+  law: string;
+  coefficient: string;
+  /** Value on the full data. */
+  estimate: number;
+  /** Percentile interval bounds at `level` (null: not finite, e.g. resamples that diverged). */
+  lo: number | null;
+  hi: number | null;
+  /** Bootstrap standard error (null: not finite). */
+  se: number | null;
+  /** Central interval level, e.g. 0.95. */
+  level: number;
+  /** Resamples used (n of n with replacement) and how many failed. */
+  resamples: number;
+  failures: number;
+}
+
+/** Inputs of the bootstrap table: our coefficient intervals, and/or compute-optimal intervals (Tables 6/9 layout). */
+export interface BootstrapTableInput {
+  /** Our per-coefficient intervals from the fit stage; when present the table lists these. */
+  coefficients?: BootstrapCoefficientRow[];
+  /** Compute-optimal D and G percentiles per model (Krajewski Tables 6 and 9). */
+  rows?: BootstrapRow[];
+  /** Resampled fits behind `rows`. */
+  samples?: number;
+  /** Fraction of runs per resample behind `rows`. */
+  fraction?: number;
+}
+
+/**
+ * Bootstrap table. With `coefficients`: our fitted coefficients with percentile intervals and standard errors
+ * (the fit stage's bootstrap), cited against Krajewski App. C. Otherwise the Tables 6/9 layout: 10th–90th
+ * percentiles of the compute-optimal D and G.
+ */
+export function tableBootstrap(input: BootstrapTableInput): TableSpec {
   const id = 'krajewski.bootstrap';
-  if (!Array.isArray(input?.rows) || input.rows.length === 0) throw new FigureInputError(id, 'no bootstrap rows; run bootstrapFit first');
+  if (input && Array.isArray(input.coefficients) && input.coefficients.length > 0) return coefficientBootstrapTable(id, input.coefficients);
+  if (!Array.isArray(input?.rows) || input.rows.length === 0) throw new FigureInputError(id, 'no bootstrap rows; run the fit stage with bootstrap resamples (results/fits/<law>.json)');
   checkNumber(id, 'samples', input.samples, { positive: true });
   checkNumber(id, 'fraction', input.fraction, { positive: true });
   input.rows.forEach((r, i) => {
@@ -924,7 +960,7 @@ export function tableBootstrap(input: { rows: BootstrapRow[]; samples: number; f
     title: 'Bootstrap intervals of the compute-optimal configuration',
     caption:
       `${CITE}, Tables 6 and 9 (App. C): 10th–90th percentiles of the compute-optimal D and G over ${input.samples} fits, ` +
-      `each on ${Math.round(input.fraction * 100)}% of the runs (paper: 80% sampled 100 times).`,
+      `each on ${Math.round(input.fraction! * 100)}% of the runs (paper: 80% sampled 100 times).`,
     columns: [
       { key: 'source', label: 'Source', format: 'text', align: 'left' },
       { key: 'model', label: 'N', format: 'text' },
@@ -938,5 +974,47 @@ export function tableBootstrap(input: { rows: BootstrapRow[]; samples: number; f
       granularity: `(${r.granularity[0]}, ${r.granularity[1]})`,
     })),
     notes: [],
+  };
+}
+
+function coefficientBootstrapTable(id: string, rows: BootstrapCoefficientRow[]): TableSpec {
+  rows.forEach((r, i) => {
+    for (const k of ['estimate', 'level', 'resamples', 'failures'] as const) checkNumber(id, `coefficients[${i}] (${r.law}.${r.coefficient}).${k}`, r[k]);
+    for (const k of ['lo', 'hi', 'se'] as const) if (r[k] !== null) checkNumber(id, `coefficients[${i}] (${r.law}.${r.coefficient}).${k}`, r[k]);
+    if (r.lo !== null && r.hi !== null && !(r.lo <= r.hi)) throw new FigureInputError(id, `coefficients[${i}] (${r.law}.${r.coefficient}) has lo ${r.lo} > hi ${r.hi}; pass the interval bounds in order`);
+  });
+  const laws = [...new Set(rows.map((r) => r.law))];
+  const perLaw = laws.map((law) => {
+    const r = rows.find((x) => x.law === law)!;
+    return { law, text: `${r.resamples} resamples${r.failures > 0 ? ` (${r.failures} failed)` : ''}, ${Math.round(r.level * 100)}% percentile intervals` };
+  });
+  const same = perLaw.every((p) => p.text === perLaw[0]!.text);
+  const notes = [same ? `Every law: ${perLaw[0]!.text}.` : `${perLaw.map((p) => `${p.law}: ${p.text}`).join('; ')}.`];
+  const unbounded = rows.filter((r) => r.lo === null || r.hi === null || r.se === null).map((r) => `${r.law}.${r.coefficient}`);
+  if (unbounded.length > 0) notes.push(`Not finite over the resamples (shown as –): ${unbounded.join(', ')}.`);
+  const wide = rows
+    .filter((r) => r.lo !== null && r.hi !== null && r.estimate !== 0 && (r.hi - r.lo) / Math.abs(r.estimate) > 1)
+    .map((r) => `${r.law}.${r.coefficient}`);
+  if (wide.length > 0) notes.push(`Intervals wider than the estimate itself (${wide.join(', ')}): our runs do not pin these coefficients down.`);
+  return {
+    kind: 'table',
+    id,
+    paper: PAPER,
+    title: 'Bootstrap intervals of our fitted coefficients',
+    caption: composeCaption(
+      `Our fits' coefficients with nonparametric bootstrap intervals (runs resampled n of n with replacement, each refit), ` +
+        `the uncertainty analysis of ${CITE}, App. C (Tables 6 and 9 report 10th–90th percentiles of compute-optimal D and G from 100 fits on 80% of the runs).`,
+      notes,
+    ),
+    columns: [
+      { key: 'law', label: 'Law', format: 'text', align: 'left' },
+      { key: 'coefficient', label: 'Coefficient', format: 'text', align: 'left' },
+      { key: 'estimate', label: 'Estimate', format: 'sig4' },
+      { key: 'lo', label: 'CI low', format: 'sig3' },
+      { key: 'hi', label: 'CI high', format: 'sig3' },
+      { key: 'se', label: 'SE', format: 'sig3' },
+    ],
+    rows: rows.map((r) => ({ law: r.law, coefficient: r.coefficient, estimate: r.estimate, lo: r.lo, hi: r.hi, se: r.se })),
+    notes,
   };
 }

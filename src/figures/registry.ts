@@ -26,7 +26,7 @@ export interface KrajewskiInputs {
   fig7Groups?: krajewski.Fig7Group[];
   table1?: krajewski.Table1Input;
   table2?: krajewski.ComputeOptimalRow[];
-  bootstrap?: { rows: krajewski.BootstrapRow[]; samples: number; fraction: number };
+  bootstrap?: krajewski.BootstrapTableInput;
   lossColumn?: LossColumn;
 }
 

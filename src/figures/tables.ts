@@ -15,13 +15,20 @@ export function formatCell(value: TableCell | undefined, column: TableColumn): s
     case 'exp':
       return value.toExponential(2);
     case 'sig4':
-      return String(Number(value.toPrecision(4)));
+      return significant(value, 4);
     case 'text':
       return String(value);
     case 'sig3':
     default:
-      return String(Number(value.toPrecision(3)));
+      return significant(value, 3);
   }
+}
+
+/** `digits` significant digits; exponent form (`2.78e+20`) from 1e6 up and below 1e-4, so wide magnitudes stay short. */
+function significant(value: number, digits: number): string {
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-4)) return Number(value.toPrecision(digits)).toExponential();
+  return String(Number(value.toPrecision(digits)));
 }
 
 function header(column: TableColumn): string {

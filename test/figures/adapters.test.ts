@@ -3,10 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { readTrainingCurves, trainingCurveFromMetrics } from '../../src/figures/adapters';
+import { bootstrapRowsFromRecords, buildFigureInputs, readTrainingCurves, trainingCurveFromMetrics } from '../../src/figures/adapters';
+import { tableToMarkdown } from '../../src/figures/tables';
+import type { FitRecord } from '../../src/report/fits';
+import { matchSnapshot } from './snapshot';
 import * as krajewski from '../../src/figures/krajewski';
 import { FigureInputError } from '../../src/figures/types';
-import { fineGrainedRuns } from './fixtures';
+import { expertsRuns, fineGrainedRuns } from './fixtures';
 
 /** Lines in the trainer's `MetricsRow` format (src/train/trainer.ts): train rows every step, eval rows now and then. */
 function metricsText(steps: number, tokensPerStep: number, secondsPerStep: number, startStep = 0): string {
@@ -57,5 +60,47 @@ describe('Krajewski Fig. 5b from the trainer metrics.jsonl', () => {
   });
   it('fig5b rejects a curve whose times and losses differ in length', () => {
     assert.throws(() => krajewski.fig5b([{ runId: 'a', granularity: 2, wallSeconds: [1, 2], loss: [3] }]), FigureInputError);
+  });
+});
+
+/** A fit-stage record as `pipeline/stages/fit.ts` writes it (JSON: non-finite numbers became null). */
+function record(law: string, coefficients: Record<string, { estimate: number; lo: number | null; hi: number | null; se: number | null }>, status: 'ok' | 'failed' = 'ok'): FitRecord {
+  const point = Object.fromEntries(Object.entries(coefficients).map(([k, v]) => [k, v.estimate]));
+  return {
+    law,
+    form: law,
+    status,
+    target: 'valLoss',
+    nRuns: 12,
+    runIds: [],
+    fit: { coefficients: point } as never,
+    bootstrap: { law, resamples: 20, seed: 0, level: 0.95, failures: 1, fullFit: {} as never, coefficients: Object.fromEntries(Object.entries(coefficients).map(([k, v]) => [k, { mean: v.estimate, ...v }])) as never, derived: {} },
+  } as unknown as FitRecord;
+}
+
+describe('bootstrap table from the fit stage records', () => {
+  const records = [
+    record('chinchilla', { A: { estimate: 406.4, lo: 300, hi: 520, se: 50 }, B: { estimate: 410.7, lo: 12, hi: 2.7e20, se: null }, E: { estimate: 1.69, lo: 1.6, hi: 1.75, se: 0.04 }, alpha: { estimate: 0.34, lo: 0.3, hi: 0.38, se: 0.02 }, beta: { estimate: 0.28, lo: 0.25, hi: 0.31, se: 0.015 } }),
+    record('experts', { A: { estimate: 1, lo: 1, hi: 1, se: 0 } }, 'failed'),
+  ];
+  it('bootstrapRowsFromRecords keeps successful fits and maps null (non-finite in JSON) to null', () => {
+    const rows = bootstrapRowsFromRecords(records);
+    assert.deepEqual(rows.map((r) => `${r.law}.${r.coefficient}`), ['chinchilla.A', 'chinchilla.B', 'chinchilla.E', 'chinchilla.alpha', 'chinchilla.beta']);
+    assert.equal(rows[1]!.se, null);
+    assert.equal(rows[0]!.failures, 1);
+  });
+  it('buildFigureInputs({ fitRecords }) feeds the bootstrap table and takes coefficients from the records', () => {
+    const inputs = buildFigureInputs({ runs: [...fineGrainedRuns(), ...expertsRuns()], fitRecords: records, fitInProcess: false });
+    assert.equal(inputs.krajewski?.bootstrap?.coefficients?.length, 5);
+    assert.deepEqual(inputs.fits?.chinchilla, { A: 406.4, B: 410.7, E: 1.69, alpha: 0.34, beta: 0.28 });
+    const spec = krajewski.tableBootstrap(inputs.krajewski!.bootstrap!);
+    matchSnapshot('krajewski.bootstrap.coefficients', spec);
+    const md = tableToMarkdown(spec);
+    assert.match(md, /\| chinchilla \| B \| 410\.7 \| 12 \| 2\.7e\+20 \| – \|/);
+    assert.match(spec.caption, /Every law: 20 resamples \(1 failed\), 95% percentile intervals\. Not finite over the resamples \(shown as –\): chinchilla\.B\./);
+  });
+  it('rejects an interval whose bounds are out of order, naming the coefficient', () => {
+    const rows = bootstrapRowsFromRecords(records).map((r, i) => (i === 2 ? { ...r, lo: 2, hi: 1 } : r));
+    assert.throws(() => krajewski.tableBootstrap({ coefficients: rows }), (e: unknown) => e instanceof FigureInputError && /chinchilla\.E\) has lo 2 > hi 1/.test(e.message));
   });
 });
