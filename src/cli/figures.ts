@@ -27,7 +27,7 @@ export function register(program: Command): void {
       const log = (line: string) => {
         if (!opts.json) process.stderr.write(`${line}\n`);
       };
-      const inputs = loadFigureInputs({ resultsDir: opts.results, krajewskiLoss: opts.loss, fitInProcess: opts.fit, log });
+      const inputs = await loadFigureInputs({ resultsDir: opts.results, krajewskiLoss: opts.loss, fitInProcess: opts.fit, log });
       const result = await exportFigures({
         inputs,
         outDir: opts.out ?? path.join(opts.results, 'figures'),

@@ -22,8 +22,9 @@ import {
   type ExpertsCoefficients,
   type FineGrainedCoefficients,
 } from '../laws';
-import { RUN_COLUMNS, type RunSummary } from '../runs/types';
-import { coefficientsFromRecords, type FitRecord } from '../report/fits';
+import type { RunSummary } from '../runs/types';
+import { coefficientsFromRecords, readFitRecords, type FitRecord } from '../report/fits';
+import { readRunTable } from '../runs/table';
 import type { BootstrapCoefficientRow, ComputeOptimalRow, Fig1Curves, FitPoint, GranularityCurve, OverheadCurves, ParamsCurve, TrainingCurve } from './krajewski';
 import { KRAJEWSKI_FIG1_FLOPS_RANGE } from './krajewski';
 import { runsOfSweep, type FigureInputs } from './registry';
@@ -280,30 +281,7 @@ export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Reading results
-
-const NUMERIC = new Set<string>(['router', 'family', 'sweep', 'runId', 'backend']);
-
-/**
- * Reads `runs.csv` (header = `RUN_COLUMNS` snake_case names). Minimal reader for the figures until the run
- * table I/O of `src/runs/` lands; values never contain commas (ids, enums, numbers).
- */
-export function readRunsCsv(file: string): RunSummary[] {
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim().length > 0);
-  if (lines.length === 0) return [];
-  const header = lines[0]!.split(',').map((h) => h.trim());
-  const byCsv = new Map(RUN_COLUMNS.map(([key, csv]) => [csv, key] as const));
-  return lines.slice(1).map((line) => {
-    const cells = line.split(',');
-    const row: Record<string, unknown> = {};
-    header.forEach((h, i) => {
-      const key = byCsv.get(h) ?? h;
-      const raw = (cells[i] ?? '').trim();
-      row[key] = NUMERIC.has(key) ? raw : raw === '' ? Number.NaN : Number(raw);
-    });
-    return row as unknown as RunSummary;
-  });
-}
+// Reading results (the run table itself: `readRunTable` of src/runs/table.ts, the one CSV reader and validator)
 
 /** What Fig. 5b reads of one `metrics.jsonl` line: the trainer's `MetricsRow` of kind `train` (src/train/trainer.ts). */
 interface TrainMetricsLine {
@@ -404,14 +382,18 @@ export interface LoadInputsOptions extends Omit<BuildInputsOptions, 'runs'> {
 }
 
 /**
- * Loads `runs.csv` from `resultsDir` (else `results/reference/tiny/runs.csv`), reads training curves, and
- * builds the figure inputs. Throws a plain Error naming the paths when no run table exists.
+ * Loads `runs.csv` from `resultsDir` (else `results/reference/tiny/runs.csv`) with `readRunTable` (validated;
+ * a bad table throws `RunTableError` naming file, line and column), the fit stage's records beside it
+ * (`fits/*.json`, when present), training curves, and builds the figure inputs. Throws a plain Error naming the
+ * paths when no run table exists.
  */
-export function loadFigureInputs(options: LoadInputsOptions): FigureInputs {
+export async function loadFigureInputs(options: LoadInputsOptions): Promise<FigureInputs> {
   const candidates = [path.join(options.resultsDir, 'runs.csv'), path.resolve('results', 'reference', 'tiny', 'runs.csv')];
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) throw new Error(`no run table: looked for ${candidates.join(' and ')}; run \`moelab repro\` first`);
-  const runs = readRunsCsv(file);
-  const trainingCurves = options.trainingCurves ?? readTrainingCurves(path.join(path.dirname(file), 'runs'), runs);
-  return buildFigureInputs({ ...options, runs, trainingCurves });
+  const runs = await readRunTable(file);
+  const dir = path.dirname(file);
+  const trainingCurves = options.trainingCurves ?? readTrainingCurves(path.join(dir, 'runs'), runs);
+  const fitRecords = options.fitRecords ?? readFitRecords(dir);
+  return buildFigureInputs({ ...options, runs, trainingCurves, fitRecords });
 }

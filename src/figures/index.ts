@@ -8,7 +8,7 @@ export { exportFigures, ALL_FORMATS, type ExportFormat, type ExportOptions, type
 export { FigureRenderer, RenderError, findChromium, CHROMIUM_FLAGS, type ImageFormat, type RendererOptions } from './render';
 export { tableToMarkdown, tableToHtml, formatCell } from './tables';
 export { figureHtml, galleryHtml } from './html';
-export { buildFigureInputs, loadFigureInputs, readRunsCsv, readTrainingCurves, krajewskiConst, type OurFits, type BuildInputsOptions, type LoadInputsOptions } from './adapters';
+export { buildFigureInputs, loadFigureInputs, readTrainingCurves, trainingCurveFromMetrics, bootstrapRowsFromRecords, krajewskiConst, type OurFits, type BuildInputsOptions, type LoadInputsOptions } from './adapters';
 export { syntheticRunTable, SYNTHETIC_COEFFICIENTS, type SyntheticRunTableOptions } from './synthetic';
 export { granularityColor, expertsColor, formatCount } from './theme';
 export { buildYunAnalytic, buildYunFig2, buildYunFig8, YUN_TABLE1_CONFIGS, YUN_COST_UNIT, type YunAnalyticOptions } from './yun-inputs';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readRunsCsv } from '../figures/adapters';
+import { readRunTable } from '../runs/table';
 import { PLOTLY_FILE, scriptJson } from '../figures/html';
 import { FigureRenderer, findChromium } from '../figures/render';
 import { syntheticRunTable } from '../figures/synthetic';
@@ -45,7 +45,7 @@ export interface NotebookRuns {
  * `<repo>/results/reference/tiny/runs.csv`, else the synthetic run table, so every notebook runs top to bottom
  * on a fresh checkout.
  */
-export function loadNotebookRuns(): NotebookRuns {
+export async function loadNotebookRuns(): Promise<NotebookRuns> {
   const root = findRepoRoot();
   const resultsDir = path.resolve(root, process.env.MOELAB_RESULTS ?? 'results');
   const candidates: Array<[NotebookRuns['source'], string]> = [
@@ -54,7 +54,7 @@ export function loadNotebookRuns(): NotebookRuns {
   ];
   for (const [source, file] of candidates) {
     if (fs.existsSync(file)) {
-      const runs = readRunsCsv(file);
+      const runs = await readRunTable(file);
       if (runs.length > 0) return { runs, source, file, resultsDir };
     }
   }

@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { bootstrapRowsFromRecords, buildFigureInputs, readTrainingCurves, trainingCurveFromMetrics } from '../../src/figures/adapters';
+import { bootstrapRowsFromRecords, buildFigureInputs, loadFigureInputs, readTrainingCurves, trainingCurveFromMetrics } from '../../src/figures/adapters';
 import { tableToMarkdown } from '../../src/figures/tables';
 import type { FitRecord } from '../../src/report/fits';
+import { RunTableError, writeRunTable } from '../../src/runs/table';
 import { matchSnapshot } from './snapshot';
 import * as krajewski from '../../src/figures/krajewski';
 import { FigureInputError } from '../../src/figures/types';
@@ -102,5 +103,28 @@ describe('bootstrap table from the fit stage records', () => {
   it('rejects an interval whose bounds are out of order, naming the coefficient', () => {
     const rows = bootstrapRowsFromRecords(records).map((r, i) => (i === 2 ? { ...r, lo: 2, hi: 1 } : r));
     assert.throws(() => krajewski.tableBootstrap({ coefficients: rows }), (e: unknown) => e instanceof FigureInputError && /chinchilla\.E\) has lo 2 > hi 1/.test(e.message));
+  });
+});
+
+describe('loadFigureInputs reads the run table with src/runs readRunTable', () => {
+  it('loads runs.csv and the fit records beside it (bootstrap table fed, no refit)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-load-'));
+    const runs = [...fineGrainedRuns(), ...expertsRuns()];
+    await writeRunTable(path.join(dir, 'runs.csv'), runs);
+    fs.mkdirSync(path.join(dir, 'fits'));
+    fs.writeFileSync(path.join(dir, 'fits', 'chinchilla.json'), JSON.stringify(record('chinchilla', { A: { estimate: 406.4, lo: 300, hi: 520, se: 50 } })));
+    const inputs = await loadFigureInputs({ resultsDir: dir, fitInProcess: false });
+    assert.equal(inputs.runs.length, runs.length);
+    assert.deepEqual(inputs.runs[0], runs[0]);
+    assert.equal(inputs.krajewski?.bootstrap?.coefficients?.[0]?.coefficient, 'A');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  it('rejects a malformed run table with RunTableError naming line and column', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-load-'));
+    await writeRunTable(path.join(dir, 'runs.csv'), fineGrainedRuns().slice(0, 3));
+    const text = fs.readFileSync(path.join(dir, 'runs.csv'), 'utf8').replace(/,moe,/, ',mixture,');
+    fs.writeFileSync(path.join(dir, 'runs.csv'), text);
+    await assert.rejects(loadFigureInputs({ resultsDir: dir, fitInProcess: false }), (e: unknown) => e instanceof RunTableError && /line 2, column "family"/.test(e.message));
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
