@@ -14,7 +14,8 @@ export default defineStage<Preset>()({
   description: 'execute the tslab notebooks headlessly into results/notebooks/',
   params: ['notebooks'],
   deps: ['runs', 'fit', 'analysis', 'figures'],
-  inputs: ['notebooks/*.ipynb', 'results:runs.csv', 'results:fits/*.json'],
+  // The notebooks import the compiled package (dist/), so any source change re-runs them after a rebuild.
+  inputs: ['notebooks/*.ipynb', 'src/**/*.ts', 'pipeline/**/*.ts', 'results:runs.csv', 'results:fits/*.json'],
   outputs: ['notebooks/'],
   async run(ctx) {
     const path = await import('node:path');
@@ -24,6 +25,14 @@ export default defineStage<Preset>()({
       fs.writeFileSync(path.join(outDir, 'SKIPPED.md'), 'Notebook execution is turned off in this preset (notebooks.execute: false).\n');
       return;
     }
+    // Rebuild dist/ (what `import … from "moelab"` loads in a notebook) so notebooks never run stale code.
+    const { spawnSync } = await import('node:child_process');
+    const tsc = path.join(ctx.repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ctx.repoRoot, encoding: 'utf8' });
+    if (build.status !== 0) {
+      throw new Error(`building dist/ for the notebooks failed (npm run build):\n${`${build.stdout}${build.stderr}`.trim().split('\n').slice(0, 20).join('\n')}`);
+    }
+    ctx.progress({ fraction: 0.1, message: 'dist/ rebuilt; executing notebooks' });
     const { executeNotebooks } = await import('../../src/notebooks/execute');
     const done = await executeNotebooks({
       notebooksDir: path.join(ctx.repoRoot, 'notebooks'),
