@@ -97,8 +97,11 @@ export function buildKrajewskiFig1(moe: FineGrainedCoefficients, dense: DenseCoe
 
 /** Fig. 1b curves via `computeOverhead`. */
 export function buildKrajewskiFig1b(moe: FineGrainedCoefficients, dense: DenseCoefficients, flops: number[], expansionRate = 64): OverheadCurves {
-  const rows = flops.map((f) => computeOverhead(f, moe, dense, { expansionRate }));
-  return { flops, overheadDense: rows.map((r) => r.denseOverhead), overheadG1: rows.map((r) => r.g1Overhead) };
+  // A budget where the dense law or a G = 1 MoE cannot reach the optimal MoE's loss within the solver's
+  // 1e4× bracket has no finite overhead: such points are left out of the curve rather than drawn as NaN.
+  const rows = flops.map((f) => computeOverhead(f, moe, dense, { expansionRate })).filter((r) => Number.isFinite(r.denseOverhead) && Number.isFinite(r.g1Overhead));
+  if (rows.length < 2) throw new Error('fewer than 2 budgets have a finite overhead for these coefficients');
+  return { flops: rows.map((r) => r.flops), overheadDense: rows.map((r) => r.denseOverhead), overheadG1: rows.map((r) => r.g1Overhead) };
 }
 
 /** Eq. 9 curves over a granularity grid for every (N_act, D) group of runs. */
