@@ -14,6 +14,15 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
   process.exit(1);
 }
+// The whole suite starts with a type check of src/, pipeline/ and test/ with the project's TypeScript
+// (node_modules/.bin/tsc is tslab's TypeScript 5.0 fork, so call the pinned 5.9 compiler explicitly).
+if (filters.length === 0) {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('type check failed (npm run typecheck); not running the tests');
+    process.exit(tsc.status ?? 1);
+  }
+}
 const concurrency = process.env.MOELAB_TEST_CONCURRENCY ?? String(Math.max(1, Math.min(2, os.cpus().length)));
 const result = spawnSync(
   process.execPath,

@@ -43,7 +43,7 @@ export function varproSearch(law: LawForm, objective: HuberObjective, grid: read
     }
   }
   let bestF = Infinity;
-  let bestParams = new Float64Array(law.paramNames.length);
+  let bestParams: Float64Array = new Float64Array(law.paramNames.length);
   let bestNl: number[] = [];
   const points = cartesian(grid);
   for (const nl of points) {
