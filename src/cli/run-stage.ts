@@ -15,19 +15,26 @@ export function register(program: Command): void {
     .option('--spec <file>', 'instance spec written by repro (loads only the stage module, not the whole DAG)')
     .addOption(new Option('--dag <file>', 'pipeline module').default(path.join(REPO_ROOT, 'pipeline', 'dag.ts')))
     .action(async (instance: string, o: { preset?: string; results: string; data: string; key?: string; dag: string; spec?: string }) => {
-      const code = await runStageInstance({
-        pipelineModule: path.resolve(o.dag),
-        preset: o.preset,
-        instance,
-        key: o.key,
-        specFile: o.spec ? path.resolve(o.spec) : undefined,
-        repoRoot: REPO_ROOT,
-        resultsDir: path.resolve(o.results),
-        dataDir: path.resolve(o.data),
-      });
-      // A stage may leave handles open that keep the event loop alive (a probed GPU device, a worker): the
-      // instance is finished and its outputs committed, so exit shortly after the last IPC message is flushed.
-      process.exitCode = code;
-      setTimeout(() => process.exit(code), 250).unref();
+      // A stage may leave handles open that keep the event loop alive (a probed GPU device, the IPC channel):
+      // whether the instance succeeded or threw, exit shortly after the last IPC message is flushed.
+      let code = 1;
+      const exitSoon = () => {
+        process.exitCode = code;
+        setTimeout(() => process.exit(code), 250).unref();
+      };
+      try {
+        code = await runStageInstance({
+          pipelineModule: path.resolve(o.dag),
+          preset: o.preset,
+          instance,
+          key: o.key,
+          specFile: o.spec ? path.resolve(o.spec) : undefined,
+          repoRoot: REPO_ROOT,
+          resultsDir: path.resolve(o.results),
+          dataDir: path.resolve(o.data),
+        });
+      } finally {
+        exitSoon();
+      }
     });
 }
