@@ -105,10 +105,11 @@ export function checkExpertsSaturate(runs: readonly RunSummary[]): ClaimResult {
     total += 1;
     const early = l1 - l4;
     const late = l8 - l16;
-    if (late < early) holds += 1;
+    // A cell supports the claim only when 1 → 4 experts actually helped and 8 → 16 helped less.
+    if (early > 0 && late < early) holds += 1;
     if (gains.length < 4) gains.push(`${cell}: 1→4 ${fmt(early)}, 8→16 ${fmt(late)}`);
   }
-  const statement = 'Returns from more experts diminish: the gain from 8 → 16 experts is smaller than from 1 → 4 (§3.2, Eq. 4).';
+  const statement = 'Returns from more experts diminish: 1 → 4 experts helps, and 8 → 16 helps less (§3.2, Eq. 4).';
   if (total === 0) return { id: 'yun.experts-saturate', paper: YUN, statement, outcome: 'untestable', evidence: 'the experts sweep lacks E ∈ {1, 4, 8, 16} in a common cell' };
   return { id: 'yun.experts-saturate', paper: YUN, statement, outcome: holds * 2 > total ? 'holds' : 'fails', evidence: `holds in ${holds} of ${total} cells (${gains.join('; ')})` };
 }

@@ -39,10 +39,11 @@ test('checkMoeBeatsDense compares each cell\'s best MoE with its dense baseline'
   assert.match(r.evidence, /1 of 1/);
 });
 
-test('checkExpertsSaturate needs E = 1, 4, 8, 16 in one cell and compares the 1→4 and 8→16 gains', () => {
+test('checkExpertsSaturate needs E = 1, 4, 8, 16 in one cell, a real 1→4 gain, and a smaller 8→16 gain', () => {
   const cell = (losses: Record<number, number>) => Object.entries(losses).map(([e, l]) => run({ sweep: 'experts', experts: Number(e), expansionRate: Number(e), valLoss: l }));
   assert.equal(checkExpertsSaturate(cell({ 1: 3.0, 4: 2.8, 8: 2.75, 16: 2.73 })).outcome, 'holds');
   assert.equal(checkExpertsSaturate(cell({ 1: 3.0, 4: 2.99, 8: 2.9, 16: 2.7 })).outcome, 'fails');
+  assert.equal(checkExpertsSaturate(cell({ 1: 3.0, 4: 3.01, 8: 3.0, 16: 3.02 })).outcome, 'fails', '1 → 4 must help for the cell to count');
   assert.equal(checkExpertsSaturate(cell({ 1: 3.0, 4: 2.8 })).outcome, 'untestable');
 });
 
