@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { bmm, crossEntropy, gelu, layerNorm, matmul2d } from '../model/ops';
 import type { BenchSuite, BenchResult } from './types';
+import { mulberry32 } from '../data/random';
 
 /** One benchmarked shape. */
 export interface GpuStepShape {
@@ -33,16 +34,6 @@ export function stepFlops(s: GpuStepShape): number {
   return 6 * s.layers * perLayer * tokens + 12 * s.layers * s.seqLen * d * tokens;
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Builds variables and a step closure; returns the step (loss after backward) and a disposer. */
 export function buildGpuStep(s: GpuStepShape, seed = 0): { step: () => tf.Scalar; dispose: () => void } {
@@ -68,7 +59,7 @@ export function buildGpuStep(s: GpuStepShape, seed = 0): { step: () => tf.Scalar
     l.ln1g.assign(tf.onesLike(l.ln1g));
     l.ln2g.assign(tf.onesLike(l.ln2g));
   }
-  const rand = seeded(seed + 17);
+  const rand = mulberry32(seed + 17);
   const tokens = tf.tensor1d(Int32Array.from({ length: T }, () => Math.floor(rand() * 256)), 'int32');
   const targets = Int32Array.from({ length: T }, () => Math.floor(rand() * 256));
   const mask = tf.linalg.bandPart(tf.ones([s.seqLen, s.seqLen]), -1, 0).sub(1).mul(1e9);

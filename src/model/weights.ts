@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, expertCount, expertWidth, isMoeLayer } from './config';
+import { mulberry32 } from '../data/random';
 
 export type Weights = Map<string, tf.Variable>;
 
@@ -65,18 +66,6 @@ export function weightSpecs(cfg: ModelConfig): WeightSpec[] {
   );
   if (!cfg.tiedEmbeddings) specs.push({ name: 'unemb', shape: [d, cfg.vocab], init: 'normal', group: 'embedding' });
   return specs;
-}
-
-/** mulberry32: a small, fast, seedable 32-bit PRNG (uniform in [0,1)). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** FNV-1a hash of a string, to derive a per-weight seed from the run seed and the weight's name. */
