@@ -2,6 +2,7 @@
  * Stage `analysis`: compute-optimal tables (Krajewski Table 2 / Fig. 1b, Chinchilla, per-expert optima) and
  * Yun's over-training tables (Algorithms 1 and 2) from the published coefficients and our fits.
  */
+import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 
@@ -16,16 +17,15 @@ export default defineStage<Preset>()({
   async run(ctx) {
     const { computeOptimalTables, inferenceTables } = await import('../../src/report/analysis');
     const { coefficientsFromRecords, readFitRecords } = await import('../../src/report/fits');
-    const { writeFileAtomic } = await import('../../src/runs/table');
     const fits = coefficientsFromRecords(readFitRecords(ctx.resultsDir));
     const e = ctx.params['sweeps.fineGrained.expansionRate'] ?? 64;
     const { budgetsFlops, inferenceBudgetsFlops, gpu } = ctx.params.analysis;
     const tables = computeOptimalTables(fits, budgetsFlops, e);
-    writeFileAtomic(ctx.out('tables/compute-optimal.json'), JSON.stringify(tables, null, 2) + '\n');
+    fs.writeFileSync(ctx.out('tables/compute-optimal.json'), JSON.stringify(tables, null, 2) + '\n');
     ctx.progress({ fraction: 0.5, message: 'inference tables' });
     const inference = fits.experts
       ? inferenceTables(fits.experts, inferenceBudgetsFlops, gpu)
       : { gpu, boundedLoss: [], boundedCost: [], note: 'no experts-law fit at this scale' };
-    writeFileAtomic(ctx.out('tables/inference.json'), JSON.stringify(inference, null, 2) + '\n');
+    fs.writeFileSync(ctx.out('tables/inference.json'), JSON.stringify(inference, null, 2) + '\n');
   },
 });

@@ -4,6 +4,7 @@
  * few runs, a non-finite optimum) is recorded as `status: "failed"` with the reason, so the report says so
  * instead of the whole reproduction stopping; grid-edge findings are kept as warnings.
  */
+import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { FittedLaw } from '../../src/laws/selection';
 import type { Preset } from '../presets/schema';
@@ -19,7 +20,7 @@ export default defineStage<Preset>()({
   outputs: (_p, law: FittedLaw) => [`fits/${law}.json`],
   async run(ctx) {
     const { bootstrapFit, fitLaw, holdoutExtrapolation, lawFormOf, runsForLaw } = await import('../../src/laws');
-    const { readRunTable, writeFileAtomic } = await import('../../src/runs/table');
+    const { readRunTable } = await import('../../src/runs/table');
     const law = ctx.matrix;
     const form = lawFormOf(law);
     const { target, bootstrap, bootstrapSeed, holdoutFraction } = ctx.params.fit;
@@ -49,6 +50,6 @@ export default defineStage<Preset>()({
       ctx.log.warn(`fit@${law}: ${e.name}: ${e.message}`);
       record = { law, form, status: 'failed', target, nRuns: runs.length, runIds: runs.map((r) => r.runId), error: `${e.name}: ${e.message}` };
     }
-    writeFileAtomic(ctx.out(`fits/${law}.json`), JSON.stringify(record, null, 2) + '\n');
+    fs.writeFileSync(ctx.out(`fits/${law}.json`), JSON.stringify(record, null, 2) + '\n');
   },
 });

@@ -17,7 +17,7 @@ export default defineStage<Preset>()({
     const fs = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
-    const { readRunTable, writeFileAtomic } = await import('../../src/runs/table');
+    const { readRunTable } = await import('../../src/runs/table');
     const { readFitRecords } = await import('../../src/report/fits');
     const { buildReport } = await import('../../src/report/build');
     const { toHtml, toMarkdown } = await import('../../src/report/document');
@@ -73,7 +73,7 @@ export default defineStage<Preset>()({
       },
       stageSeconds: [...perStage.entries()].map(([stage, s]) => ({ stage, ...s })),
     });
-    writeFileAtomic(ctx.out('REPORT.md'), toMarkdown(blocks));
-    writeFileAtomic(ctx.out('REPORT.html'), toHtml(blocks, `moelab report (${ctx.params.name})`));
+    fs.writeFileSync(ctx.out('REPORT.md'), toMarkdown(blocks));
+    fs.writeFileSync(ctx.out('REPORT.html'), toHtml(blocks, `moelab report (${ctx.params.name})`));
   },
 });

@@ -1,3 +1,5 @@
+import { formatCount } from '../../src/util/format';
+
 /**
  * Typed sweep grids: each sweep expands to a list of `SweepRun`s with stable ids. A run id encodes
  * every grid coordinate, so an instance name (`train@<runId>`) never changes when other runs are added.
@@ -41,20 +43,7 @@ export interface SweepRun {
   tokens: number;
 }
 
-/** Formats a token count compactly for ids: 500000 → `500k`, 2000000 → `2M`, 16e9 → `16B`. */
+/** Formats a token count compactly for ids: 500000 → `500k`, 1500000 → `1p5M`, 16e9 → `16B` (`.` → `p`). */
 export function formatTokens(tokens: number): string {
-  const units: Array<[number, string]> = [
-    [1e12, 'T'],
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ];
-  for (const [scale, suffix] of units) {
-    if (tokens >= scale) {
-      const value = tokens / scale;
-      const text = Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3))).replace('.', 'p');
-      return `${text}${suffix}`;
-    }
-  }
-  return String(tokens);
+  return formatCount(tokens).replace('.', 'p');
 }

@@ -86,20 +86,7 @@ export function orderedColor(index: number, count: number): string {
   return sequentialColor(count <= 1 ? 0.2 : (0.85 * index) / (count - 1));
 }
 
-/** Compact count: 25_000_000 → `25M`, 1.4e9 → `1.4B`, 730 → `730`. */
-export function formatCount(value: number): string {
-  const abs = Math.abs(value);
-  const units: Array<[number, string]> = [
-    [1e12, 'T'],
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ];
-  for (const [scale, suffix] of units) {
-    if (abs >= scale) return `${Number((value / scale).toPrecision(3))}${suffix}`;
-  }
-  return String(Number(value.toPrecision(3)));
-}
+export { formatCount } from '../util/format';
 
 /** `1.93e+20` style. */
 export function formatExp(value: number, digits = 2): string {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as dfd from 'danfojs-node';
 import { RUN_COLUMNS, type RunColumn, type RunSummary } from './types';
+import { writeFileAtomic } from '../util/atomic-write';
 
 /** A run table that cannot be used; the message names the file, row and column, and the fix. */
 export class RunTableError extends Error {
@@ -107,13 +108,7 @@ export async function writeRunTable(file: string, rows: readonly RunSummary[]): 
   writeFileAtomic(file, csv);
 }
 
-/** Atomic text write: temp file + rename. */
-export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
+export { writeFileAtomic };
 
 /** Run-table rows from run summaries (copies, in `RUN_COLUMNS` key order; validates like `readRunTable`). */
 export function runTableFromSummaries(summaries: readonly RunSummary[]): RunSummary[] {
