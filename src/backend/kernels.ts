@@ -5,6 +5,7 @@
  * ops in `src/model/ops.ts`), so these replacements are for speed only.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeBlas, type NativeBlas } from './native-blas';
 
 interface WasmModule {
   HEAPU8: Uint8Array;
@@ -262,11 +263,113 @@ function wasmSplitV({ inputs, backend: bk, attrs }: { inputs: tf.NamedTensorInfo
   return outs;
 }
 
+/** Shapes of a (possibly batched, possibly transposed) product op(a) @ op(b) and its broadcast output. */
+function productShape(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, who: string) {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (K !== Kb) throw new Error(`${who}: inner sizes ${K} and ${Kb} of shapes [${a.shape}] and [${b.shape}] differ`);
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = outerA.reduce((x, y) => x * y, 1);
+  const batchB = outerB.reduce((x, y) => x * y, 1);
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new Error(`${who}: cannot broadcast batch shapes [${outerA}] and [${outerB}]`);
+  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB), M, N];
+  return { M, N, K, batch: Math.max(batchA, batchB), strideA: batchA === 1 ? 0 : M * K, strideB: batchB === 1 ? 0 : K * N, outShape };
+}
+
+interface BatchMatMulArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: unknown;
+}
+
+/**
+ * BatchMatMul on the wasm backend through OpenBLAS (src/backend/native-blas.ts): the addon reads both operands
+ * and writes the output in place on the wasm heap, transpose flags included, so no transposes or copies run.
+ */
+function nativeWasmBatchMatMul(blas: NativeBlas) {
+  return ({ inputs, backend: bk, attrs }: BatchMatMulArgs): tf.TensorInfo => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('BatchMatMul (wasm, OpenBLAS): only float32 is supported');
+    const be = bk as WasmLike;
+    const s = productShape(a, b, transposeA, transposeB, 'BatchMatMul (wasm, OpenBLAS)');
+    const out = be.makeOutput(s.outShape, 'float32');
+    // makeOutput may grow the heap (a new ArrayBuffer): read the buffer after it.
+    const heap = be.wasm.HEAPU8.buffer as ArrayBuffer;
+    const off = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId).memoryOffset;
+    blas.sgemm(heap, off(a), heap, off(b), heap, off(out), s.M, s.N, s.K, transposeA, transposeB, s.batch, s.strideA, s.strideB, s.M * s.N);
+    return out;
+  };
+}
+
+interface CpuLike {
+  data: { get(dataId: object): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+}
+
+/** BatchMatMul on the cpu backend through OpenBLAS, on the backend's Float32Arrays. */
+function nativeCpuBatchMatMul(blas: NativeBlas, orig: tf.KernelConfig | undefined) {
+  return (args: BatchMatMulArgs): tf.TensorInfo => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const be = args.backend as CpuLike;
+    const va = be.data.get(a.dataId).values;
+    const vb = be.data.get(b.dataId).values;
+    if (!(va instanceof Float32Array) || !(vb instanceof Float32Array)) {
+      if (orig) return orig.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+      throw new Error('BatchMatMul (cpu, OpenBLAS): only float32 is supported');
+    }
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    const s = productShape(a, b, transposeA, transposeB, 'BatchMatMul (cpu, OpenBLAS)');
+    const values = new Float32Array(s.outShape.reduce((x, y) => x * y, 1));
+    blas.sgemm(va, 0, vb, 0, values, 0, s.M, s.N, s.K, transposeA, transposeB, s.batch, s.strideA, s.strideB, s.M * s.N);
+    return be.makeTensorInfo(s.outShape, 'float32', values);
+  };
+}
+
+/** Backends whose BatchMatMul now runs on OpenBLAS. */
+const nativeMatMul = new Set<string>();
+
+/**
+ * True when `backend`'s matmul is the native OpenBLAS kernel: transpose flags are then free, so callers pass
+ * them instead of transposing (src/model/ops.ts gradients).
+ */
+export function matMulIsNative(backend: string = tf.getBackend()): boolean {
+  return nativeMatMul.has(backend);
+}
+
+/** Label for run summaries and logs: the backend's name, plus `+openblas` when its matmul is native. */
+export function backendKernelLabel(label: string, tfName: string): string {
+  return nativeMatMul.has(tfName) ? `${label}+openblas` : label;
+}
+
+/** Put OpenBLAS behind `backend`'s BatchMatMul when the addon loads (wasm and cpu); true when it did. */
+function registerNativeMatMul(backend: string): boolean {
+  const blas = nativeBlas();
+  if (!blas || (backend !== 'wasm' && backend !== 'cpu')) return false;
+  const key = `${backend}/BatchMatMul`;
+  const orig = tf.getKernel('BatchMatMul', backend);
+  if (orig && !originals.has(key)) originals.set(key, orig);
+  tf.unregisterKernel('BatchMatMul', backend);
+  const kernelFunc = backend === 'wasm' ? nativeWasmBatchMatMul(blas) : nativeCpuBatchMatMul(blas, originals.get(key));
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: backend, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  nativeMatMul.add(backend);
+  return true;
+}
+
 const done = new Set<string>();
 const originals = new Map<string, tf.KernelConfig>();
 
-/** Register the fast kernels for `backend` once per process. */
-export function registerFastKernels(backend: string): void {
+/**
+ * Register the fast kernels for `backend` once per process. `native: false` keeps tfjs's matmul even when the
+ * OpenBLAS addon loads (the train benchmark compares both); default true.
+ */
+export function registerFastKernels(backend: string, options: { native?: boolean } = {}): void {
+  const native = options.native ?? true;
   if (done.has(backend)) return;
   done.add(backend);
   if (backend === 'wasm') {
@@ -290,10 +393,12 @@ export function registerFastKernels(backend: string): void {
       tf.unregisterKernel('Sum', 'wasm');
       tf.registerKernel({ kernelName: 'Sum', backendName: 'wasm', kernelFunc: wasmSumLeading(origSum) });
     }
-    const origMm = tf.getKernel('BatchMatMul', 'wasm');
-    if (origMm) originals.set('wasm/BatchMatMul', origMm);
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: wasmBatchMatMul as unknown as tf.KernelFunc });
+    if (!(native && registerNativeMatMul('wasm'))) {
+      const origMm = tf.getKernel('BatchMatMul', 'wasm');
+      if (origMm) originals.set('wasm/BatchMatMul', origMm);
+      tf.unregisterKernel('BatchMatMul', 'wasm');
+      tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: wasmBatchMatMul as unknown as tf.KernelFunc });
+    }
     // wasm's Identity copies the data; tfjs clones (Identity) every tensor saved for the backward pass, so
     // share the buffer by reference count as the cpu backend and wasm's own Reshape do (no kernel writes
     // into its inputs, so sharing is safe).
@@ -310,6 +415,8 @@ export function registerFastKernels(backend: string): void {
         return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
       },
     });
+  } else if (backend === 'cpu' && native) {
+    registerNativeMatMul('cpu');
   }
 }
 
@@ -324,6 +431,7 @@ export function restoreDefaultKernels(backend: string): void {
     tf.registerKernel(k);
     originals.delete(key);
   }
+  nativeMatMul.delete(backend);
   done.delete(backend);
 }
 

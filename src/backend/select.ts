@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastKernels } from './kernels';
+import { backendKernelLabel, registerFastKernels } from './kernels';
 import { loadWebGpuAutoCandidate, loadWebGpuCandidate } from './webgpu';
 
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -115,7 +115,10 @@ const EXPLICIT: Record<Exclude<BackendName, 'auto'>, BackendCandidate[]> = {
 };
 
 export interface SelectedBackend {
-  /** Label for logs and run summaries (`tensorflow-gpu`, `tensorflow`, `webgpu`, `wasm`, `cpu`). */
+  /**
+   * Label for logs and run summaries (`tensorflow-gpu`, `tensorflow`, `webgpu`, `wasm`, `cpu`), with
+   * `+openblas` appended when the backend's matmul runs on the native OpenBLAS addon (wasm, cpu).
+   */
   label: string;
   /** The tfjs backend now active. */
   tfName: string;
@@ -146,7 +149,7 @@ export async function selectBackend(name: BackendName): Promise<SelectedBackend>
     const skipped: string[] = [];
     for (const c of AUTO_ORDER) {
       const reason = await activate(c);
-      if (reason === null) return { label: c.label, tfName: c.tfName, skipped };
+      if (reason === null) return { label: backendKernelLabel(c.label, c.tfName), tfName: c.tfName, skipped };
       skipped.push(`${c.label}: ${reason}`);
     }
     throw new BackendUnavailableError('auto', skipped.join('; '));
@@ -156,7 +159,7 @@ export async function selectBackend(name: BackendName): Promise<SelectedBackend>
   const reasons: string[] = [];
   for (const c of candidates) {
     const reason = await activate(c);
-    if (reason === null) return { label: c.label, tfName: c.tfName, skipped: reasons };
+    if (reason === null) return { label: backendKernelLabel(c.label, c.tfName), tfName: c.tfName, skipped: reasons };
     reasons.push(`${c.label}: ${reason}`);
   }
   throw new BackendUnavailableError(name, reasons.join('; '));

@@ -5,6 +5,7 @@
  * neither for the embedding nor for MoE dispatch/combine).
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulIsNative } from '../backend/kernels';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 type Save = (tensors: tf.Tensor[]) => void;
@@ -24,7 +25,10 @@ export function setPlainOps(on: boolean): void {
   plain = on;
 }
 
-/** `a @ b` for 2-D a [m,k], b [k,n]; gradients use explicit transposes so every matmul hits the fast path. */
+/**
+ * `a @ b` for 2-D a [m,k], b [k,n]. Gradients pass transpose flags when the backend's matmul is native
+ * OpenBLAS (free there), else transpose explicitly so every wasm matmul hits XNNPACK's fast path.
+ */
 export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   if (plain) return tf.matMul(a, b);
   return custom((aa, bb, save) => {
@@ -33,10 +37,10 @@ export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     (save as Save)([A, B]);
     return {
       value: tf.matMul(A, B),
-      gradFunc: (dy, [sa, sb]) => [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(sb as tf.Tensor2D)),
-        tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
-      ],
+      gradFunc: (dy, [sa, sb]) =>
+        matMulIsNative()
+          ? [tf.matMul(dy as tf.Tensor2D, sb as tf.Tensor2D, false, true), tf.matMul(sa as tf.Tensor2D, dy as tf.Tensor2D, true, false)]
+          : [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb as tf.Tensor2D)), tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D)],
     };
   })(a, b) as tf.Tensor2D;
 }
@@ -50,10 +54,10 @@ export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
     (save as Save)([A, B]);
     return {
       value: tf.matMul(A, B),
-      gradFunc: (dy, [sa, sb]) => [
-        tf.matMul(dy as tf.Tensor3D, tf.transpose(sb as tf.Tensor3D, [0, 2, 1])),
-        tf.matMul(tf.transpose(sa as tf.Tensor3D, [0, 2, 1]), dy as tf.Tensor3D),
-      ],
+      gradFunc: (dy, [sa, sb]) =>
+        matMulIsNative()
+          ? [tf.matMul(dy as tf.Tensor3D, sb as tf.Tensor3D, false, true), tf.matMul(sa as tf.Tensor3D, dy as tf.Tensor3D, true, false)]
+          : [tf.matMul(dy as tf.Tensor3D, tf.transpose(sb as tf.Tensor3D, [0, 2, 1])), tf.matMul(tf.transpose(sa as tf.Tensor3D, [0, 2, 1]), dy as tf.Tensor3D)],
     };
   })(a, b) as tf.Tensor3D;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { BackendUnavailableError, selectBackend } from '../../src/backend';
+import { BackendUnavailableError, backendKernelLabel, selectBackend } from '../../src/backend';
 import { disposeWeights, forward, initWeights, parseModelConfig, ModelConfigInput } from '../../src/model';
 
 const B = 4;
@@ -54,6 +54,6 @@ test('selectBackend: an explicitly requested backend that cannot load is a Backe
   await assert.rejects(selectBackend('tensorflow'), (e: unknown) => e instanceof BackendUnavailableError && /tensorflow/.test(e.message));
   assert.equal(tf.getBackend(), 'cpu');
   const auto = await selectBackend('auto');
-  assert.equal(auto.label, 'wasm');
+  assert.equal(auto.label, backendKernelLabel('wasm', 'wasm'));
   assert.ok(auto.skipped.some((s) => s.startsWith('tensorflow')));
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { backendKernelLabel } from '../../src/backend/kernels';
 import { AUTO_ORDER, BackendUnavailableError, selectBackend } from '../../src/backend/select';
 import {
   type GpuAdapterLike,
@@ -88,7 +89,7 @@ test('selectBackend("auto") without a WebGPU adapter skips webgpu (saying why) a
   const skippedLabels = selected.skipped.map((s) => s.split(':')[0]);
   // tensorflow-gpu is skipped on machines without CUDA + tfjs-node-gpu (CI); where it loads, auto stops there.
   if (selected.label === 'tensorflow-gpu') return;
-  assert.equal(selected.label, 'wasm');
+  assert.equal(selected.label, backendKernelLabel('wasm', 'wasm'));
   assert.deepEqual(skippedLabels, ['tensorflow-gpu', 'webgpu', 'tensorflow']);
   assert.match(selected.skipped[1]!, /no GPU adapter/);
   assert.equal(tf.getBackend(), 'wasm');
@@ -100,7 +101,7 @@ test('selectBackend("auto") skips a software adapter (SwiftShader) that --backen
   webGpuDefaults.loadModule = () => fakeDawn(soft);
   const selected = await selectBackend('auto');
   if (selected.label === 'tensorflow-gpu') return;
-  assert.equal(selected.label, 'wasm');
+  assert.equal(selected.label, backendKernelLabel('wasm', 'wasm'));
   const reason = selected.skipped.find((s) => s.startsWith('webgpu'));
   assert.match(reason ?? '', /software adapter \(SwiftShader Device/);
 });
@@ -147,7 +148,7 @@ test('an adapter whose device cannot be created is a named error, and auto falls
   });
   const selected = await selectBackend('auto');
   if (selected.label !== 'tensorflow-gpu') {
-    assert.equal(selected.label, 'wasm');
+    assert.equal(selected.label, backendKernelLabel('wasm', 'wasm'));
     assert.ok(selected.skipped.some((s) => s.startsWith('webgpu:')), selected.skipped.join('; '));
   }
 });

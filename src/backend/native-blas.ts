@@ -1,0 +1,111 @@
+/**
+ * The optional native kernels: OpenBLAS's sgemm (and a fused AdamW step) through a Node-API addon (src/backend/native/blas.c, built by
+ * `scripts/build-native.mjs` at npm install into build/native/). It reads and writes tfjs's own memory (the
+ * wasm heap or the cpu backend's Float32Arrays), so a product costs no copies, and it takes transpose flags
+ * natively. When the addon is missing or fails to load, `nativeBlas()` returns null with the reason in
+ * `nativeBlasStatus()`, and the kernels keep tfjs's matmul. Set MOELAB_NATIVE_BLAS=0 to turn it off.
+ * OpenBLAS runs single-threaded unless MOELAB_BLAS_THREADS says otherwise: the pipeline parallelises over
+ * training processes, and a fixed thread count keeps summation order, hence losses, reproducible.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The addon's functions (see blas.c for the contracts). */
+export interface NativeBlas {
+  /**
+   * For i < batch: C_i[M,N] = op(A_i) @ op(B_i), row-major; op transposes when the flag is set (A_i stored
+   * [K,M], B_i stored [N,K]). Offsets in bytes into the buffers, strides in elements (0 broadcasts).
+   */
+  sgemm(
+    a: ArrayBuffer | Float32Array,
+    aByteOffset: number,
+    b: ArrayBuffer | Float32Array,
+    bByteOffset: number,
+    c: ArrayBuffer | Float32Array,
+    cByteOffset: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+  ): void;
+  /** Σ x_i² over n floats at a byte offset, accumulated in float64. */
+  sumSquares(x: ArrayBuffer | Float32Array, xByteOffset: number, n: number): number;
+  /**
+   * One fused AdamW step over n float32 elements (see blas.c): reads g, m, v, p, writes m', v', p'; each
+   * operand a (buffer, byte offset) pair, then n, gradScale, lr, β1, β2, bias corrections c1 and c2, ε, decay.
+   */
+  adamw(
+    g: ArrayBuffer | Float32Array, gOff: number,
+    m: ArrayBuffer | Float32Array, mOff: number,
+    v: ArrayBuffer | Float32Array, vOff: number,
+    p: ArrayBuffer | Float32Array, pOff: number,
+    mOut: ArrayBuffer | Float32Array, mOutOff: number,
+    vOut: ArrayBuffer | Float32Array, vOutOff: number,
+    pOut: ArrayBuffer | Float32Array, pOutOff: number,
+    n: number, gradScale: number, lr: number, beta1: number, beta2: number, biasCorrection1: number, biasCorrection2: number, eps: number, weightDecay: number,
+  ): void;
+  setThreads(n: number): void;
+  info(): { config: string; core: string; threads: number };
+}
+
+export interface NativeBlasStatus {
+  loaded: boolean;
+  /** Path of the addon file tried (or that would be). */
+  path: string;
+  /** OpenBLAS's core and build config when loaded; why not otherwise. */
+  detail: string;
+  /** OpenBLAS threads in use when loaded. */
+  threads?: number;
+}
+
+let cached: { blas: NativeBlas | null; status: NativeBlasStatus } | undefined;
+
+/** The repository root: the nearest ancestor of this file holding package.json (works from src/ and dist/). */
+function packageRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return path.resolve(__dirname, '..', '..');
+}
+
+/** Path of the built addon. */
+export function nativeBlasPath(): string {
+  return path.join(packageRoot(), 'build', 'native', 'moelab_blas.node');
+}
+
+function load(): { blas: NativeBlas | null; status: NativeBlasStatus } {
+  const file = nativeBlasPath();
+  if (process.env.MOELAB_NATIVE_BLAS === '0') return { blas: null, status: { loaded: false, path: file, detail: 'disabled by MOELAB_NATIVE_BLAS=0' } };
+  if (!fs.existsSync(file)) {
+    return { blas: null, status: { loaded: false, path: file, detail: 'not built (apt-get install -y libopenblas-dev, then node scripts/build-native.mjs)' } };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const blas = require(file) as NativeBlas;
+    const threads = Number(process.env.MOELAB_BLAS_THREADS ?? '1');
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`MOELAB_BLAS_THREADS=${process.env.MOELAB_BLAS_THREADS} must be a positive integer`);
+    blas.setThreads(threads);
+    const i = blas.info();
+    return { blas, status: { loaded: true, path: file, detail: `OpenBLAS ${i.core} (${i.config})`, threads: i.threads } };
+  } catch (e) {
+    return { blas: null, status: { loaded: false, path: file, detail: `failed to load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` } };
+  }
+}
+
+/** The loaded addon, or null (see `nativeBlasStatus()` for why). Loaded once per process. */
+export function nativeBlas(): NativeBlas | null {
+  cached ??= load();
+  return cached.blas;
+}
+
+export function nativeBlasStatus(): NativeBlasStatus {
+  cached ??= load();
+  return cached.status;
+}
