@@ -76,6 +76,14 @@ export interface LawForm {
    * path; must equal the generic per-observation computation in `HuberObjective`).
    */
   huberKernel?: HuberKernel;
+  /**
+   * Optional Hessian of the prediction: writes ∂ log L̂ / ∂ params into `grad`, ∂² log L̂ / ∂ params² into
+   * `hess` (row-major, p × p) and returns log L̂. With it `HuberObjective.valueGradientHessian` works and the
+   * bootstrap refits with Newton's method instead of L-BFGS (`minimizeNewton`); laws without it use L-BFGS.
+   */
+  hessLog?(params: ArrayLike<number>, f: Float64Array, o: number, grad: Float64Array, hess: Float64Array): number;
+  /** Optional fused kernel for the objective, its gradient and its Hessian (a speed path for `hessLog`). */
+  huberHessianKernel?: HuberHessianKernel;
 }
 
 /** Fused objective: Σ_i w_i Huber_δ(log L̂_i − logLoss_i); writes the gradient into `grad`. */
@@ -86,6 +94,20 @@ export type HuberKernel = (
   weights: Float64Array,
   delta: number,
   grad: Float64Array,
+) => number;
+
+/**
+ * Fused objective, gradient and Hessian: as `HuberKernel`, and writes the p × p Hessian (row-major) of
+ * Σ_i w_i Huber_δ(r_i) into `hess`: Σ_i w_i [ψ'(r_i) ∇r_i ∇r_iᵀ + ψ(r_i) ∇²r_i], ψ = Huber_δ'.
+ */
+export type HuberHessianKernel = (
+  params: ArrayLike<number>,
+  features: Float64Array,
+  logLoss: Float64Array,
+  weights: Float64Array,
+  delta: number,
+  grad: Float64Array,
+  hess: Float64Array,
 ) => number;
 
 /** Observations for a law: raw variables (in `law.variables` order) and the observed loss. */

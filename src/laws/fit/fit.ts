@@ -4,6 +4,7 @@ import { getLaw } from '../forms';
 import { cartesian } from '../forms/lse';
 import type { LawForm, LawName, LawObservations } from '../types';
 import { minimizeLbfgs, type LbfgsOptions, type LbfgsStop } from './lbfgs';
+import { minimizeNewton, type NewtonOptions } from './newton';
 import { HuberObjective } from './objective';
 import { observationsFromRuns, validateObservations, type LossTarget } from './observations';
 import { varproSearch } from './varpro';
@@ -28,6 +29,13 @@ export interface FitOptions {
   edgePolicy?: 'error' | 'warn';
   /** Start from this single point instead of a grid (optimisation-space params); used by the bootstrap. */
   warmStart?: ArrayLike<number>;
+  /**
+   * Local minimiser from `warmStart`: 'lbfgs' (default), or 'newton' (`minimizeNewton` with the law's analytic
+   * Hessian; falls back to L-BFGS for laws without one). Grid and varpro searches always use L-BFGS.
+   */
+  localSolver?: 'lbfgs' | 'newton';
+  /** Newton settings when `localSolver` is 'newton'. Default: gradTol 1e-9, fTol 1e-13, 100 iterations. */
+  newton?: NewtonOptions;
   /** Relative objective-decrease tolerance of the screening pass over the grid. Default 1e-5 (ranking only: the best 8 are polished to full tolerance). */
   screenFTol?: number;
   /** ‖∇f‖∞ tolerance of the screening pass. Default: the L-BFGS gradTol. */
@@ -117,7 +125,12 @@ export function fitWithObjective(law: LawForm, objective: HuberObjective, option
   let evaluations = 0;
 
   if (options.warmStart) {
-    best = minimizeLbfgs(fg, options.warmStart, lb);
+    if (options.localSolver === 'newton' && objective.hasHessian) {
+      const fgh = (x: Float64Array, g: Float64Array, h: Float64Array) => objective.valueGradientHessian(x, g, h);
+      best = minimizeNewton(fgh, options.warmStart, { fallback: lb, ...options.newton }, fg);
+    } else {
+      best = minimizeLbfgs(fg, options.warmStart, lb);
+    }
     bestStart = Array.from(options.warmStart);
     starts = 1;
     convergedStarts = best.converged ? 1 : 0;

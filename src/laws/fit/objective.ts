@@ -11,6 +11,7 @@ export class HuberObjective {
   readonly logLoss: Float64Array;
   weights: Float64Array;
   private readonly g: Float64Array;
+  private h: Float64Array | null = null;
 
   constructor(
     readonly law: LawForm,
@@ -66,6 +67,52 @@ export class HuberObjective {
         psi = r > 0 ? wi * delta : -wi * delta;
       }
       for (let j = 0; j < p; j++) grad[j] += psi * g[j];
+    }
+    return s;
+  }
+
+  /** Whether the law provides a Hessian (`hessLog` or `huberHessianKernel`), i.e. `valueGradientHessian` works. */
+  get hasHessian(): boolean {
+    return this.law.huberHessianKernel !== undefined || this.law.hessLog !== undefined;
+  }
+
+  /**
+   * Objective value; writes its gradient into `grad` and its Hessian (row-major p × p) into `hess`:
+   * ∇²f = Σ_i w_i [ψ'(r_i) ∇r_i ∇r_iᵀ + ψ(r_i) ∇²r_i] with ψ = Huber_δ', i.e. ψ' = 1, ψ = r inside |r| ≤ δ and
+   * ψ' = 0, ψ = δ·sign(r) outside (the Huber second derivative taken one-sided at the kink |r| = δ).
+   * Throws when the law has no Hessian (`hasHessian`).
+   */
+  valueGradientHessian(params: ArrayLike<number>, grad: Float64Array, hess: Float64Array): number {
+    const { law, features, logLoss, weights, delta, g } = this;
+    if (law.huberHessianKernel) return law.huberHessianKernel(params, features, logLoss, weights, delta, grad, hess);
+    if (!law.hessLog) throw new Error(`${law.name}: the law has no Hessian (hessLog)`);
+    const k = law.nFeatures;
+    const p = grad.length;
+    const h = this.h && this.h.length === p * p ? this.h : (this.h = new Float64Array(p * p));
+    grad.fill(0);
+    hess.fill(0);
+    let s = 0;
+    for (let i = 0; i < this.n; i++) {
+      const wi = weights[i];
+      if (wi === 0) continue;
+      const r = law.hessLog(params, features, i * k, g, h) - logLoss[i];
+      const a = Math.abs(r);
+      let psi: number;
+      let dpsi: number;
+      if (a <= delta) {
+        s += wi * 0.5 * r * r;
+        psi = wi * r;
+        dpsi = wi;
+      } else {
+        s += wi * delta * (a - 0.5 * delta);
+        psi = r > 0 ? wi * delta : -wi * delta;
+        dpsi = 0;
+      }
+      for (let j = 0; j < p; j++) {
+        grad[j] += psi * g[j];
+        const dg = dpsi * g[j];
+        for (let l = 0; l < p; l++) hess[j * p + l] += dg * g[l] + psi * h[j * p + l];
+      }
     }
     return s;
   }

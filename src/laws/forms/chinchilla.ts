@@ -44,6 +44,21 @@ export const chinchillaLaw: LawForm = {
     g[4] = -w[1] * lnD;
     return v;
   },
+  hessLog(p, f, o, g, h) {
+    const v = chinchillaLaw.gradLog(p, f, o, g);
+    // log L̂ = LSE(u) with u = (a − α lnN, b − β lnD, e) affine in the parameters, u = J p + c:
+    // ∇² log L̂ = Jᵀ (diag(w) − w wᵀ) J, w = softmax(u) (the log-sum-exp Hessian).
+    const c = [1, 1, 1, -f[o], -f[o + 1]];
+    const idx = [0, 1, 2, 0, 1];
+    for (let j = 0; j < 5; j++) {
+      for (let l = 0; l < 5; l++) {
+        const kj = idx[j];
+        const kl = idx[l];
+        h[j * 5 + l] = ((kj === kl ? w[kj] : 0) - w[kj] * w[kl]) * (c[j] * c[l]);
+      }
+    }
+    return v;
+  },
   huberDelta: 1e-3,
   // Hoffmann et al. App. D.2, verbatim: α, β ∈ {0, .5, …, 2}, e ∈ {−1, −.5, …, 1}, a, b ∈ {0, 5, …, 25}.
   initGrid: [range(0, 25, 5), range(0, 25, 5), range(-1, 1, 0.5), range(0, 2, 0.5), range(0, 2, 0.5)],
@@ -129,6 +144,135 @@ export const chinchillaLaw: LawForm = {
     grad[2] = g2;
     grad[3] = g3;
     grad[4] = g4;
+    return s;
+  },
+  huberHessianKernel(p, f, logLoss, weights, delta, grad, hess) {
+    // Fused `HuberObjective.valueGradientHessian` (same sums as `hessLog` through the generic path). Per
+    // observation with softmax weights w of u = J p + c (see `hessLog`), ψ = Huber', ψ' = Huber'' ∈ {0, 1}:
+    // ∇²f_i = Jᵀ M J with M = (ψ' − ψ) w wᵀ + ψ diag(w); J's rows are unit vectors scaled by 1, −lnN or −lnD,
+    // so the 15 distinct Hessian entries are sums of M entries times 1, lnN, lnD, lnN², lnD², lnN·lnD.
+    const a = p[0];
+    const b = p[1];
+    const e = p[2];
+    const alpha = p[3];
+    const beta = p[4];
+    let s = 0;
+    let g0 = 0;
+    let g1 = 0;
+    let g2 = 0;
+    let g3 = 0;
+    let g4 = 0;
+    let m00 = 0; // Σ M00
+    let m00n = 0; // Σ M00 lnN
+    let m00nn = 0; // Σ M00 lnN²
+    let m11 = 0;
+    let m11d = 0;
+    let m11dd = 0;
+    let m22 = 0;
+    let m01 = 0;
+    let m01n = 0;
+    let m01d = 0;
+    let m01nd = 0;
+    let m02 = 0;
+    let m02n = 0;
+    let m12 = 0;
+    let m12d = 0;
+    const n = logLoss.length;
+    for (let i = 0; i < n; i++) {
+      const wi = weights[i];
+      if (wi === 0) continue;
+      const lnN = f[2 * i];
+      const lnD = f[2 * i + 1];
+      const u0 = a - alpha * lnN;
+      const u1 = b - beta * lnD;
+      let e0: number;
+      let e1: number;
+      let e2: number;
+      let m: number;
+      if (u0 >= u1 && u0 >= e) {
+        m = u0;
+        e0 = 1;
+        e1 = Math.exp(u1 - m);
+        e2 = Math.exp(e - m);
+      } else if (u1 >= e) {
+        m = u1;
+        e0 = Math.exp(u0 - m);
+        e1 = 1;
+        e2 = Math.exp(e - m);
+      } else {
+        m = e;
+        e0 = Math.exp(u0 - m);
+        e1 = Math.exp(u1 - m);
+        e2 = 1;
+      }
+      const sum = e0 + e1 + e2;
+      const inv = 1 / sum;
+      const w0 = e0 * inv;
+      const w1 = e1 * inv;
+      const w2 = e2 * inv;
+      const r = m + Math.log(sum) - logLoss[i];
+      let psi: number;
+      let c: number; // ψ' − ψ
+      if (r <= delta && r >= -delta) {
+        s += wi * 0.5 * r * r;
+        psi = wi * r;
+        c = wi - psi;
+      } else {
+        s += wi * delta * ((r > 0 ? r : -r) - 0.5 * delta);
+        psi = r > 0 ? wi * delta : -wi * delta;
+        c = -psi;
+      }
+      const pw0 = psi * w0;
+      const pw1 = psi * w1;
+      g0 += pw0;
+      g1 += pw1;
+      g2 += psi * w2;
+      g3 -= pw0 * lnN;
+      g4 -= pw1 * lnD;
+      const cw0 = c * w0;
+      const cw1 = c * w1;
+      const M00 = cw0 * w0 + pw0;
+      const M11 = cw1 * w1 + pw1;
+      const M01 = cw0 * w1;
+      const M02 = cw0 * w2;
+      const M12 = cw1 * w2;
+      m00 += M00;
+      m00n += M00 * lnN;
+      m00nn += M00 * lnN * lnN;
+      m11 += M11;
+      m11d += M11 * lnD;
+      m11dd += M11 * lnD * lnD;
+      m22 += c * w2 * w2 + psi * w2;
+      m01 += M01;
+      m01n += M01 * lnN;
+      m01d += M01 * lnD;
+      m01nd += M01 * lnN * lnD;
+      m02 += M02;
+      m02n += M02 * lnN;
+      m12 += M12;
+      m12d += M12 * lnD;
+    }
+    grad[0] = g0;
+    grad[1] = g1;
+    grad[2] = g2;
+    grad[3] = g3;
+    grad[4] = g4;
+    // parameter order (a, b, e, α, β) ↦ (u0 ·1, u1 ·1, u2 ·1, u0 ·(−lnN), u1 ·(−lnD))
+    hess[0] = m00;
+    hess[1] = hess[5] = m01;
+    hess[2] = hess[10] = m02;
+    hess[3] = hess[15] = -m00n;
+    hess[4] = hess[20] = -m01d;
+    hess[6] = m11;
+    hess[7] = hess[11] = m12;
+    hess[8] = hess[16] = -m01n;
+    hess[9] = hess[21] = -m11d;
+    hess[12] = m22;
+    hess[13] = hess[17] = -m02n;
+    hess[14] = hess[22] = -m12d;
+    hess[18] = m00nn;
+    hess[19] = hess[23] = m01nd;
+    hess[24] = m11dd;
     return s;
   },
   varpro: {
