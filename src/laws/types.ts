@@ -86,7 +86,11 @@ export interface LawForm {
   huberHessianKernel?: HuberHessianKernel;
 }
 
-/** Fused objective: Σ_i w_i Huber_δ(log L̂_i − logLoss_i); writes the gradient into `grad`. */
+/**
+ * Fused objective: Σ_i w_i Huber_δ(log L̂_i − logLoss_i); writes the gradient into `grad`. `band` holds four
+ * precomputed values per observation i, [L_i e^−δ, L_i e^δ, L_i, 1/L_i] with L_i = exp(logLoss_i), so that a
+ * kernel can tell the Huber region from L̂_i itself (`HuberObjective.band`).
+ */
 export type HuberKernel = (
   params: ArrayLike<number>,
   features: Float64Array,
@@ -94,6 +98,7 @@ export type HuberKernel = (
   weights: Float64Array,
   delta: number,
   grad: Float64Array,
+  band: Float64Array,
 ) => number;
 
 /**

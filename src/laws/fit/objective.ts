@@ -9,6 +9,8 @@ export class HuberObjective {
   readonly n: number;
   readonly features: Float64Array;
   readonly logLoss: Float64Array;
+  /** Per observation [L e^−δ, L e^δ, L, 1/L] (L the observed loss), for the fused kernels' region test. */
+  readonly band: Float64Array;
   weights: Float64Array;
   private readonly g: Float64Array;
   private h: Float64Array | null = null;
@@ -25,6 +27,14 @@ export class HuberObjective {
     for (let i = 0; i < this.n; i++) {
       law.features(observations.x[i], this.features, i * k);
       this.logLoss[i] = Math.log(observations.loss[i]);
+    }
+    this.band = new Float64Array(4 * this.n);
+    for (let i = 0; i < this.n; i++) {
+      const y = this.logLoss[i];
+      this.band[4 * i] = Math.exp(y - delta);
+      this.band[4 * i + 1] = Math.exp(y + delta);
+      this.band[4 * i + 2] = Math.exp(y);
+      this.band[4 * i + 3] = Math.exp(-y);
     }
     this.weights = new Float64Array(this.n).fill(1);
     this.g = new Float64Array(law.paramNames.length);
@@ -48,7 +58,7 @@ export class HuberObjective {
   /** Objective value; writes its gradient into `grad`. */
   valueAndGradient(params: ArrayLike<number>, grad: Float64Array): number {
     const { law, features, logLoss, weights, delta, g } = this;
-    if (law.huberKernel) return law.huberKernel(params, features, logLoss, weights, delta, grad);
+    if (law.huberKernel) return law.huberKernel(params, features, logLoss, weights, delta, grad, this.band);
     const k = law.nFeatures;
     const p = grad.length;
     grad.fill(0);
