@@ -94,7 +94,7 @@ export const suite: BenchSuite = {
       reference: scipy.objective,
       referenceLabel: 'scipy best over the grid',
       lowerIsBetter: true,
-      notes: `moelab − scipy = ${(fit.objective - scipy.objective).toExponential(2)}`,
+      notes: `moelab ${fit.objective.toPrecision(13)}, scipy ${scipy.objective.toPrecision(13)}: moelab − scipy = ${(fit.objective - scipy.objective).toExponential(2)}`,
     });
     results.push({
       label: 'bootstrap SE of alpha',
@@ -102,7 +102,7 @@ export const suite: BenchSuite = {
       unit: '',
       reference: scipy.alpha_se ?? NaN,
       referenceLabel: 'scipy bootstrap SE',
-      notes: "scipy's default ftol (2.2e-9 absolute at objectives < 1) stops resamples near their warm start, understating the SE (Epoch AI's 'loss scale' finding); moelab converges each resample (Newton with the analytic Hessian)",
+      notes: `moelab ${boot.coefficients.alpha.se.toPrecision(6)} vs scipy ${scipy.alpha_se?.toPrecision(6)}; scipy's default ftol (2.2e-9 absolute at objectives < 1) stops resamples near their warm start, understating the SE (Epoch AI's 'loss scale' finding); moelab converges each resample (Newton with the analytic Hessian)`,
     });
     return results;
   },
