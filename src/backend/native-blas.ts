@@ -49,6 +49,14 @@ export interface NativeBlas {
     pOut: ArrayBuffer | Float32Array, pOutOff: number,
     n: number, gradScale: number, lr: number, beta1: number, beta2: number, biasCorrection1: number, biasCorrection2: number, eps: number, weightDecay: number,
   ): void;
+  /** y = x·Φ(x) over n floats (Φ by Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
+  gelu(x: ArrayBuffer | Float32Array, xOff: number, y: ArrayBuffer | Float32Array, yOff: number, n: number): void;
+  /** dx = dy·(Φ(x) + x·φ(x)) over n floats. */
+  geluGrad(x: ArrayBuffer | Float32Array, xOff: number, dy: ArrayBuffer | Float32Array, dyOff: number, dx: ArrayBuffer | Float32Array, dxOff: number, n: number): void;
+  /** dst[i,:] = src[idx[i],:] (idx −1: zeros); src is [srcRows, d]. */
+  gatherRows(src: ArrayBuffer | Float32Array, srcOff: number, srcRows: number, d: number, idx: Int32Array, dst: ArrayBuffer | Float32Array, dstOff: number): void;
+  /** dst = 0, then dst[idx[i],:] += src[i,:] in order (idx −1 skipped); dst is [dstRows, d]. */
+  scatterAddRows(src: ArrayBuffer | Float32Array, srcOff: number, d: number, idx: Int32Array, dst: ArrayBuffer | Float32Array, dstOff: number, dstRows: number): void;
   setThreads(n: number): void;
   info(): { config: string; core: string; threads: number };
 }
@@ -64,6 +72,15 @@ export interface NativeBlasStatus {
 }
 
 let cached: { blas: NativeBlas | null; status: NativeBlasStatus } | undefined;
+let enabled = true;
+
+/**
+ * Turn the addon off (or back on) for this process: `nativeBlas()` then returns null, so kernels registered
+ * afterwards and the optimizer use the pure-tfjs paths. The train benchmark measures both this way.
+ */
+export function setNativeBlasEnabled(on: boolean): void {
+  enabled = on;
+}
 
 /** The repository root: the nearest ancestor of this file holding package.json (works from src/ and dist/). */
 function packageRoot(): string {
@@ -102,7 +119,7 @@ function load(): { blas: NativeBlas | null; status: NativeBlasStatus } {
 /** The loaded addon, or null (see `nativeBlasStatus()` for why). Loaded once per process. */
 export function nativeBlas(): NativeBlas | null {
   cached ??= load();
-  return cached.blas;
+  return enabled ? cached.blas : null;
 }
 
 export function nativeBlasStatus(): NativeBlasStatus {

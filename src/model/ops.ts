@@ -5,7 +5,7 @@
  * neither for the embedding nor for MoE dispatch/combine).
  */
 import * as tf from '@tensorflow/tfjs';
-import { matMulIsNative } from '../backend/kernels';
+import { HOST_KERNELS, hasHostKernel, matMulIsNative } from '../backend/kernels';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 type Save = (tensors: tf.Tensor[]) => void;
@@ -62,8 +62,12 @@ export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   })(a, b) as tf.Tensor3D;
 }
 
-/** JS gather of rows: out[i] = x[idx[i]] (idx −1 → a zero row). */
+const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs: object = {}) =>
+  tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+
+/** Gather of rows: out[i] = x[idx[i]] (idx −1 → a zero row); native on the backend's memory when available, else JS. */
 function gatherRowsRaw(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
+  if (hasHostKernel(HOST_KERNELS.gatherRows)) return runKernel(HOST_KERNELS.gatherRows, { x }, { idx }) as tf.Tensor2D;
   const [, d] = x.shape;
   const src = x.dataSync() as Float32Array;
   const out = new Float32Array(idx.length * d);
@@ -74,8 +78,9 @@ function gatherRowsRaw(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
   return tf.tensor2d(out, [idx.length, d]);
 }
 
-/** JS scatter-add of rows: out[idx[i]] += x[i] into `rows` rows (idx −1 is skipped). */
+/** Scatter-add of rows: out[idx[i]] += x[i] into `rows` rows (idx −1 is skipped), in index order; native when available. */
 function scatterAddRowsRaw(x: tf.Tensor2D, idx: Int32Array, rows: number): tf.Tensor2D {
+  if (hasHostKernel(HOST_KERNELS.scatterAddRows)) return runKernel(HOST_KERNELS.scatterAddRows, { x }, { idx, rows }) as tf.Tensor2D;
   const [, d] = x.shape;
   const src = x.dataSync() as Float32Array;
   const out = new Float32Array(rows * d);
@@ -144,6 +149,16 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
   if (plain) return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+  if (hasHostKernel(HOST_KERNELS.gelu)) {
+    // One native pass each way (src/backend/native/blas.c); the gradient recomputes Φ and φ from x.
+    return custom((xx, save) => {
+      (save as Save)([xx as tf.Tensor]);
+      return {
+        value: runKernel(HOST_KERNELS.gelu, { x: xx as tf.Tensor }),
+        gradFunc: (dy, [sx]) => runKernel(HOST_KERNELS.geluGrad, { x: sx!, dy }),
+      };
+    })(x);
+  }
   return custom((xx, save) => {
     const X = xx as tf.Tensor;
     const cdf = tf.mul(tf.add(tf.erf(tf.mul(X, Math.SQRT1_2)), 1), 0.5);

@@ -8,50 +8,8 @@
  * the tensor-op version runs. Both are deterministic, so a resumed run repeats an uninterrupted one exactly.
  */
 import * as tf from '@tensorflow/tfjs';
+import { hostMemory, tensorOf, type HostMemory } from '../backend/host-memory';
 import { nativeBlas, type NativeBlas } from '../backend/native-blas';
-
-/** Where a host backend keeps a tensor's float32 values, and how to allocate new ones. */
-interface HostMemory {
-  /** Allocate an uninitialised float32 tensor of `shape` on the backend. */
-  alloc(shape: number[]): tf.Tensor;
-  /** The tensor's values as (buffer, byte offset); on wasm valid until the next allocation (the heap can move). */
-  locate(t: tf.Tensor): [ArrayBuffer | Float32Array, number];
-}
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
-}
-
-interface CpuBackendLike {
-  data: { get(dataId: object): { values: unknown } };
-}
-
-/** Host memory of the active backend when it is wasm or cpu, else null. */
-function hostMemory(): HostMemory | null {
-  const name = tf.getBackend();
-  const engine = tf.engine() as unknown as { makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor };
-  if (name === 'wasm') {
-    const be = tf.backend() as unknown as WasmBackendLike;
-    return {
-      alloc: (shape) => engine.makeTensorFromTensorInfo(be.makeOutput(shape, 'float32')),
-      locate: (t) => [be.wasm.HEAPU8.buffer as ArrayBuffer, be.dataIdMap.get(t.dataId).memoryOffset],
-    };
-  }
-  if (name === 'cpu') {
-    const be = tf.backend() as unknown as CpuBackendLike;
-    return {
-      alloc: (shape) => tf.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, 'float32'),
-      locate: (t) => {
-        const v = be.data.get(t.dataId).values;
-        if (!(v instanceof Float32Array)) throw new Error(`AdamW: tensor ${t.id} has no float32 values on the cpu backend`);
-        return [v, 0];
-      },
-    };
-  }
-  return null;
-}
 
 export interface AdamWArgs {
   /** β1, β2. */
@@ -121,9 +79,9 @@ export class AdamW {
       const mVar = this.m.get(name)!;
       const vVar = this.v.get(name)!;
       const wd = this.args.weightDecay > 0 && p.rank >= 2 ? this.args.weightDecay : 0;
-      const m1 = host.alloc(p.shape);
-      const v1 = host.alloc(p.shape);
-      const p1 = host.alloc(p.shape);
+      const m1 = tensorOf(host.alloc(p.shape));
+      const v1 = tensorOf(host.alloc(p.shape));
+      const p1 = tensorOf(host.alloc(p.shape));
       // Locate after the allocations (a wasm heap that grew has moved).
       blas.adamw(...host.locate(g), ...host.locate(mVar), ...host.locate(vVar), ...host.locate(p), ...host.locate(m1), ...host.locate(v1), ...host.locate(p1), p.size, scale, lr, b1, b2, c1, c2, this.args.eps, wd);
       mVar.assign(m1);

@@ -14,6 +14,14 @@
 #include <math.h>
 #include <stdio.h>
 
+/* Hot loops are compiled for AVX-512, AVX2 and baseline x86-64, picked at load time (GCC ifunc). */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+
 /* CBLAS and OpenBLAS entry points (declared here so only the shared library, not cblas.h, is needed). */
 enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
 extern void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A,
@@ -168,12 +176,28 @@ static napi_value sum_squares(napi_env env, napi_callback_info info) {
   return out;
 }
 
+MULTIVERSION static void adamw_loop(const float *restrict g, const float *restrict m, const float *restrict v, const float *restrict p,
+                                    float *restrict mo, float *restrict vo, float *restrict po,
+                                    int64_t n, const double *h) {
+  const float scale = (float)h[0], lr = (float)h[1], b1 = (float)h[2], b2 = (float)h[3];
+  const float inv_c1 = (float)(1.0 / h[4]), inv_c2 = (float)(1.0 / h[5]), eps = (float)h[6], wd = (float)h[7];
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i] * scale;
+    const float mi = b1 * m[i] + (1.0f - b1) * gi;
+    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+    const float pi = p[i];
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = pi - lr * ((mi * inv_c1) / (sqrtf(vi * inv_c2) + eps) + wd * pi);
+  }
+}
+
 /*
  * adamw(g, gOff, m, mOff, v, vOff, p, pOff, mOut, mOutOff, vOut, vOutOff, pOut, pOutOff, n,
  *       gradScale, lr, beta1, beta2, biasCorr1, biasCorr2, eps, weightDecay): one AdamW step (Loshchilov &
  * Hutter, decoupled decay) in float32 over n elements, g scaled by gradScale (global-norm clipping):
  *   m' = β1 m + (1−β1) g,  v' = β2 v + (1−β2) g²,  p' = p − lr (m'/c1 / (√(v'/c2) + ε) + wd p).
- * Outputs may alias inputs element-wise.
+ * Outputs must not overlap the inputs (the loop is vectorised under `restrict`).
  */
 static napi_value adamw(napi_env env, napi_callback_info info) {
   size_t argc = 23;
@@ -195,16 +219,185 @@ static napi_value adamw(napi_env env, napi_callback_info info) {
   float *vo = mo ? floats_at(env, argv[10], argv[11], n) : NULL;
   float *po = vo ? floats_at(env, argv[12], argv[13], n) : NULL;
   if (!po) return NULL;
-  const float scale = (float)h[0], lr = (float)h[1], b1 = (float)h[2], b2 = (float)h[3];
-  const float inv_c1 = (float)(1.0 / h[4]), inv_c2 = (float)(1.0 / h[5]), eps = (float)h[6], wd = (float)h[7];
+  adamw_loop(g, m, v, p, mo, vo, po, n, h);
+  return NULL;
+}
+
+/*
+ * e^x for x ≤ 0 in float32, branch-free so loops vectorise: x = n·ln2 + r with |r| ≤ ln2/2 (n rounded by the
+ * 1.5·2^23 trick), e^r by Cephes's degree-6 expf polynomial, 2^n assembled in the exponent bits. Relative
+ * error ~1e-7; inputs below −87 give ~e^−87 instead of a denormal.
+ */
+static inline float exp_nonpositive(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  union { int32_t i; float f; } scale;
+  scale.i = ((int32_t)n + 127) << 23;
+  return p * scale.f;
+}
+
+/*
+ * Standard normal CDF Φ(x) and density φ(x) from one exponential: with z = |x|/√2,
+ * erf(z) = 1 − t(a1 + t(a2 + t(a3 + t(a4 + t a5)))) e^{−z²}, t = 1/(1 + p z) (Abramowitz & Stegun 7.1.26,
+ * |error| ≤ 1.5e-7), and e^{−z²} = e^{−x²/2} = √(2π) φ(x). Φ's tail is taken as the product directly, so it
+ * never cancels.
+ */
+static inline void normal_cdf_pdf(float x, float *cdf, float *pdf) {
+  const float e = exp_nonpositive(-0.5f * x * x);
+  const float z = (x < 0 ? -x : x) * 0.70710678118654752f;
+  const float t = 1.0f / (1.0f + 0.3275911f * z);
+  const float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+  const float half_tail = 0.5f * poly * e; /* = Φ(−|x|) */
+  *cdf = x < 0 ? half_tail : 1.0f - half_tail;
+  *pdf = e * 0.39894228040143268f;
+}
+
+MULTIVERSION static void gelu_forward(const float *x, float *y, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
-    const float gi = g[i] * scale;
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    const float pi = p[i];
-    mo[i] = mi;
-    vo[i] = vi;
-    po[i] = pi - lr * ((mi * inv_c1) / (sqrtf(vi * inv_c2) + eps) + wd * pi);
+    float c, d;
+    normal_cdf_pdf(x[i], &c, &d);
+    y[i] = x[i] * c;
+  }
+}
+
+MULTIVERSION static void gelu_backward(const float *x, const float *dy, float *dx, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    float c, d;
+    normal_cdf_pdf(x[i], &c, &d);
+    dx[i] = dy[i] * (c + x[i] * d);
+  }
+}
+
+/*
+ * gelu(x, xOff, y, yOff, n): exact GELU y = x·Φ(x) (Hendrycks & Gimpel), Φ as in normal_cdf_pdf.
+ * geluGrad(x, xOff, dy, dyOff, dx, dxOff, n): dx = dy·(Φ(x) + x·φ(x)), recomputed from x alone.
+ */
+static napi_value gelu(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int ok = argc == 5;
+  int64_t n = ok ? int_arg(env, argv[4], &ok) : 0;
+  if (!ok || n < 0) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.gelu(x, xOff, y, yOff, n): bad arguments");
+    return NULL;
+  }
+  const float *x = floats_at(env, argv[0], argv[1], n);
+  float *y = x ? floats_at(env, argv[2], argv[3], n) : NULL;
+  if (!y) return NULL;
+  gelu_forward(x, y, n);
+  return NULL;
+}
+
+static napi_value gelu_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int ok = argc == 7;
+  int64_t n = ok ? int_arg(env, argv[6], &ok) : 0;
+  if (!ok || n < 0) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.geluGrad(x, xOff, dy, dyOff, dx, dxOff, n): bad arguments");
+    return NULL;
+  }
+  const float *x = floats_at(env, argv[0], argv[1], n);
+  const float *dy = x ? floats_at(env, argv[2], argv[3], n) : NULL;
+  float *dx = dy ? floats_at(env, argv[4], argv[5], n) : NULL;
+  if (!dx) return NULL;
+  gelu_backward(x, dy, dx, n);
+  return NULL;
+}
+
+/* Int32Array argument: data pointer and length, or 0. */
+static int int32_array(napi_env env, napi_value v, const int32_t **data, size_t *length) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  napi_typedarray_type type;
+  size_t offset = 0;
+  void *p = NULL;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, length, &p, &ab, &offset) != napi_ok || type != napi_int32_array) return 0;
+  *data = (const int32_t *)p;
+  return 1;
+}
+
+/*
+ * gatherRows(src, srcOff, srcRows, d, idx, dst, dstOff): dst[i, :] = src[idx[i], :] for each i < idx.length,
+ * a zero row where idx[i] = −1. Any other index outside [0, srcRows) is a RangeError (nothing written).
+ */
+static napi_value gather_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int ok = argc == 7;
+  const int32_t *idx = NULL;
+  size_t count = 0;
+  int64_t rows = ok ? int_arg(env, argv[2], &ok) : 0;
+  int64_t d = ok ? int_arg(env, argv[3], &ok) : 0;
+  if (!ok || rows < 0 || d < 0 || !int32_array(env, argv[4], &idx, &count)) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.gatherRows(src, srcOff, srcRows, d, idx: Int32Array, dst, dstOff): bad arguments");
+    return NULL;
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (idx[i] < -1 || idx[i] >= rows) {
+      napi_throw_range_error(env, "MOELAB_BLAS_INDEX", "moelab_blas.gatherRows: an index is outside [-1, srcRows)");
+      return NULL;
+    }
+  }
+  const float *src = floats_at(env, argv[0], argv[1], rows * d);
+  float *dst = src ? floats_at(env, argv[5], argv[6], (int64_t)count * d) : NULL;
+  if (!dst) return NULL;
+  for (size_t i = 0; i < count; i++) {
+    float *o = dst + (int64_t)i * d;
+    if (idx[i] < 0) {
+      for (int64_t j = 0; j < d; j++) o[j] = 0.0f;
+    } else {
+      const float *s = src + (int64_t)idx[i] * d;
+      for (int64_t j = 0; j < d; j++) o[j] = s[j];
+    }
+  }
+  return NULL;
+}
+
+/*
+ * scatterAddRows(src, srcOff, d, idx, dst, dstOff, dstRows): dst = 0, then dst[idx[i], :] += src[i, :] for
+ * i in order (a fixed summation order: deterministic), skipping idx[i] = −1.
+ */
+static napi_value scatter_add_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int ok = argc == 7;
+  const int32_t *idx = NULL;
+  size_t count = 0;
+  int64_t d = ok ? int_arg(env, argv[2], &ok) : 0;
+  int64_t rows = ok ? int_arg(env, argv[6], &ok) : 0;
+  if (!ok || rows < 0 || d < 0 || !int32_array(env, argv[3], &idx, &count)) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.scatterAddRows(src, srcOff, d, idx: Int32Array, dst, dstOff, dstRows): bad arguments");
+    return NULL;
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (idx[i] < -1 || idx[i] >= rows) {
+      napi_throw_range_error(env, "MOELAB_BLAS_INDEX", "moelab_blas.scatterAddRows: an index is outside [-1, dstRows)");
+      return NULL;
+    }
+  }
+  const float *src = floats_at(env, argv[0], argv[1], (int64_t)count * d);
+  float *dst = src ? floats_at(env, argv[4], argv[5], rows * d) : NULL;
+  if (!dst) return NULL;
+  for (int64_t j = 0; j < rows * d; j++) dst[j] = 0.0f;
+  for (size_t i = 0; i < count; i++) {
+    if (idx[i] < 0) continue;
+    float *o = dst + (int64_t)idx[i] * d;
+    const float *s = src + (int64_t)i * d;
+    for (int64_t j = 0; j < d; j++) o[j] += s[j];
   }
   return NULL;
 }
@@ -242,6 +435,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gelu", NULL, gelu, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scatterAddRows", NULL, scatter_add_rows, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
