@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { HOST_KERNELS, hasHostKernel, registerFastKernels, restoreDefaultKernels, selectBackend } from '../../src/backend';
+import { nativeBlas, nativeBlasStatus } from '../../src/backend/native-blas';
+import { gatherRows, gelu, scatterAddRows } from '../../src/model/ops';
+
+/** CI requires the addon (MOELAB_REQUIRE_NATIVE_BLAS=1); elsewhere these tests skip with the reason. */
+function nativeSkip(): string | false {
+  const st = nativeBlasStatus();
+  if (st.loaded) return false;
+  if (process.env.MOELAB_REQUIRE_NATIVE_BLAS === '1') assert.fail(`MOELAB_REQUIRE_NATIVE_BLAS=1 but the native addon did not load: ${st.detail}`);
+  return `native addon not available: ${st.detail}`;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`[${backend}] native GELU and its gradient equal tfjs's erf-based GELU within 1e-6 from -9 to 9`, { skip: nativeSkip() }, async () => {
+    await selectBackend(backend);
+    assert.ok(hasHostKernel(HOST_KERNELS.gelu));
+    // A grid through the tails and the centre, plus random values.
+    const grid = Float32Array.from({ length: 3601 }, (_, i) => -9 + i * 0.005);
+    const x = tf.concat([tf.tensor1d(grid), tf.randomNormal([4000], 0, 2, 'float32', 3)]).reshape([7601, 1]);
+    const xv = tf.variable(x, true, `gelu_x_${backend}`);
+    const run = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(gelu(xv), tf.range(0, 7601).reshape([7601, 1]).div(7601))) as tf.Scalar, [xv]);
+        value.dispose();
+        return { y: gelu(xv).dataSync() as Float32Array, dx: grads[xv.name]!.dataSync() as Float32Array };
+      });
+    const fast = run();
+    restoreDefaultKernels(backend);
+    assert.ok(!hasHostKernel(HOST_KERNELS.gelu));
+    const ref = run();
+    registerFastKernels(backend);
+    assert.ok(maxAbsDiff(fast.y, ref.y) <= 1e-6, `GELU max |diff| ${maxAbsDiff(fast.y, ref.y)}`);
+    assert.ok(maxAbsDiff(fast.dx, ref.dx) <= 1e-6, `GELU' max |diff| ${maxAbsDiff(fast.dx, ref.dx)}`);
+    tf.dispose([x, xv]);
+  });
+
+  test(`[${backend}] native row gather and scatter-add (values and gradients) equal the JS versions exactly`, { skip: nativeSkip() }, async () => {
+    await selectBackend(backend);
+    assert.ok(hasHostKernel(HOST_KERNELS.gatherRows));
+    const idx = Int32Array.from([3, -1, 0, 3, 7, 2, -1, 5, 5, 1]);
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.variable(tf.randomNormal([8, 5], 0, 1, 'float32', 4), true) as unknown as tf.Variable<tf.Rank.R2> & tf.Tensor2D;
+        const y = tf.variable(tf.randomNormal([idx.length, 5], 0, 1, 'float32', 5), true) as unknown as tf.Variable<tf.Rank.R2> & tf.Tensor2D;
+        const w1 = tf.randomNormal([idx.length, 5], 0, 1, 'float32', 6);
+        const w2 = tf.randomNormal([9, 5], 0, 1, 'float32', 7);
+        const loss = () => tf.add(tf.sum(tf.mul(gatherRows(x, idx), w1)), tf.sum(tf.mul(scatterAddRows(y, idx, 9), w2))) as tf.Scalar;
+        const { grads } = tf.variableGrads(loss, [x, y]);
+        const out = [gatherRows(x, idx), scatterAddRows(y, idx, 9), grads[x.name]!, grads[y.name]!].map((t) => Array.from(t.dataSync()));
+        x.dispose();
+        y.dispose();
+        return out;
+      });
+    const fast = run();
+    restoreDefaultKernels(backend);
+    const ref = run();
+    registerFastKernels(backend);
+    assert.deepEqual(fast, ref);
+  });
+}
+
+test('native gatherRows and scatterAddRows reject indices outside [-1, rows) before writing', { skip: nativeSkip() }, () => {
+  const blas = nativeBlas()!;
+  const src = new Float32Array(6);
+  const dst = Float32Array.from([7, 7, 7, 7]);
+  assert.throws(() => blas.gatherRows(src, 0, 3, 2, Int32Array.from([0, 3]), dst, 0), /outside/);
+  assert.throws(() => blas.gatherRows(src, 0, 3, 2, Int32Array.from([-2, 0]), dst, 0), /outside/);
+  assert.throws(() => blas.scatterAddRows(src, 0, 2, Int32Array.from([0, 2, 1]), dst, 0, 2), /outside/);
+  assert.deepEqual(Array.from(dst), [7, 7, 7, 7]);
+  assert.throws(() => blas.gatherRows(src, 0, 3, 2, [0, 1] as unknown as Int32Array, dst, 0), /Int32Array/);
+});
