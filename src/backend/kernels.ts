@@ -121,21 +121,10 @@ function wasmBatchMatMul({ inputs, backend: bk, attrs }: { inputs: tf.NamedTenso
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('BatchMatMul (wasm): only float32 is supported');
   const be = bk as WasmLike;
   const m = be.wasm;
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-  const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-  const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
-  const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-  if (K !== Kb) throw new Error(`BatchMatMul (wasm): inner sizes ${K} and ${Kb} of shapes [${a.shape}] and [${b.shape}] differ`);
-  const outerA = a.shape.slice(0, -2);
-  const outerB = b.shape.slice(0, -2);
-  const batchA = outerA.reduce((x, y) => x * y, 1);
-  const batchB = outerB.reduce((x, y) => x * y, 1);
-  const outOuter = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-  const batch = Math.max(batchA, batchB);
-  if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new Error(`BatchMatMul (wasm): cannot broadcast batch shapes [${outerA}] and [${outerB}]`);
-  const out = be.makeOutput([...outOuter, M, N], 'float32');
+  const { M, N, K, batch, strideA, strideB, outShape } = productShape(a, b, transposeA, transposeB, 'BatchMatMul (wasm)');
+  const batchA = strideA === 0 ? 1 : batch;
+  const batchB = strideB === 0 ? 1 : batch;
+  const out = be.makeOutput(outShape, 'float32');
   if (batch * M * N === 0) return out;
   if (K === 0) {
     (be.typedArrayFromHeap(out) as Float32Array).fill(0);
@@ -154,8 +143,8 @@ function wasmBatchMatMul({ inputs, backend: bk, attrs }: { inputs: tf.NamedTenso
     const offA = operand(a, batchA, transposeA, M, K);
     const offB = operand(b, batchB, transposeB, K, N);
     const offOut = be.dataIdMap.get(out.dataId).memoryOffset;
-    const stepA = batchA === 1 ? 0 : M * K * 4;
-    const stepB = batchB === 1 ? 0 : K * N * 4;
+    const stepA = strideA * 4;
+    const stepB = strideB * 4;
     for (let i = 0; i < batch; i++) {
       const idA = be.dataIdNextNumber++;
       const idB = be.dataIdNextNumber++;

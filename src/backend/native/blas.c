@@ -328,39 +328,56 @@ static int int32_array(napi_env env, napi_value v, const int32_t **data, size_t 
   return 1;
 }
 
+/* The row kernels' shared arguments: an index list and the sizes of the indexed matrix. */
+typedef struct {
+  const int32_t *idx;
+  size_t count;
+  int64_t rows; /* rows of the indexed matrix (gather: source; scatter: destination) */
+  int64_t d;
+} RowArgs;
+
+/*
+ * Read the 7 arguments of a row kernel (rows, d and idx at the given positions) and check every index lies
+ * in [−1, rows); throws (returning 0) before anything is written otherwise.
+ */
+static int row_args(napi_env env, napi_callback_info info, napi_value *argv, int rows_at, int d_at, int idx_at, const char *usage,
+                    RowArgs *out) {
+  size_t argc = 7;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) argc = 0;
+  int ok = argc == 7;
+  out->rows = ok ? int_arg(env, argv[rows_at], &ok) : 0;
+  out->d = ok ? int_arg(env, argv[d_at], &ok) : 0;
+  if (!ok || out->rows < 0 || out->d < 0 || !int32_array(env, argv[idx_at], &out->idx, &out->count)) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", usage);
+    return 0;
+  }
+  for (size_t i = 0; i < out->count; i++) {
+    if (out->idx[i] < -1 || out->idx[i] >= out->rows) {
+      napi_throw_range_error(env, "MOELAB_BLAS_INDEX", "moelab_blas: a row index is outside [-1, rows)");
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /*
  * gatherRows(src, srcOff, srcRows, d, idx, dst, dstOff): dst[i, :] = src[idx[i], :] for each i < idx.length,
  * a zero row where idx[i] = −1. Any other index outside [0, srcRows) is a RangeError (nothing written).
  */
 static napi_value gather_rows(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int ok = argc == 7;
-  const int32_t *idx = NULL;
-  size_t count = 0;
-  int64_t rows = ok ? int_arg(env, argv[2], &ok) : 0;
-  int64_t d = ok ? int_arg(env, argv[3], &ok) : 0;
-  if (!ok || rows < 0 || d < 0 || !int32_array(env, argv[4], &idx, &count)) {
-    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.gatherRows(src, srcOff, srcRows, d, idx: Int32Array, dst, dstOff): bad arguments");
-    return NULL;
-  }
-  for (size_t i = 0; i < count; i++) {
-    if (idx[i] < -1 || idx[i] >= rows) {
-      napi_throw_range_error(env, "MOELAB_BLAS_INDEX", "moelab_blas.gatherRows: an index is outside [-1, srcRows)");
-      return NULL;
-    }
-  }
-  const float *src = floats_at(env, argv[0], argv[1], rows * d);
-  float *dst = src ? floats_at(env, argv[5], argv[6], (int64_t)count * d) : NULL;
+  RowArgs a;
+  if (!row_args(env, info, argv, 2, 3, 4, "moelab_blas.gatherRows(src, srcOff, srcRows, d, idx: Int32Array, dst, dstOff): bad arguments", &a)) return NULL;
+  const float *src = floats_at(env, argv[0], argv[1], a.rows * a.d);
+  float *dst = src ? floats_at(env, argv[5], argv[6], (int64_t)a.count * a.d) : NULL;
   if (!dst) return NULL;
-  for (size_t i = 0; i < count; i++) {
-    float *o = dst + (int64_t)i * d;
-    if (idx[i] < 0) {
-      for (int64_t j = 0; j < d; j++) o[j] = 0.0f;
+  for (size_t i = 0; i < a.count; i++) {
+    float *o = dst + (int64_t)i * a.d;
+    if (a.idx[i] < 0) {
+      for (int64_t j = 0; j < a.d; j++) o[j] = 0.0f;
     } else {
-      const float *s = src + (int64_t)idx[i] * d;
-      for (int64_t j = 0; j < d; j++) o[j] = s[j];
+      const float *r = src + (int64_t)a.idx[i] * a.d;
+      for (int64_t j = 0; j < a.d; j++) o[j] = r[j];
     }
   }
   return NULL;
@@ -371,33 +388,18 @@ static napi_value gather_rows(napi_env env, napi_callback_info info) {
  * i in order (a fixed summation order: deterministic), skipping idx[i] = −1.
  */
 static napi_value scatter_add_rows(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int ok = argc == 7;
-  const int32_t *idx = NULL;
-  size_t count = 0;
-  int64_t d = ok ? int_arg(env, argv[2], &ok) : 0;
-  int64_t rows = ok ? int_arg(env, argv[6], &ok) : 0;
-  if (!ok || rows < 0 || d < 0 || !int32_array(env, argv[3], &idx, &count)) {
-    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.scatterAddRows(src, srcOff, d, idx: Int32Array, dst, dstOff, dstRows): bad arguments");
-    return NULL;
-  }
-  for (size_t i = 0; i < count; i++) {
-    if (idx[i] < -1 || idx[i] >= rows) {
-      napi_throw_range_error(env, "MOELAB_BLAS_INDEX", "moelab_blas.scatterAddRows: an index is outside [-1, dstRows)");
-      return NULL;
-    }
-  }
-  const float *src = floats_at(env, argv[0], argv[1], (int64_t)count * d);
-  float *dst = src ? floats_at(env, argv[4], argv[5], rows * d) : NULL;
+  RowArgs a;
+  if (!row_args(env, info, argv, 6, 2, 3, "moelab_blas.scatterAddRows(src, srcOff, d, idx: Int32Array, dst, dstOff, dstRows): bad arguments", &a)) return NULL;
+  const float *src = floats_at(env, argv[0], argv[1], (int64_t)a.count * a.d);
+  float *dst = src ? floats_at(env, argv[4], argv[5], a.rows * a.d) : NULL;
   if (!dst) return NULL;
-  for (int64_t j = 0; j < rows * d; j++) dst[j] = 0.0f;
-  for (size_t i = 0; i < count; i++) {
-    if (idx[i] < 0) continue;
-    float *o = dst + (int64_t)idx[i] * d;
-    const float *s = src + (int64_t)i * d;
-    for (int64_t j = 0; j < d; j++) o[j] += s[j];
+  for (int64_t j = 0; j < a.rows * a.d; j++) dst[j] = 0.0f;
+  for (size_t i = 0; i < a.count; i++) {
+    if (a.idx[i] < 0) continue;
+    float *o = dst + (int64_t)a.idx[i] * a.d;
+    const float *r = src + (int64_t)i * a.d;
+    for (int64_t j = 0; j < a.d; j++) o[j] += r[j];
   }
   return NULL;
 }
