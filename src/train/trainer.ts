@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { countParams, trainingFlops } from '../accounting/model-params';
+import { nativeBlasStatus } from '../backend/native-blas';
 import { selectBackend } from '../backend/select';
 import { evalWindows, openTokenShard, readCorpusManifest, TokenShard, WindowBatches, WindowBatchesState } from '../data';
 import { expertCount } from '../model/config';
@@ -125,6 +126,7 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
   }
   const backend = await selectBackend(cfg.backend);
   log(`backend: ${backend.label}${backend.skipped.length ? ` (skipped ${backend.skipped.join('; ')})` : ''}`);
+  if (backend.label === 'wasm' || backend.label === 'cpu') log(`native CPU kernels not in use: ${nativeBlasStatus().detail} (training runs 3-4x slower)`);
 
   const train = openTokenShard(path.join(corpusDir, manifest.splits.train.file), { dtype: manifest.dtype });
   const val = openTokenShard(path.join(corpusDir, manifest.splits.val.file), { dtype: manifest.dtype });
