@@ -84,7 +84,8 @@ export function setNativeBlasEnabled(on: boolean): void {
 
 /** The repository root: the nearest ancestor of this file holding package.json (works from src/ and dist/). */
 function packageRoot(): string {
-  let dir = __dirname;
+  // `__dirname` exists in CommonJS (src via tsx, dist/, the GPU bundle); elsewhere fall back to the cwd.
+  let dir = typeof __dirname === 'string' ? __dirname : process.cwd();
   for (let i = 0; i < 6; i++) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
     dir = path.dirname(dir);

@@ -47,8 +47,9 @@ export class AdamW {
    * Returns the global gradient norm before clipping (a scalar tensor; call inside tf.tidy).
    */
   apply(grads: tf.NamedTensorMap, lr: number): tf.Scalar {
-    const blas = this.options.fused === false ? null : nativeBlas();
-    const host = blas ? hostMemory() : null;
+    // Host memory first: device backends (webgpu, tensorflow) never touch the addon.
+    const host = this.options.fused === false ? null : hostMemory();
+    const blas = host ? nativeBlas() : null;
     const all32 = [...this.params.values()].every((p) => p.dtype === 'float32') && Object.values(grads).every((g) => g.dtype === 'float32');
     if (blas && host && all32) return this.applyFused(blas, host, grads, lr);
     return this.applyTensorOps(grads, lr);
