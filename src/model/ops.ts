@@ -173,6 +173,23 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   })(x);
 }
 
+/**
+ * Row-wise log-sum-exp of x [n,k] → [n], with the closed-form gradient dy·softmax(x). tfjs's autodiff goes
+ * through max's gradient instead (a broadcast Equal and Cast per call, the slowest kernels of a tiny-model
+ * step on wasm). Used by the router z-loss.
+ */
+export function logSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
+  if (plain) return tf.logSumExp(x, 1) as tf.Tensor1D;
+  return custom((xx, save) => {
+    const X = xx as tf.Tensor2D;
+    (save as Save)([X]);
+    return {
+      value: tf.logSumExp(X, 1),
+      gradFunc: (dy, [sx]) => tf.mul(tf.softmax(sx!), tf.reshape(dy, [-1, 1])),
+    };
+  })(x) as tf.Tensor1D;
+}
+
 /** SiLU / swish, x · sigmoid(x). */
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));

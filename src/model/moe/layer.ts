@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, effectiveTopK, expertCount } from '../config';
 import { ffn } from '../ffn';
-import { gatherRows, layerNorm, matmul2d, scatterAddRows } from '../ops';
+import { gatherRows, layerNorm, logSumExpRows, matmul2d, scatterAddRows } from '../ops';
 import { deviceOpsActive, routedExpertsDevice } from '../ops-webgpu';
 import { Weights } from '../weights';
 import { Routing, routeExpertChoice, routeTokenChoice } from './routing';
@@ -44,7 +44,7 @@ export function balanceLoss(probs: tf.Tensor2D, assignedFraction: number[]): tf.
 
 /** Router z-loss (Zoph et al. 2022): mean over tokens of logsumexp(logits)². */
 export function routerZLoss(logits: tf.Tensor2D): tf.Scalar {
-  return tf.mean(tf.square(tf.logSumExp(logits, 1))) as tf.Scalar;
+  return tf.mean(tf.square(logSumExpRows(logits))) as tf.Scalar;
 }
 
 /** Apply MoE block `prefix` (e.g. `b1.moe`) to x [batch·seqLen, d]. */
