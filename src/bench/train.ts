@@ -135,14 +135,16 @@ export const trainBench: BenchSuite = {
       ? `native addon: ${blas.detail}, ${blas.threads} thread (matmul, GELU, row gather/scatter, AdamW)`
       : `wasm XNNPACK (native addon: ${blas.detail})`;
     opts.log(`train bench: matmul ${matmul}`);
-    const steps = opts.quick ? 2 : 5;
+    // Both sides time the same number of steps after 2 warm-up steps (PyTorch's step time still falls over its
+    // first ~40 steps, so short runs would flatter us): 20 steps (40 for d ≤ 64); the slower references fewer.
+    const steps = opts.quick ? 2 : 20;
     for (const s of SHAPES) {
       if (opts.quick && s.dModel === 256) continue;
       const cfg = modelOf(s);
       const batch = s.batch ?? 32;
       const active = countParams(cfg).active;
       // Tiny models take ~0.1 s a step: time more of them.
-      const n = s.dModel <= 64 ? steps * 4 : steps;
+      const n = s.dModel <= 64 ? steps * 2 : steps;
       opts.log(`train bench: ${s.label} (ours${matMulIsNative('wasm') ? ', matmul on OpenBLAS' : ''})`);
       const ours = measureTrainThroughput(cfg, n, batch);
       // With the native addon: the same trainer without it (XNNPACK matmul, tfjs GELU, tensor-op AdamW).
@@ -153,7 +155,7 @@ export const trainBench: BenchSuite = {
         restoreDefaultKernels('wasm');
         registerFastKernels('wasm');
         try {
-          xnn = measureTrainThroughput(cfg, n, batch);
+          xnn = measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 4)), batch);
         } finally {
           setNativeBlasEnabled(true);
           restoreDefaultKernels('wasm');
@@ -165,7 +167,7 @@ export const trainBench: BenchSuite = {
       restoreDefaultKernels('wasm');
       let plainTps: number;
       try {
-        plainTps = measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 2)), batch).tokensPerSecond;
+        plainTps = measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 10)), batch).tokensPerSecond;
       } finally {
         setPlainOps(false);
         registerFastKernels('wasm');
@@ -183,7 +185,7 @@ export const trainBench: BenchSuite = {
           notes: `per CPU-second: ${ours.tokensPerCpuSecond.toFixed(0)} vs ${xnn.tokensPerCpuSecond.toFixed(0)}`,
         });
       }
-      const torch: TorchResult = opts.quick ? { value: null, why: 'skipped in --quick' } : torchTokensPerSecond(opts.repoRoot, s, Math.max(10, n * 2));
+      const torch: TorchResult = opts.quick ? { value: null, why: 'skipped in --quick' } : torchTokensPerSecond(opts.repoRoot, s, n);
       const cpuNote =
         torch.cpu !== undefined
           ? `; per CPU-second (robust to other load): ours ${ours.tokensPerCpuSecond.toFixed(0)}, PyTorch ${torch.cpu.toFixed(0)}, ratio ${(ours.tokensPerCpuSecond / torch.cpu).toFixed(3)}`
