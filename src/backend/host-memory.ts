@@ -26,8 +26,20 @@ interface CpuLike {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
 }
 
-/** Host memory of `backend` (a tfjs backend object) named `name`, or null for device backends. */
+const cache = new WeakMap<object, HostMemory>();
+
+/**
+ * Host memory of `backend` (a tfjs backend object) named `name`, or null for device backends. One accessor
+ * per backend object (kernels call this on every invocation).
+ */
 export function hostMemory(name: string = tf.getBackend(), backend: unknown = tf.backend()): HostMemory | null {
+  if (name !== 'wasm' && name !== 'cpu') return null;
+  let mem = cache.get(backend as object);
+  if (!mem) cache.set(backend as object, (mem = makeHostMemory(name, backend)));
+  return mem;
+}
+
+function makeHostMemory(name: 'wasm' | 'cpu', backend: unknown): HostMemory {
   if (name === 'wasm') {
     const be = backend as WasmLike;
     return {
@@ -35,18 +47,15 @@ export function hostMemory(name: string = tf.getBackend(), backend: unknown = tf
       locate: (t) => [be.wasm.HEAPU8.buffer as ArrayBuffer, be.dataIdMap.get(t.dataId).memoryOffset],
     };
   }
-  if (name === 'cpu') {
-    const be = backend as CpuLike;
-    return {
-      alloc: (shape) => be.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))),
-      locate: (t) => {
-        const v = be.data.get(t.dataId).values;
-        if (!(v instanceof Float32Array)) throw new Error(`host memory: tensor of dtype ${t.dtype} has no float32 values on the cpu backend`);
-        return [v, 0];
-      },
-    };
-  }
-  return null;
+  const be = backend as CpuLike;
+  return {
+    alloc: (shape) => be.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))),
+    locate: (t) => {
+      const v = be.data.get(t.dataId).values;
+      if (!(v instanceof Float32Array)) throw new Error(`host memory: tensor of dtype ${t.dtype} has no float32 values on the cpu backend`);
+      return [v, 0];
+    },
+  };
 }
 
 /** A tf.Tensor owning a kernel-style output allocated with `hostMemory().alloc`. */

@@ -278,46 +278,24 @@ interface BatchMatMulArgs {
 }
 
 /**
- * BatchMatMul on the wasm backend through OpenBLAS (src/backend/native-blas.ts): the addon reads both operands
- * and writes the output in place on the wasm heap, transpose flags included, so no transposes or copies run.
+ * BatchMatMul through OpenBLAS on a host backend (wasm heap or cpu arrays, via src/backend/host-memory.ts):
+ * the addon reads both operands and writes the output in place, transpose flags included, so no transposes or
+ * copies run. Non-float32 products go to the backend's own kernel.
  */
-function nativeWasmBatchMatMul(blas: NativeBlas) {
-  return ({ inputs, backend: bk, attrs }: BatchMatMulArgs): tf.TensorInfo => {
-    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('BatchMatMul (wasm, OpenBLAS): only float32 is supported');
-    const be = bk as WasmLike;
-    const s = productShape(a, b, transposeA, transposeB, 'BatchMatMul (wasm, OpenBLAS)');
-    const out = be.makeOutput(s.outShape, 'float32');
-    // makeOutput may grow the heap (a new ArrayBuffer): read the buffer after it.
-    const heap = be.wasm.HEAPU8.buffer as ArrayBuffer;
-    const off = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId).memoryOffset;
-    blas.sgemm(heap, off(a), heap, off(b), heap, off(out), s.M, s.N, s.K, transposeA, transposeB, s.batch, s.strideA, s.strideB, s.M * s.N);
-    return out;
-  };
-}
-
-interface CpuLike {
-  data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
-/** BatchMatMul on the cpu backend through OpenBLAS, on the backend's Float32Arrays. */
-function nativeCpuBatchMatMul(blas: NativeBlas, orig: tf.KernelConfig | undefined) {
+function nativeBatchMatMul(blas: NativeBlas, backend: string, orig: tf.KernelConfig | undefined) {
   return (args: BatchMatMulArgs): tf.TensorInfo => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const be = args.backend as CpuLike;
-    const va = be.data.get(a.dataId).values;
-    const vb = be.data.get(b.dataId).values;
-    if (!(va instanceof Float32Array) || !(vb instanceof Float32Array)) {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') {
       if (orig) return orig.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-      throw new Error('BatchMatMul (cpu, OpenBLAS): only float32 is supported');
+      throw new Error(`BatchMatMul (${backend}, OpenBLAS): only float32 is supported`);
     }
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    const s = productShape(a, b, transposeA, transposeB, 'BatchMatMul (cpu, OpenBLAS)');
-    const values = new Float32Array(s.outShape.reduce((x, y) => x * y, 1));
-    blas.sgemm(va, 0, vb, 0, values, 0, s.M, s.N, s.K, transposeA, transposeB, s.batch, s.strideA, s.strideB, s.M * s.N);
-    return be.makeTensorInfo(s.outShape, 'float32', values);
+    const s = productShape(a, b, transposeA, transposeB, `BatchMatMul (${backend}, OpenBLAS)`);
+    const mem = hostMemory(backend, args.backend)!;
+    const out = mem.alloc(s.outShape);
+    // Locate after allocating: a growing wasm heap is a new ArrayBuffer.
+    blas.sgemm(...mem.locate(a), ...mem.locate(b), ...mem.locate(out), s.M, s.N, s.K, transposeA, transposeB, s.batch, s.strideA, s.strideB, s.M * s.N);
+    return out;
   };
 }
 
@@ -427,16 +405,18 @@ export function backendKernelLabel(label: string, tfName: string): string {
   return nativeMatMul.has(tfName) ? `${label}+openblas` : label;
 }
 
-/** Put OpenBLAS behind `backend`'s BatchMatMul when the addon loads (wasm and cpu); true when it did. */
-function registerNativeMatMul(backend: string): boolean {
+/**
+ * Put the addon's kernels on `backend` when it loads (wasm and cpu): OpenBLAS behind BatchMatMul, plus the
+ * HOST_KERNELS; true when it did.
+ */
+function registerNativeKernels(backend: string): boolean {
   const blas = nativeBlas();
   if (!blas || (backend !== 'wasm' && backend !== 'cpu')) return false;
   const key = `${backend}/BatchMatMul`;
   const orig = tf.getKernel('BatchMatMul', backend);
   if (orig && !originals.has(key)) originals.set(key, orig);
   tf.unregisterKernel('BatchMatMul', backend);
-  const kernelFunc = backend === 'wasm' ? nativeWasmBatchMatMul(blas) : nativeCpuBatchMatMul(blas, originals.get(key));
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: backend, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: backend, kernelFunc: nativeBatchMatMul(blas, backend, originals.get(key)) as unknown as tf.KernelFunc });
   nativeMatMul.add(backend);
   registerNativeHostKernels(backend, blas);
   return true;
@@ -446,11 +426,10 @@ const done = new Set<string>();
 const originals = new Map<string, tf.KernelConfig>();
 
 /**
- * Register the fast kernels for `backend` once per process. `native: false` keeps tfjs's matmul even when the
- * OpenBLAS addon loads (the train benchmark compares both); default true.
+ * Register the fast kernels for `backend` once per process, with the native addon's when it loads (turn it
+ * off with `setNativeBlasEnabled(false)` before registering, as the train benchmark and tests do).
  */
-export function registerFastKernels(backend: string, options: { native?: boolean } = {}): void {
-  const native = options.native ?? true;
+export function registerFastKernels(backend: string): void {
   if (done.has(backend)) return;
   done.add(backend);
   if (backend === 'wasm') {
@@ -474,7 +453,7 @@ export function registerFastKernels(backend: string, options: { native?: boolean
       tf.unregisterKernel('Sum', 'wasm');
       tf.registerKernel({ kernelName: 'Sum', backendName: 'wasm', kernelFunc: wasmSumLeading(origSum) });
     }
-    if (!(native && registerNativeMatMul('wasm'))) {
+    if (!registerNativeKernels('wasm')) {
       const origMm = tf.getKernel('BatchMatMul', 'wasm');
       if (origMm) originals.set('wasm/BatchMatMul', origMm);
       tf.unregisterKernel('BatchMatMul', 'wasm');
@@ -496,8 +475,8 @@ export function registerFastKernels(backend: string, options: { native?: boolean
         return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
       },
     });
-  } else if (backend === 'cpu' && native) {
-    registerNativeMatMul('cpu');
+  } else if (backend === 'cpu') {
+    registerNativeKernels('cpu');
   }
 }
 

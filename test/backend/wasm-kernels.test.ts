@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { matMulIsNative, registerFastKernels, restoreDefaultKernels, selectBackend } from '../../src/backend';
-import { nativeBlas, nativeBlasStatus } from '../../src/backend/native-blas';
+import { nativeBlas, nativeBlasStatus, setNativeBlasEnabled } from '../../src/backend/native-blas';
 
 /**
  * Run `f` with wasm's default kernels and with the fast replacements (matmul on OpenBLAS when `native` and
@@ -10,8 +10,10 @@ import { nativeBlas, nativeBlasStatus } from '../../src/backend/native-blas';
  */
 async function both(f: () => tf.Tensor | tf.Tensor[], native = true): Promise<{ fast: Float32Array[]; ref: Float32Array[]; shapes: number[][] }> {
   await selectBackend('wasm');
+  setNativeBlasEnabled(native);
   restoreDefaultKernels('wasm');
-  registerFastKernels('wasm', { native });
+  registerFastKernels('wasm');
+  setNativeBlasEnabled(true);
   const grab = () =>
     tf.tidy(() => {
       const r = f();
@@ -91,7 +93,7 @@ test('wasm BatchMatMul on OpenBLAS equals the default kernel for batches, transp
 test('wasm BatchMatMul on OpenBLAS reads the heap after allocating its output (an allocation that grows the heap)', { skip: nativeSkip() }, async () => {
   await selectBackend('wasm');
   restoreDefaultKernels('wasm');
-  registerFastKernels('wasm', { native: true });
+  registerFastKernels('wasm');
   const heapBytes = () => ((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength);
   const before = heapBytes();
   const K = 16;
