@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Builds the optional native matmul addon (src/backend/native/blas.c → build/native/moelab_blas.node), which
-// the tfjs `wasm` and `cpu` backends use for MatMul when it loads (src/backend/native-blas.ts).
+// Builds the optional native CPU-kernel addon (src/backend/native/blas.c → build/native/moelab_blas.node):
+// matmul, GELU, row gather/scatter and AdamW for the tfjs `wasm` and `cpu` backends (src/backend/native-blas.ts).
 // Needs a C compiler and OpenBLAS's shared library (Debian: libopenblas-dev, which scripts/setup-system.sh
 // installs). Node-API headers come from Node's own include/node or the `node-api-headers` package.
 // Never fails the install: when something is missing it says what and exits 0 (the backends then use tfjs's
-// own matmul). `--strict` exits 1 instead (for CI checks). Writes atomically: a half-built addon never lands.
+// own kernels). `--strict` exits 1 instead (for CI checks). Writes atomically: a half-built addon never lands.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,7 +18,7 @@ const outDir = path.join(root, 'build', 'native');
 const out = path.join(outDir, 'moelab_blas.node');
 
 function give(reason) {
-  say(`not built: ${reason}. Training still works on tfjs's own matmul (slower on wasm/cpu).`);
+  say(`not built: ${reason}. Training still works on tfjs's own kernels (3-4x slower on wasm/cpu).`);
   process.exit(strict ? 1 : 0);
 }
 

@@ -4,7 +4,7 @@
 //     using package.json main/types, so it needs compiled JS + .d.ts, see platform-notes);
 //  2. builds dist/ with `tsc -p tsconfig.build.json` (errors are reported, the emitted output is kept);
 //  3. registers the tslab kernel into the project (.jupyter/) when Debian's Jupyter is installed;
-//  0b. builds the optional native OpenBLAS matmul addon (scripts/build-native.mjs → build/native/).
+//  0b. builds the optional native CPU-kernel addon (scripts/build-native.mjs → build/native/).
 //  0. first, the Debian packages the figures and notebooks need (Chromium, Jupyter): `scripts/setup-system.sh`
 //     installs them with apt-get when running as root, else prints the exact command. Set
 //     MOELAB_SKIP_SYSTEM_SETUP=1 to skip this step.
@@ -51,10 +51,10 @@ function systemPackages() {
   if (r.status !== 0) say('scripts/setup-system.sh failed (see above); figures/notebooks need Chromium and Jupyter');
 }
 
-// The optional OpenBLAS matmul addon (scripts/build-native.mjs says why when it cannot build; never fatal).
+// The optional native CPU-kernel addon (scripts/build-native.mjs says why when it cannot build; never fatal).
 function nativeAddon() {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-native.mjs')], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) say('scripts/build-native.mjs failed; training uses tfjs\'s own matmul');
+  if (r.status !== 0) say('scripts/build-native.mjs failed; training uses tfjs\'s own kernels');
 }
 
 function registerKernel() {

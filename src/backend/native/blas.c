@@ -1,7 +1,8 @@
 /*
- * moelab_blas: a Node-API addon exposing OpenBLAS's single-precision GEMM to the tfjs kernels in
- * src/backend/kernels.ts, and a fused AdamW step to src/train/optimizer.ts (see src/backend/native-blas.ts). It works on memory tfjs already owns (the wasm backend's heap, an ArrayBuffer,
- * or the cpu backend's Float32Arrays), so a matmul costs no copies.
+ * moelab_blas: a Node-API addon with the native CPU kernels of src/backend/kernels.ts (OpenBLAS sgemm, GELU
+ * and its gradient, row gather / scatter-add) and the fused AdamW step of src/train/optimizer.ts (JS side:
+ * src/backend/native-blas.ts). It works on memory tfjs already owns (the wasm backend's heap, an ArrayBuffer,
+ * or the cpu backend's Float32Arrays), so nothing is copied.
  *
  * Built by scripts/build-native.mjs (npm postinstall) against Debian's libopenblas-dev; when it is absent the
  * build is skipped and the kernels stay on tfjs's own matmul. Plain C and Node-API only (ABI-stable across
@@ -20,7 +21,6 @@
 #else
 #define MULTIVERSION
 #endif
-
 
 /* CBLAS and OpenBLAS entry points (declared here so only the shared library, not cblas.h, is needed). */
 enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
@@ -127,7 +127,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Pointer to `count` floats at `byte_offset` into argv[i] (ArrayBuffer/Float32Array), or NULL after throwing. */
+/* Pointer to `count` floats at byte offset `off` into `buf` (ArrayBuffer/Float32Array), or NULL after throwing. */
 static float *floats_at(napi_env env, napi_value buf, napi_value off, int64_t count) {
   uint8_t *p;
   size_t bytes;
@@ -150,17 +150,27 @@ static double dbl_arg(napi_env env, napi_value v, int *ok) {
   return x;
 }
 
+/*
+ * Read exactly `expected` arguments into argv and the element count n at argv[n_at] (a non-negative
+ * integer); throws a TypeError naming `usage` and returns 0 otherwise.
+ */
+static int counted_args(napi_env env, napi_callback_info info, napi_value *argv, size_t expected, size_t n_at, const char *usage,
+                        int64_t *n) {
+  size_t argc = expected;
+  int ok = napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == expected;
+  *n = ok ? int_arg(env, argv[n_at], &ok) : 0;
+  if (!ok || *n < 0) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", usage);
+    return 0;
+  }
+  return 1;
+}
+
 /* sumSquares(x, xByteOffset, n): Σ x_i² accumulated in double (the global gradient norm's square). */
 static napi_value sum_squares(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3], out;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int ok = argc == 3;
-  int64_t n = ok ? int_arg(env, argv[2], &ok) : 0;
-  if (!ok || n < 0) {
-    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.sumSquares(x, byteOffset, n): bad arguments");
-    return NULL;
-  }
+  int64_t n;
+  if (!counted_args(env, info, argv, 3, 2, "moelab_blas.sumSquares(x, byteOffset, n): bad arguments", &n)) return NULL;
   const float *x = floats_at(env, argv[0], argv[1], n);
   if (!x) return NULL;
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -200,15 +210,15 @@ MULTIVERSION static void adamw_loop(const float *restrict g, const float *restri
  * Outputs must not overlap the inputs (the loop is vectorised under `restrict`).
  */
 static napi_value adamw(napi_env env, napi_callback_info info) {
-  size_t argc = 23;
+  static const char usage[] = "moelab_blas.adamw: expected 7 (buffer, byteOffset) pairs, n and 8 numbers";
   napi_value argv[23];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int ok = argc == 23;
-  int64_t n = ok ? int_arg(env, argv[14], &ok) : 0;
+  int64_t n;
+  if (!counted_args(env, info, argv, 23, 14, usage, &n)) return NULL;
+  int ok = 1;
   double h[8];
   for (int k = 0; ok && k < 8; k++) h[k] = dbl_arg(env, argv[15 + k], &ok);
-  if (!ok || n < 0) {
-    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.adamw: expected 7 (buffer, byteOffset) pairs, n and 8 numbers");
+  if (!ok) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", usage);
     return NULL;
   }
   const float *g = floats_at(env, argv[0], argv[1], n);
@@ -281,15 +291,9 @@ MULTIVERSION static void gelu_backward(const float *x, const float *dy, float *d
  * geluGrad(x, xOff, dy, dyOff, dx, dxOff, n): dx = dy·(Φ(x) + x·φ(x)), recomputed from x alone.
  */
 static napi_value gelu(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int ok = argc == 5;
-  int64_t n = ok ? int_arg(env, argv[4], &ok) : 0;
-  if (!ok || n < 0) {
-    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.gelu(x, xOff, y, yOff, n): bad arguments");
-    return NULL;
-  }
+  int64_t n;
+  if (!counted_args(env, info, argv, 5, 4, "moelab_blas.gelu(x, xOff, y, yOff, n): bad arguments", &n)) return NULL;
   const float *x = floats_at(env, argv[0], argv[1], n);
   float *y = x ? floats_at(env, argv[2], argv[3], n) : NULL;
   if (!y) return NULL;
@@ -298,15 +302,9 @@ static napi_value gelu(napi_env env, napi_callback_info info) {
 }
 
 static napi_value gelu_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int ok = argc == 7;
-  int64_t n = ok ? int_arg(env, argv[6], &ok) : 0;
-  if (!ok || n < 0) {
-    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.geluGrad(x, xOff, dy, dyOff, dx, dxOff, n): bad arguments");
-    return NULL;
-  }
+  int64_t n;
+  if (!counted_args(env, info, argv, 7, 6, "moelab_blas.geluGrad(x, xOff, dy, dyOff, dx, dxOff, n): bad arguments", &n)) return NULL;
   const float *x = floats_at(env, argv[0], argv[1], n);
   const float *dy = x ? floats_at(env, argv[2], argv[3], n) : NULL;
   float *dx = dy ? floats_at(env, argv[4], argv[5], n) : NULL;
