@@ -26,9 +26,17 @@ export function setPlainOps(on: boolean): void {
 }
 
 /**
- * `a @ b` for 2-D a [m,k], b [k,n]. Gradients pass transpose flags when the backend's matmul is native
- * OpenBLAS (free there), else transpose explicitly so every wasm matmul hits XNNPACK's fast path.
+ * op(a) @ op(b) over the last two axes, op transposing where flagged: as matmul flags when the backend's
+ * matmul is native OpenBLAS (free there), else as explicit transposes so every wasm matmul hits XNNPACK's
+ * fast path (it takes no flags). The matmul gradients below use it.
  */
+function matMulT(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (matMulIsNative()) return tf.matMul(a, b, transposeA, transposeB);
+  const t = (x: tf.Tensor) => (x.rank === 2 ? tf.transpose(x) : tf.transpose(x, [0, 2, 1]));
+  return tf.matMul(transposeA ? t(a) : a, transposeB ? t(b) : b);
+}
+
+/** `a @ b` for 2-D a [m,k], b [k,n]; the gradient's transposes go through `matMulT`. */
 export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   if (plain) return tf.matMul(a, b);
   return custom((aa, bb, save) => {
@@ -37,15 +45,12 @@ export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     (save as Save)([A, B]);
     return {
       value: tf.matMul(A, B),
-      gradFunc: (dy, [sa, sb]) =>
-        matMulIsNative()
-          ? [tf.matMul(dy as tf.Tensor2D, sb as tf.Tensor2D, false, true), tf.matMul(sa as tf.Tensor2D, dy as tf.Tensor2D, true, false)]
-          : [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb as tf.Tensor2D)), tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D)],
+      gradFunc: (dy, [sa, sb]) => [matMulT(dy, sb!, false, true), matMulT(sa!, dy, true, false)],
     };
   })(a, b) as tf.Tensor2D;
 }
 
-/** Batched `a @ b` for a [n,m,k], b [n,k,p] (same batch), with explicit-transpose gradients. */
+/** Batched `a @ b` for a [n,m,k], b [n,k,p] (same batch); the gradient's transposes go through `matMulT`. */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   if (plain) return tf.matMul(a, b);
   return custom((aa, bb, save) => {
@@ -54,10 +59,7 @@ export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
     (save as Save)([A, B]);
     return {
       value: tf.matMul(A, B),
-      gradFunc: (dy, [sa, sb]) =>
-        matMulIsNative()
-          ? [tf.matMul(dy as tf.Tensor3D, sb as tf.Tensor3D, false, true), tf.matMul(sa as tf.Tensor3D, dy as tf.Tensor3D, true, false)]
-          : [tf.matMul(dy as tf.Tensor3D, tf.transpose(sb as tf.Tensor3D, [0, 2, 1])), tf.matMul(tf.transpose(sa as tf.Tensor3D, [0, 2, 1]), dy as tf.Tensor3D)],
+      gradFunc: (dy, [sa, sb]) => [matMulT(dy, sb!, false, true), matMulT(sa!, dy, true, false)],
     };
   })(a, b) as tf.Tensor3D;
 }

@@ -93,7 +93,7 @@ export class AdamW {
     return tf.scalar(norm);
   }
 
-  /** The tensor-op update (device backends). */
+  /** The tensor-op update (device backends, or host backends without the native addon). */
   private applyTensorOps(grads: tf.NamedTensorMap, lr: number): tf.Scalar {
     const [b1, b2] = this.args.betas;
     this.step++;
