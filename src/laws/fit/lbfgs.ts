@@ -275,7 +275,8 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-function normInf(a: Float64Array): number {
+/** max_i |a_i| (NaN when any entry is NaN). Shared with the Newton solver. */
+export function normInf(a: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) {
     const v = Math.abs(a[i]);
@@ -284,7 +285,8 @@ function normInf(a: Float64Array): number {
   return s;
 }
 
-function allFinite(a: Float64Array): boolean {
+/** True when every entry is finite. Shared with the Newton solver. */
+export function allFinite(a: Float64Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
 }

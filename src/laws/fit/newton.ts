@@ -10,7 +10,7 @@
  * H satisfies λ²/2 ≤ fTol·|f| (Boyd & Vandenberghe, Convex Optimization §9.5.1: λ²/2 estimates f − f*, and
  * the test is invariant to the parameters' units), after taking that last full step. When damping cannot produce a descent step it hands over to L-BFGS from the current point.
  */
-import { minimizeLbfgs, type LbfgsOptions, type LbfgsResult, type ValueAndGradient } from './lbfgs';
+import { allFinite, minimizeLbfgs, normInf, type LbfgsOptions, type LbfgsResult, type ValueAndGradient } from './lbfgs';
 
 /** Objective: returns f(x), writes ∇f(x) into `grad` and ∇²f(x) (row-major n × n) into `hess`. */
 export type ValueGradientHessian = (x: Float64Array, grad: Float64Array, hess: Float64Array) => number;
@@ -259,18 +259,4 @@ function solveCholesky(L: Float64Array, g: Float64Array, n: number, d: Float64Ar
     for (let k = i + 1; k < n; k++) s -= L[k * n + i] * d[k];
     d[i] = s / L[i * n + i];
   }
-}
-
-function normInf(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = Math.abs(a[i]);
-    if (v > s || v !== v) s = v;
-  }
-  return s;
-}
-
-function allFinite(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
 }

@@ -3,6 +3,31 @@ import { logSumExp, range, safeLog } from './lse';
 
 const u = new Float64Array(3);
 const w = new Float64Array(3);
+const ex = new Float64Array(3);
+
+/**
+ * The three log-space terms (u0, u1, e) of one observation shifted by their maximum m: writes e^(u0−m),
+ * e^(u1−m), e^(e−m) into `out` (the largest is exactly 1, so two exps instead of three) and returns m, so
+ * that log L̂ = m + log(Σ out). Shared by the stable value/gradient kernel and the Hessian kernel.
+ */
+function shiftedTerms(u0: number, u1: number, e: number, out: Float64Array): number {
+  if (u0 >= u1 && u0 >= e) {
+    out[0] = 1;
+    out[1] = Math.exp(u1 - u0);
+    out[2] = Math.exp(e - u0);
+    return u0;
+  }
+  if (u1 >= e) {
+    out[0] = Math.exp(u0 - u1);
+    out[1] = 1;
+    out[2] = Math.exp(e - u1);
+    return u1;
+  }
+  out[0] = Math.exp(u0 - e);
+  out[1] = Math.exp(u1 - e);
+  out[2] = 1;
+  return e;
+}
 
 /**
  * The summed-Huber kernel with the largest log-sum-exp term factored out (two exps and one log per
@@ -36,27 +61,10 @@ function stableHuberKernel(
     const lnD = f[2 * i + 1];
     const u0 = a - alpha * lnN;
     const u1 = b - beta * lnD;
-    // exp of the largest term is 1: two exps per observation instead of three
-    let e0: number;
-    let e1: number;
-    let e2: number;
-    let m: number;
-    if (u0 >= u1 && u0 >= e) {
-      m = u0;
-      e0 = 1;
-      e1 = Math.exp(u1 - m);
-      e2 = Math.exp(e - m);
-    } else if (u1 >= e) {
-      m = u1;
-      e0 = Math.exp(u0 - m);
-      e1 = 1;
-      e2 = Math.exp(e - m);
-    } else {
-      m = e;
-      e0 = Math.exp(u0 - m);
-      e1 = Math.exp(u1 - m);
-      e2 = 1;
-    }
+    const m = shiftedTerms(u0, u1, e, ex);
+    const e0 = ex[0];
+    const e1 = ex[1];
+    const e2 = ex[2];
     const sum = e0 + e1 + e2;
     const r = m + Math.log(sum) - logLoss[i];
     let psi: number;
@@ -274,26 +282,10 @@ export const chinchillaLaw: LawForm = {
       const lnD = f[2 * i + 1];
       const u0 = a - alpha * lnN;
       const u1 = b - beta * lnD;
-      let e0: number;
-      let e1: number;
-      let e2: number;
-      let m: number;
-      if (u0 >= u1 && u0 >= e) {
-        m = u0;
-        e0 = 1;
-        e1 = Math.exp(u1 - m);
-        e2 = Math.exp(e - m);
-      } else if (u1 >= e) {
-        m = u1;
-        e0 = Math.exp(u0 - m);
-        e1 = 1;
-        e2 = Math.exp(e - m);
-      } else {
-        m = e;
-        e0 = Math.exp(u0 - m);
-        e1 = Math.exp(u1 - m);
-        e2 = 1;
-      }
+      const m = shiftedTerms(u0, u1, e, ex);
+      const e0 = ex[0];
+      const e1 = ex[1];
+      const e2 = ex[2];
       const sum = e0 + e1 + e2;
       const inv = 1 / sum;
       const w0 = e0 * inv;
