@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { HOST_KERNELS, hasHostKernel, registerFastKernels, restoreDefaultKernels, selectBackend } from '../../src/backend';
 import { nativeBlas, nativeBlasStatus } from '../../src/backend/native-blas';
@@ -78,4 +79,16 @@ test('native gatherRows and scatterAddRows reject indices outside [-1, rows) bef
   assert.throws(() => blas.scatterAddRows(src, 0, 2, Int32Array.from([0, 2, 1]), dst, 0, 2), /outside/);
   assert.deepEqual(Array.from(dst), [7, 7, 7, 7]);
   assert.throws(() => blas.gatherRows(src, 0, 3, 2, [0, 1] as unknown as Int32Array, dst, 0), /Int32Array/);
+});
+
+test('a malformed MOELAB_BLAS_THREADS leaves the addon unloaded with a status that names the variable', { skip: nativeSkip() }, () => {
+  // The addon loads once per process, so ask a fresh one.
+  const code = "const s = require('./src/backend/native-blas').nativeBlasStatus(); console.log(JSON.stringify(s));";
+  for (const bad of ['0', '-2', 'two', '1.5']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', env: { ...process.env, MOELAB_BLAS_THREADS: bad } });
+    assert.equal(r.status, 0, r.stderr);
+    const status = JSON.parse(r.stdout.trim().split('\n').pop()!) as { loaded: boolean; detail: string };
+    assert.equal(status.loaded, false);
+    assert.match(status.detail, new RegExp(`MOELAB_BLAS_THREADS=${bad.replace('.', '\\.')} must be a positive integer`));
+  }
 });
