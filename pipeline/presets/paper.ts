@@ -16,7 +16,6 @@ const paper: PresetInput = {
   sweeps: { fineGrained: KRAJEWSKI_PAPER_GRID, experts: YUN_PAPER_GRID },
   // Krajewski App. A: 0.5M tokens per batch packed into sequences of 256, max lr 2e-4, cosine to 10%, 1% warm-up.
   train: { seqLen: 256, batchSize: 2048, lr: 2e-4, warmupFraction: 0.01, finalLrFraction: 0.1, evalsPerRun: 10, evalTokens: 4_194_304, checkpointsPerRun: 50, backend: 'auto' },
-  fit: { bootstrap: 1000 },
   analysis: { budgetsFlops: [2.95e18, 1.93e20, 1.41e21, 6.46e21, 4.16e23, 5.69e24, 4.97e25] },
 };
 export default paper;

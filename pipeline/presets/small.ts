@@ -21,6 +21,5 @@ const small: PresetInput = {
     experts: { shapes: [shape(64, 2, 2), shape(128, 4, 4), shape(256, 4, 4)], experts: [1, 4, 8, 16, 32], tokens: [1 * M, 3 * M, 10 * M], topK: 2, moeEvery: 2 },
   },
   train: { seqLen: 128, batchSize: 32, lr: 2e-3, evalsPerRun: 4, evalTokens: 131_072, checkpointsPerRun: 10 },
-  fit: { bootstrap: 1000 },
 };
 export default small;

@@ -22,6 +22,6 @@ const smoke: PresetInput = {
   },
   train: { seqLen: 32, batchSize: 8, lr: 3e-3, evalsPerRun: 1, evalTokens: 4096, checkpointsPerRun: 2 },
   analysis: { budgetsFlops: [1e9, 1e10, 1e12, 1e15, 1e20, 1e25] },
-  fit: { bootstrap: 20 },
+  fit: { bootstrap: 20, sensitivityBootstrap: 10 },
 };
 export default smoke;

@@ -32,6 +32,5 @@ const tiny: PresetInput = {
   },
   train: { seqLen: 64, batchSize: 16, lr: 3e-3, evalsPerRun: 2, evalTokens: 32_768, checkpointsPerRun: 4 },
   analysis: { budgetsFlops: [1e10, 1e11, 1e12, 1e14, 1e17, 1e20, 1e23, 1e25] },
-  fit: { bootstrap: 200 },
 };
 export default tiny;

@@ -9,7 +9,7 @@ export default defineStage<Preset>()({
   name: 'figures',
   module: __filename,
   description: 'paper figures and tables (json/html/png/svg) + offline gallery',
-  params: ['figures', 'fit.target'],
+  params: ['figures'],
   deps: ['runs', 'fit'],
   inputs: ['results:runs.csv', 'results:fits/*.json'],
   outputs: ['figures/'],
@@ -19,13 +19,16 @@ export default defineStage<Preset>()({
     const { readRunTable } = await import('../../src/runs/table');
     const { coefficientsFromRecords, readFitRecords } = await import('../../src/report/fits');
     const runs = await readRunTable(ctx.resolve('results:runs.csv'));
-    const fits = coefficientsFromRecords(readFitRecords(ctx.resultsDir));
+    const records = readFitRecords(ctx.resultsDir);
+    const fits = coefficientsFromRecords(records);
+    // The Krajewski figures draw the loss column their fit used (the protocol's target).
+    const fgRecord = records.find((r) => r.law === 'fine-grained');
     const inputs = buildFigureInputs({
       runs,
       fits,
-      fitRecords: readFitRecords(ctx.resultsDir),
+      fitRecords: records,
       fitInProcess: false,
-      krajewskiLoss: ctx.params['fit.target'],
+      krajewskiLoss: fgRecord?.protocol.target ?? 'trainLossSmoothed',
       trainingCurves: readTrainingCurves(path.join(ctx.resultsDir, 'runs'), runs),
       log: (line) => ctx.log.info(line),
     });

@@ -1,55 +1,92 @@
 /**
- * Stage `fit@<law>`: fits one law to its runs (multi-start L-BFGS), with bootstrap intervals, the variable-
- * projection cross-check and the held-out extrapolation error. A fit that cannot be made at this scale (too
- * few runs, a non-finite optimum) is recorded as `status: "failed"` with the reason, so the report says so
- * instead of the whole reproduction stopping; grid-edge findings are kept as warnings.
+ * Stage `fit@<law>` (and `fit@<law>+<variant>` for the protocol-sensitivity refits): fits one law to its runs with
+ * a fitting protocol — the preset's (`fit.protocol`, by default each law's defining paper) or one alternative to it
+ * — with the protocol's bootstrap, the variable-projection cross-check, the protocol's hold-out extrapolation and
+ * the identification verdict, as one typed fit record (`src/laws/record.ts`). A law whose protocol shares a
+ * coefficient (Krajewski's dense law takes c from the MoE fit) depends on that fit's instance. A fit that cannot
+ * be made at this scale is recorded as `failed` with the reason, so the report says so.
  */
-import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
-import type { FittedLaw } from '../../src/laws/selection';
+import type { LawName } from '../../src/laws/coefficients';
+import { LAWS } from '../../src/laws/forms';
+import { protocolVariants, type FitProtocol } from '../../src/laws/protocol';
 import type { Preset } from '../presets/schema';
+import { PresetError } from '../../src/pipeline/errors';
+
+interface FitInstance {
+  law: LawName;
+  /** `paper`/`moelab` for the main fit, else the variant id. */
+  variant: string;
+  protocol: FitProtocol;
+  /** Whether this is the main fit (written to fits/<law>.json). */
+  main: boolean;
+}
+
+/** Where an instance's record goes. */
+export function fitRecordPath(law: LawName, variant: string, main: boolean): string {
+  return main ? `fits/${law}.json` : `fits/variants/${variant}/${law}.json`;
+}
+
+function instanceName(law: LawName, variant: string, main: boolean): string {
+  return main ? law : `${law}+${variant}`;
+}
+
+/** Every fit instance of a preset's fit section: the main protocol per law, plus its variants when `sensitivity`. */
+export function fitInstances(fit: Preset['fit']): FitInstance[] {
+  const out: FitInstance[] = [];
+  for (const law of fit.laws) {
+    const form = LAWS[law];
+    const main = form.protocols[fit.protocol];
+    const other = form.protocols[fit.protocol === 'paper' ? 'moelab' : 'paper'];
+    out.push({ law, variant: main.id, protocol: main, main: true });
+    if (fit.sensitivity) for (const v of protocolVariants(main, other)) out.push({ law, variant: v.id, protocol: v.protocol, main: false });
+  }
+  return out;
+}
 
 export default defineStage<Preset>()({
   name: 'fit',
   module: __filename,
-  description: 'law fits with bootstrap CIs, varpro cross-check and hold-out error',
+  description: 'law fits by protocol: bootstrap intervals, varpro cross-check, hold-out error, identification; sensitivity refits',
   params: ['fit'],
-  matrix: (p) => p.fit.laws.map((law) => ({ name: law, params: law as FittedLaw })),
-  deps: ['runs'],
-  inputs: ['results:runs.csv'],
-  outputs: (_p, law: FittedLaw) => [`fits/${law}.json`],
-  async run(ctx) {
-    const { bootstrapFit, fitLaw, holdoutExtrapolation, lawFormOf, runsForLaw } = await import('../../src/laws');
-    const { readRunTable } = await import('../../src/runs/table');
-    const law = ctx.matrix;
-    const form = lawFormOf(law);
-    const { target, bootstrap, bootstrapSeed, holdoutFraction } = ctx.params.fit;
-    const runs = runsForLaw(law, await readRunTable(ctx.resolve('results:runs.csv')));
-    const options = { target, edgePolicy: 'warn' as const };
-    let record: Record<string, unknown>;
-    try {
-      const fit = fitLaw(form, runs, options);
-      ctx.progress({ fraction: 0.2, message: `fitted ${law} on ${runs.length} runs; cross-check` });
-      let crossCheck: unknown = null;
-      try {
-        crossCheck = fitLaw(form, runs, { ...options, fitter: 'varpro' });
-      } catch (err) {
-        crossCheck = { error: (err as Error).message };
+  matrix: (p) => fitInstances(p.fit).map((i) => ({ name: instanceName(i.law, i.variant, i.main), params: i })),
+  deps: (_p, i: FitInstance) => ['runs', ...i.protocol.shared.map((s) => `fit@${instanceName(s.fromLaw, i.variant, i.main)}`)],
+  inputs: (_p, i: FitInstance) => ['results:runs.csv', ...i.protocol.shared.map((s) => `results:${fitRecordPath(s.fromLaw, i.variant, i.main)}`)],
+  outputs: (_p, i: FitInstance) => [fitRecordPath(i.law, i.variant, i.main)],
+  check(p, i: FitInstance) {
+    for (const s of i.protocol.shared) {
+      if (!p.fit.laws.includes(s.fromLaw)) {
+        throw new PresetError(
+          `preset key fit.laws: the ${i.law} law's ${i.protocol.id} protocol takes ${s.coefficient} from the ${s.fromLaw} fit, but fit.laws does not include '${s.fromLaw}'; add it`,
+        );
       }
-      ctx.progress({ fraction: 0.3, message: `bootstrap ${bootstrap}` });
-      const boot = bootstrap > 0 ? bootstrapFit(form, runs, { resamples: bootstrap, seed: bootstrapSeed, fullFit: fit, fit: options }) : null;
-      let holdout: unknown = null;
-      try {
-        holdout = holdoutExtrapolation(form, runs, { fraction: holdoutFraction, fit: options });
-      } catch (err) {
-        holdout = { error: (err as Error).message };
-      }
-      record = { law, form, status: 'ok', target, nRuns: runs.length, runIds: runs.map((r) => r.runId), fit, crossCheck, bootstrap: boot, holdout };
-    } catch (err) {
-      const e = err as Error;
-      ctx.log.warn(`fit@${law}: ${e.name}: ${e.message}`);
-      record = { law, form, status: 'failed', target, nRuns: runs.length, runIds: runs.map((r) => r.runId), error: `${e.name}: ${e.message}` };
     }
-    fs.writeFileSync(ctx.out(`fits/${law}.json`), JSON.stringify(record, null, 2) + '\n');
+  },
+  async run(ctx) {
+    const { fitWithEvidence } = await import('../../src/laws/fit/evidence');
+    const { derivedForLaw } = await import('../../src/laws/fit/derived');
+    const { readFitRecord, writeFitRecord, coefficientsOf } = await import('../../src/laws/record');
+    const { runsForLaw } = await import('../../src/laws/selection');
+    const { readRunTable } = await import('../../src/runs/table');
+    const inst = ctx.matrix;
+    const runs = runsForLaw(inst.law, await readRunTable(ctx.resolve('results:runs.csv')));
+    const shared: Record<string, number> = {};
+    for (const s of inst.protocol.shared) {
+      const src = readFitRecord(ctx.resolve(`results:${fitRecordPath(s.fromLaw, inst.variant, inst.main)}`));
+      const c = coefficientsOf([src], s.fromLaw) as Record<string, number> | undefined;
+      if (c?.[s.fromCoefficient] !== undefined) shared[s.coefficient] = c[s.fromCoefficient]!;
+    }
+    const { bootstrap, bootstrapSeed, sensitivityBootstrap } = ctx.params.fit;
+    const record = fitWithEvidence(inst.law, runs, {
+      protocol: inst.protocol,
+      variant: inst.variant,
+      shared,
+      resamples: inst.main ? (bootstrap ?? undefined) : Math.min(sensitivityBootstrap, inst.protocol.bootstrap.resamples),
+      seed: bootstrapSeed,
+      derived: derivedForLaw(inst.law, runs),
+      progress: (fraction, message) => ctx.progress({ fraction, message }),
+    });
+    if (record.status === 'failed') ctx.log.warn(`fit@${inst.law} (${inst.variant}): ${record.error}`);
+    writeFitRecord(ctx.out(fitRecordPath(inst.law, inst.variant, inst.main)), record);
   },
 });

@@ -80,10 +80,16 @@ export interface TrainingFlops {
    * 12d²·c_f·D per dense block (the formula's dense case). Assumes the paper's d_ff = 4d shape.
    */
   krajewski: number;
-  /** 6 · paramsActive · tokens (Kaplan/Chinchilla convention on our exact active count; RunSummary.flops6ND). */
-  sixND: number;
-  /** Yun et al. App. A: 6 · N · D with N the corresponding dense model's non-embedding size. */
-  yun: number;
+  /**
+   * 6 · N_active · D with N_active the active *non-embedding* parameters (Kaplan et al.'s convention; also Yun et
+   * al.'s activated parameters (K·a + 1 − a)·N, §2.1, counted exactly; `RunSummary.flops6ND`).
+   */
+  sixNDNonEmbedding: number;
+  /**
+   * 6 · N · D with N *all* active parameters, embeddings and unembedding included, as Hoffmann et al. (App. F) and
+   * Besiroglu et al. count them (`RunSummary.flops6NDAll`).
+   */
+  sixNDAll: number;
 }
 
 /** Training FLOPs of `tokens` tokens of the model `cfg`, in each paper's convention. */
@@ -105,5 +111,9 @@ export function trainingFlops(cfg: ModelConfig, tokens: number): TrainingFlops {
         tokens,
       }) + (denseBlocks > 0 ? krajewskiDenseTrainingFlops({ dModel, nBlocks: denseBlocks, tokens }) : 0);
   }
-  return { krajewski, sixND: chinchillaTrainingFlops(p.active, tokens), yun: chinchillaTrainingFlops(p.dense, tokens) };
+  return {
+    krajewski,
+    sixNDNonEmbedding: chinchillaTrainingFlops(p.active, tokens),
+    sixNDAll: chinchillaTrainingFlops(p.active + p.embedding, tokens),
+  };
 }

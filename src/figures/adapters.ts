@@ -151,7 +151,7 @@ export function bootstrapRowsFromRecords(records: readonly FitRecord[]): Bootstr
       if (typeof iv?.estimate !== 'number' || !Number.isFinite(iv.estimate)) continue;
       // JSON writes NaN/Infinity as null: keep those as null (blank cells, named in the table's notes)
       const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-      rows.push({ law: r.law, coefficient, estimate: iv.estimate, lo: finite(iv.lo), hi: finite(iv.hi), se: finite(iv.se), level: b.level, resamples: b.resamples, failures: b.failures });
+      rows.push({ law: r.law, coefficient, estimate: iv.estimate, lo: finite(iv.lo), hi: finite(iv.hi), se: finite(iv.se), level: b.scheme.level, resamples: b.scheme.resamples, failures: b.failures });
     }
   }
   return rows;
@@ -232,7 +232,7 @@ export function buildFigureInputs(options: BuildInputsOptions): FigureInputs {
       k.fittedByGranularity = buildGranularityCurves(fits.fineGrained, fgMoe);
       k.fig3a.fitted = k.fittedByGranularity.find((c) => c.paramsActive === k.fig3a!.paramsActive && c.tokens === k.fig3a!.tokens);
       k.fittedByParams = buildParamsCurves(fits.fineGrained, fgMoe);
-      const held = tryFit('hold-out (Fig. 5a)', log, () => holdoutExtrapolation('fine-grained', fgMoe, { fraction: 0.2, fit: { ...fitOpts, target: col } }));
+      const held = tryFit('hold-out (Fig. 5a)', log, () => holdoutExtrapolation('fine-grained', fgMoe, { rule: { fraction: 0.2 }, fit: { ...fitOpts, target: col } }));
       if (held) {
         const heldIds = new Set(held.heldOut.map((h) => h.label));
         const c = held.fit.coefficients as unknown as FineGrainedCoefficients;

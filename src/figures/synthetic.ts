@@ -5,7 +5,7 @@
  * (`fineGrainedLoss`, `chinchillaLoss`, `expertsLoss`) with planted coefficients chosen for byte-level tiny
  * models, times seeded multiplicative noise; parameter and FLOPs counts from `src/accounting`.
  */
-import { krajewskiParamsActive, krajewskiParamsTotal, krajewskiTrainingFlops, yunParamsTotal } from '../accounting/formulas';
+import { chinchillaTrainingFlops, krajewskiParamsActive, krajewskiParamsTotal, krajewskiTrainingFlops, yunParamsTotal } from '../accounting/formulas';
 import { chinchillaLoss, expertsLoss, fineGrainedLoss, SeededRandom, yunActiveParams, yunTrainingFlops } from '../laws';
 import type { ChinchillaCoefficients, ExpertsCoefficients, FineGrainedCoefficients } from '../laws';
 import type { RunSummary } from '../runs/types';
@@ -43,6 +43,7 @@ function base(): Omit<RunSummary, 'runId' | 'sweep' | 'family'> {
     tokens: 0,
     flopsKrajewski: 0,
     flops6ND: 0,
+    flops6NDAll: 0,
     valLoss: 0,
     trainLossSmoothed: 0,
     seed: 0,
@@ -90,10 +91,11 @@ export function syntheticRunTable(options: SyntheticRunTableOptions = {}): RunSu
           paramsEmbedding: 2 * vocab * dModel,
           tokens,
           flopsKrajewski: krajewskiTrainingFlops({ ...shape, granularity, tokens }),
-          flops6ND: 6 * paramsActive * tokens,
+          flops6ND: chinchillaTrainingFlops(paramsActive, tokens),
+          flops6NDAll: chinchillaTrainingFlops(paramsActive + 2 * vocab * dModel, tokens),
           trainLossSmoothed: loss,
           valLoss: loss * 1.01,
-          wallSeconds: (6 * paramsActive * tokens) / 4e9 + 2e-6 * tokens * granularity,
+          wallSeconds: chinchillaTrainingFlops(paramsActive, tokens) / 4e9 + 2e-6 * tokens * granularity,
         });
       }
       const dense = chinchillaLoss(SYNTHETIC_COEFFICIENTS.dense, paramsActive, tokens) * jitter();
@@ -111,11 +113,12 @@ export function syntheticRunTable(options: SyntheticRunTableOptions = {}): RunSu
         paramsDense: paramsActive,
         paramsEmbedding: 2 * vocab * dModel,
         tokens,
-        flopsKrajewski: 6 * paramsActive * tokens,
-        flops6ND: 6 * paramsActive * tokens,
+        flopsKrajewski: chinchillaTrainingFlops(paramsActive, tokens),
+        flops6ND: chinchillaTrainingFlops(paramsActive, tokens),
+        flops6NDAll: chinchillaTrainingFlops(paramsActive + 2 * vocab * dModel, tokens),
         trainLossSmoothed: dense,
         valLoss: dense * 1.01,
-        wallSeconds: (6 * paramsActive * tokens) / 4e9,
+        wallSeconds: chinchillaTrainingFlops(paramsActive, tokens) / 4e9,
       });
     }
   }
@@ -149,6 +152,7 @@ export function syntheticRunTable(options: SyntheticRunTableOptions = {}): RunSu
           tokens,
           flopsKrajewski: yunTrainingFlops(paramsDense, experts, tokens),
           flops6ND: yunTrainingFlops(paramsDense, experts, tokens),
+          flops6NDAll: yunTrainingFlops(paramsDense, experts, tokens) + chinchillaTrainingFlops(2 * vocab * dModel, tokens),
           valLoss: loss,
           trainLossSmoothed: loss * 0.99,
           wallSeconds: yunTrainingFlops(paramsDense, experts, tokens) / 4e9,

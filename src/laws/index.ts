@@ -1,12 +1,15 @@
-/** Scaling-law library: law forms, fitting (L-BFGS multi-start, variable projection, bootstrap), allocation. */
+/** Scaling-law library: coefficient schemas, law forms, protocols, fitting (L-BFGS multi-start, variable projection, bootstrap, hold-out), fit records, allocation. */
+export * from './coefficients';
 export * from './types';
 export * from './errors';
+export * from './protocol';
 export * from './published';
-export { LAWS, LAW_NAMES, getLaw, chinchillaLaw, fineGrainedLaw, expertsLaw, clarkLaw, YUN_PAPER_INIT_GRID, effectiveExperts } from './forms';
+export { LAWS, getLaw, chinchillaLaw, denseLaw, fineGrainedLaw, expertsLaw, clarkLaw, YUN_PAPER_INIT_GRID, effectiveExperts, type LawRegistry } from './forms';
 export * from './fit/fit';
 export * from './fit/bootstrap';
 export * from './fit/holdout';
-export { observationsFromRuns, validateObservations, type LossTarget } from './fit/observations';
+export { FitProblem } from './fit/problem';
+export { observationsFromRuns, validateObservations } from './fit/observations';
 export { minimizeLbfgs, type LbfgsOptions, type LbfgsResult } from './fit/lbfgs';
 export { minimizeBrent, bisectRoot } from './fit/brent';
 export { varproSearch } from './fit/varpro';
@@ -16,3 +19,4 @@ export * from './allocation';
 export { syntheticObservations, syntheticDesign, PLANTED } from './synthetic';
 export * from './predict';
 export * from './selection';
+export * from './record';

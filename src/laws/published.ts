@@ -7,58 +7,9 @@
  * analytic figures for that paper must use coefficients fitted by moelab (`fitLaw('experts', …)`).
  */
 
-/** Chinchilla-form coefficients `L = E + A/N^alpha + B/D^beta`. */
-export interface ChinchillaCoefficients {
-  A: number;
-  B: number;
-  E: number;
-  alpha: number;
-  beta: number;
-}
+import type { ChinchillaCoefficients, ClarkCoefficients, DenseCoefficients, FineGrainedCoefficients } from './coefficients';
 
-/** Krajewski Eq. 9 coefficients `L = c + (g/G^gamma + a)/N^alpha + b/D^beta`. */
-export interface FineGrainedCoefficients {
-  a: number;
-  alpha: number;
-  b: number;
-  beta: number;
-  c: number;
-  g: number;
-  gamma: number;
-}
-
-/** Krajewski Eq. 1 dense law `L = c + a/N^alpha + b/D^beta`. */
-export interface DenseCoefficients {
-  a: number;
-  alpha: number;
-  b: number;
-  beta: number;
-  c: number;
-}
-
-/** Clark et al. Eq. 1 (base-10 logs). */
-export interface ClarkCoefficients {
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-  eStart: number;
-  eMax: number;
-}
-
-/** Yun et al. Eq. 4 coefficients (none published; produced by moelab fits). */
-export interface ExpertsCoefficients {
-  A: number;
-  alpha: number;
-  B: number;
-  beta: number;
-  C: number;
-  gamma: number;
-  F: number;
-  d: number;
-  eStart: number;
-  eMax: number;
-}
+export type { ChinchillaCoefficients, ClarkCoefficients, DenseCoefficients, ExpertsCoefficients, FineGrainedCoefficients } from './coefficients';
 
 export interface Published<T> {
   values: T;

@@ -1,35 +1,65 @@
 import type { RunSummary } from '../runs/types';
+import type { LawName } from './coefficients';
 
 /**
- * Which runs each law is fitted to (one definition, used by the fit stage, the figures and the notebooks):
+ * Which runs a fit uses: the one definition the fit stage, the figures, the claims, the notebooks and `moelab fit`
+ * share. Fields left out select every run.
+ */
+export interface RunSelection {
+  /** Runs of this sweep (`fine-grained`, `experts`, or a user sweep name). */
+  sweep?: string;
+  family?: RunSummary['family'];
+  router?: RunSummary['router'];
+}
+
+/**
+ * The runs each law is fitted to:
  * - `fine-grained` (Krajewski Eq. 9): the MoE runs of the fine-grained sweep (fixed E, varying G);
  * - `dense` (Krajewski Eq. 1): the dense baselines of the fine-grained sweep;
  * - `experts` (Yun Eq. 4): every run of the experts sweep, dense (E = 1) included;
- * - `chinchilla` (Hoffmann Approach 3): every dense run of either sweep (N = non-embedding params).
- * A run table without a `sweep` match falls back to all runs of the right family, so user tables work.
+ * - `chinchilla` (Hoffmann Approach 3): every dense run of either sweep;
+ * - `clark` (Clark Eq. 1): every run (a released table is selected by its importer).
+ * A table where no run carries the sweep name (a user's table) uses every run of the right family, and
+ * `describeRunsForLaw` says so.
  */
-export type FittedLaw = 'chinchilla' | 'fine-grained' | 'dense' | 'experts';
+export const LAW_RUNS: Readonly<Record<LawName, RunSelection>> = {
+  'fine-grained': { sweep: 'fine-grained', family: 'moe' },
+  dense: { sweep: 'fine-grained', family: 'dense' },
+  experts: { sweep: 'experts' },
+  chinchilla: { family: 'dense' },
+  clark: {},
+};
 
-export const FITTED_LAWS: readonly FittedLaw[] = ['chinchilla', 'fine-grained', 'dense', 'experts'];
-
-export function runsForLaw(law: FittedLaw, runs: readonly RunSummary[]): RunSummary[] {
-  const ofSweep = (sweep: string) => {
-    const mine = runs.filter((r) => r.sweep === sweep);
-    return mine.length > 0 ? mine : [...runs];
-  };
-  switch (law) {
-    case 'fine-grained':
-      return ofSweep('fine-grained').filter((r) => r.family === 'moe');
-    case 'dense':
-      return ofSweep('fine-grained').filter((r) => r.family === 'dense');
-    case 'experts':
-      return ofSweep('experts');
-    case 'chinchilla':
-      return runs.filter((r) => r.family === 'dense');
-  }
+/** Runs matching `selection` (every field that is set must match). */
+export function selectRuns(runs: readonly RunSummary[], selection: RunSelection): RunSummary[] {
+  return runs.filter(
+    (r) =>
+      (selection.sweep === undefined || r.sweep === selection.sweep) &&
+      (selection.family === undefined || r.family === selection.family) &&
+      (selection.router === undefined || r.router === selection.router),
+  );
 }
 
-/** The law form a fitted law uses (`dense` is Krajewski's Eq. 1, the Chinchilla form on the dense baselines). */
-export function lawFormOf(law: FittedLaw): 'chinchilla' | 'fine-grained' | 'experts' {
-  return law === 'dense' ? 'chinchilla' : law;
+/** The selection a law uses on this table: its own, or without the sweep when no run carries that sweep name. */
+function effectiveSelection(law: LawName, runs: readonly RunSummary[]): { selection: RunSelection; fellBack: boolean } {
+  const own = LAW_RUNS[law];
+  if (own.sweep !== undefined && !runs.some((r) => r.sweep === own.sweep)) return { selection: { ...own, sweep: undefined }, fellBack: true };
+  return { selection: own, fellBack: false };
+}
+
+export function runsForLaw(law: LawName, runs: readonly RunSummary[]): RunSummary[] {
+  return selectRuns(runs, effectiveSelection(law, runs).selection);
+}
+
+/** The selection in words, e.g. `the moe runs of sweep fine-grained (27)`. */
+export function describeSelection(selection: RunSelection, count: number): string {
+  const parts = [selection.router ? `${selection.router} ` : '', selection.family ? `${selection.family} ` : ''].join('');
+  return `the ${parts}runs${selection.sweep ? ` of sweep ${selection.sweep}` : ''} (${count})`;
+}
+
+/** Which runs `runsForLaw` picks on this table, in words (saying when it fell back to every sweep). */
+export function describeRunsForLaw(law: LawName, runs: readonly RunSummary[]): string {
+  const { selection, fellBack } = effectiveSelection(law, runs);
+  const text = describeSelection(selection, selectRuns(runs, selection).length);
+  return fellBack ? `${text}; no run belongs to sweep ${LAW_RUNS[law].sweep}, so every sweep's are used` : text;
 }

@@ -1,15 +1,16 @@
-import { krajewskiParamsTotal } from '../accounting/formulas';
-import { getLaw } from './forms';
+import { krajewskiParamsActive, krajewskiParamsTotal } from '../accounting/formulas';
+import type { CoefficientsOf, LawName } from './coefficients';
+import { LAWS } from './forms';
 import { SeededRandom } from './fit/rng';
-import type { LawName, LawObservations } from './types';
+import type { LawForm, LawObservations } from './types';
 
 /**
  * Synthetic run tables with planted coefficients on each paper's experimental grid, for planted-parameter
  * tests, coverage studies and the `fit` benchmark. Noise is multiplicative: L_obs = L · exp(σ·z), z ~ N(0, 1).
  */
-export interface SyntheticOptions {
+export interface SyntheticOptions<C> {
   /** Planted paper coefficients (default: `PLANTED[law]`). */
-  coefficients?: Record<string, number>;
+  coefficients?: C;
   /** Multiplicative noise σ on the loss. Default 0.005 (0.5%). */
   noise?: number;
   /** RNG seed. Default 0. */
@@ -17,9 +18,11 @@ export interface SyntheticOptions {
 }
 
 /** Default planted coefficients: published values where they exist, plausible ones for Yun (none published). */
-export const PLANTED: Readonly<Record<LawName, Readonly<Record<string, number>>>> = {
+export const PLANTED: { readonly [L in LawName]: Readonly<CoefficientsOf<L>> } = {
   // Epoch AI's refit of Chinchilla (Besiroglu et al. 2024 Table 1).
   chinchilla: { A: 482.01, B: 2085.43, E: 1.8172, alpha: 0.3478, beta: 0.3658 },
+  // Krajewski et al. 2024 Table 1 (dense).
+  dense: { a: 16.3, alpha: 0.126, b: 26.7, beta: 0.127, c: 0.47 },
   // Krajewski et al. 2024 Table 1 (MoE, E = 64).
   'fine-grained': { a: 18.1, alpha: 0.115, b: 30.8, beta: 0.147, c: 0.47, g: 2.1, gamma: 0.58 },
   // Our choice (Yun et al. published none): Chinchilla-like N/D terms, a saturating expert term.
@@ -43,6 +46,20 @@ export function syntheticDesign(law: LawName, nPoints = 240): number[][] {
           const params = nMid * Math.pow(10, -1.2 + (2.4 * i) / (per - 1));
           rows.push([params, flops / (6 * params)]);
         }
+      }
+      return rows;
+    }
+    case 'dense': {
+      // Krajewski Table 7 dense shapes, D ∈ {16B, 24B, 33B, 66B}.
+      for (const [dModel, nBlocks] of [
+        [256, 4],
+        [256, 8],
+        [512, 4],
+        [512, 8],
+        [640, 10],
+        [768, 12],
+      ] as const) {
+        for (const tokens of [16e9, 24e9, 33e9, 66e9]) rows.push([krajewskiParamsActive({ dModel, nBlocks }), tokens]);
       }
       return rows;
     }
@@ -84,8 +101,8 @@ export function syntheticDesign(law: LawName, nPoints = 240): number[][] {
 }
 
 /** Planted-parameter observations for `law` on its paper grid. */
-export function syntheticObservations(law: LawName, options: SyntheticOptions & { nPoints?: number } = {}): LawObservations {
-  const form = getLaw(law);
+export function syntheticObservations<L extends LawName>(law: L, options: SyntheticOptions<CoefficientsOf<L>> & { nPoints?: number } = {}): LawObservations {
+  const form: LawForm<CoefficientsOf<L>> = LAWS[law];
   const coefficients = options.coefficients ?? PLANTED[law];
   const params = form.fromCoefficients(coefficients);
   const rng = new SeededRandom(options.seed ?? 0);

@@ -1,7 +1,17 @@
 import type { RunColumn } from '../runs/types';
+import type { LawName } from './coefficients';
+import type { FitProtocol, ProtocolId } from './protocol';
 
-/** Names of the scaling laws moelab fits. */
-export type LawName = 'chinchilla' | 'fine-grained' | 'experts' | 'clark';
+export type { LawName } from './coefficients';
+
+/** How one paper coefficient maps to one optimisation-space parameter. */
+export interface CoefficientParam {
+  index: number;
+  toParam(value: number): number;
+}
+
+/** A coefficient record: the paper's symbols → values. */
+export type Coefficients = { [name: string]: number };
 
 /** One input variable of a law and the run-table column it is read from. */
 export interface LawVariable {
@@ -39,7 +49,7 @@ export interface VarproSpec {
  * Hoffmann et al.'s log-sum-exp parameterisation); `toCoefficients` maps them to the paper's coefficients.
  * Adding a law = adding one file in `src/laws/forms/` and one line in `forms/index.ts`.
  */
-export interface LawForm {
+export interface LawForm<C extends Coefficients = Coefficients> {
   name: LawName;
   /** Paper and equation. */
   citation: string;
@@ -58,16 +68,26 @@ export interface LawForm {
   predictLog(params: ArrayLike<number>, f: Float64Array, o: number): number;
   /** Writes ∂ log L̂ / ∂ params into `grad` and returns log L̂. */
   gradLog(params: ArrayLike<number>, f: Float64Array, o: number, grad: Float64Array): number;
-  /** Huber δ default for this law (on log-loss residuals). */
-  huberDelta: number;
+  /**
+   * The fitting protocols of this law: `paper` (the protocol of the paper that defined the law, as published and
+   * where its code says more) and `moelab` (our documented choices). The pipeline fits with `paper` by default.
+   */
+  protocols: Readonly<Record<ProtocolId, FitProtocol>>;
+  /**
+   * Coefficients that map to exactly one optimisation-space parameter: its index and the transform, so a fit can
+   * hold them fixed (a coefficient shared with another fit, or E_max = ∞ for a pure power law in E).
+   */
+  coefficientParam: Readonly<Partial<Record<keyof C & string, CoefficientParam>>>;
+  /** Box [lo, hi] per optimisation-space parameter for random restarts (protocols with `starts.kind: 'random'`). */
+  startBox: readonly (readonly [number, number])[];
   /** Multi-start initialisation grid, one list of values per parameter (Cartesian product). */
   initGrid: readonly (readonly number[])[];
   /** Where the init grid comes from (paper or our choice), for the report. */
   initGridSource: string;
   /** Plausibility bounds [lo, hi] per parameter; an optimum outside/on them raises FitError('bound'). */
   bounds: readonly (readonly [number, number])[];
-  toCoefficients(params: ArrayLike<number>): Record<string, number>;
-  fromCoefficients(coefficients: Readonly<Record<string, number>>): Float64Array;
+  toCoefficients(params: ArrayLike<number>): C;
+  fromCoefficients(coefficients: Readonly<C>): Float64Array;
   /** Compute proxy used to pick the "largest-compute" runs for held-out extrapolation. */
   computeProxy(raw: ArrayLike<number>): number;
   varpro: VarproSpec;

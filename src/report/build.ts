@@ -4,6 +4,7 @@
  * computed checks; the compute- and inference-optimal tables; the environment and wall time per stage.
  */
 import { PUBLISHED } from '../laws/published';
+import { describeProtocol } from '../laws/protocol';
 import type { RunSummary } from '../runs/types';
 import type { ComputeOptimalTables, InferenceTables } from './analysis';
 import { checkExpertsSaturate, checkGranularityHelps, checkMoeBeatsDense, thresholdClaim, KRAJEWSKI_PAPER, YUN_PAPER, type ClaimResult } from './claims';
@@ -93,13 +94,14 @@ export function computeClaims(inputs: ReportInputs): ClaimResult[] {
 }
 
 function fitTable(record: FitRecord, published: Array<[string, Record<string, number>]>): Block {
-  const names = record.fit ? Object.keys(record.fit.coefficients) : [];
-  const header = ['coefficient', 'ours', `ours ${record.bootstrap ? `${Math.round(record.bootstrap.level * 100)}% CI (${record.bootstrap.resamples} bootstraps)` : 'CI'}`, ...published.map(([n]) => n)];
+  const coefficients: Record<string, number> = record.fit?.coefficients ?? {};
+  const names = Object.keys(coefficients);
+  const header = ['coefficient', 'ours', `ours ${record.bootstrap ? `${Math.round(record.bootstrap.scheme.level * 100)}% CI (${record.bootstrap.scheme.resamples} bootstraps)` : 'CI'}`, ...published.map(([n]) => n)];
   const rows = names.map((n) => {
     const ci = record.bootstrap?.coefficients[n];
-    return [n, sig(record.fit!.coefficients[n], 4), ci ? `[${sig(ci.lo)}, ${sig(ci.hi)}]` : '–', ...published.map(([, c]) => (c[n] === undefined ? '–' : sig(c[n], 4)))];
+    return [n, sig(coefficients[n], 4), ci ? `[${sig(ci.lo)}, ${sig(ci.hi)}]` : '–', ...published.map(([, c]) => (c[n] === undefined ? '–' : sig(c[n], 4)))];
   });
-  return { kind: 'table', header, rows, caption: `${record.fit?.equation ?? record.law}: fitted on ${record.nRuns} runs (${record.target}), RMSLE ${sig(record.fit?.rmsle)}, Huber δ = ${record.fit?.huberDelta}` };
+  return { kind: 'table', header, rows, caption: `${record.fit?.equation ?? record.law}: fitted on ${record.nRuns} runs (${record.protocol.target}), RMSLE ${sig(record.fit?.rmsle)}, ${record.fit ? describeProtocol(record.fit.protocol) : ''}` };
 }
 
 function fitSection(record: FitRecord | undefined, published: Array<[string, Record<string, number>]>, label: string): Block[] {

@@ -70,7 +70,7 @@ export async function compareResults(a: string, b: string): Promise<ResultsCompa
       continue;
     }
     for (const [name, va] of Object.entries(fa.fit!.coefficients)) {
-      const vb = fb.fit!.coefficients[name];
+      const vb = (fb.fit!.coefficients as Record<string, number>)[name];
       if (vb === undefined) continue;
       coefficients.push({ law: fa.law, coefficient: name, a: va, b: vb, relative: vb === 0 ? NaN : va / vb - 1 });
     }

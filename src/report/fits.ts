@@ -1,49 +1,34 @@
 /**
- * Reading the fit stage's records (`results/fits/<law>.json`) back into typed coefficients. The record
- * format is written by `pipeline/stages/fit.ts`: `{ law, status: 'ok' | 'failed', fit?, bootstrap?, holdout?, error? }`.
+ * The fit stage's records (`results/fits/<law>.json`, schema in `src/laws/record.ts`) for the report, analysis and
+ * figures: read with the one validating reader, coefficients typed by law and never renamed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BootstrapResult, FitResult, HoldoutResult } from '../laws';
-import type { FittedLaw } from '../laws/selection';
+import { coefficientsOf, readFitRecords as readRecordsIn, type FitRecord } from '../laws/record';
 import type { FittedCoefficients } from './analysis';
 
-export interface FitRecord {
-  law: FittedLaw;
-  form: string;
-  status: 'ok' | 'failed';
-  target: string;
-  nRuns: number;
-  runIds: string[];
-  fit?: FitResult;
-  crossCheck?: FitResult | { error: string } | null;
-  bootstrap?: BootstrapResult | null;
-  holdout?: HoldoutResult | { error: string } | null;
-  error?: string;
-}
+export type { FitRecord };
 
-/** Reads every `fits/<law>.json` under `resultsDir` (missing files are skipped). */
+/** Reads every main fit record `fits/<law>.json` under `resultsDir` (none when the folder is missing). */
 export function readFitRecords(resultsDir: string): FitRecord[] {
-  const dir = path.join(resultsDir, 'fits');
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as FitRecord);
+  return readRecordsIn(path.join(resultsDir, 'fits'));
 }
 
-/** Coefficients of the successful fits, keyed as the figures and analyses expect. */
-export function coefficientsFromRecords(records: readonly FitRecord[]): FittedCoefficients {
-  const out: FittedCoefficients = {};
-  for (const r of records) {
-    if (r.status !== 'ok' || !r.fit) continue;
-    const c = r.fit.coefficients;
-    if (r.law === 'chinchilla') out.chinchilla = { A: c.A!, B: c.B!, E: c.E!, alpha: c.alpha!, beta: c.beta! };
-    if (r.law === 'dense') out.dense = { a: c.A!, b: c.B!, c: c.E!, alpha: c.alpha!, beta: c.beta! };
-    if (r.law === 'fine-grained') out.fineGrained = { a: c.a!, alpha: c.alpha!, b: c.b!, beta: c.beta!, c: c.c!, g: c.g!, gamma: c.gamma! };
-    if (r.law === 'experts')
-      out.experts = { A: c.A!, alpha: c.alpha!, B: c.B!, beta: c.beta!, C: c.C!, gamma: c.gamma!, F: c.F!, d: c.d!, eStart: c.eStart!, eMax: c.eMax! };
-  }
+/** Reads the protocol-sensitivity records `fits/variants/<variant>/<law>.json`, by variant id. */
+export function readVariantRecords(resultsDir: string): Map<string, FitRecord[]> {
+  const dir = path.join(resultsDir, 'fits', 'variants');
+  const out = new Map<string, FitRecord[]>();
+  if (!fs.existsSync(dir)) return out;
+  for (const variant of fs.readdirSync(dir).sort()) out.set(variant, readRecordsIn(path.join(dir, variant)));
   return out;
+}
+
+/** Coefficients of the successful fits, by the figures' and analyses' keys. */
+export function coefficientsFromRecords(records: readonly FitRecord[]): FittedCoefficients {
+  return {
+    chinchilla: coefficientsOf(records, 'chinchilla'),
+    dense: coefficientsOf(records, 'dense'),
+    fineGrained: coefficientsOf(records, 'fine-grained'),
+    experts: coefficientsOf(records, 'experts'),
+  };
 }

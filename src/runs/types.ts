@@ -37,8 +37,10 @@ export interface RunSummary {
   tokens: number;
   /** Training FLOPs in Krajewski's convention (Eq. 10/11, c_f = 6, c_r = 14). */
   flopsKrajewski: number;
-  /** Training FLOPs 6 · paramsActive · tokens (Chinchilla/Kaplan convention). */
+  /** Training FLOPs 6 · paramsActive · tokens, non-embedding active parameters (Kaplan convention; Yun's activated N). */
   flops6ND: number;
+  /** Training FLOPs 6 · (paramsActive + paramsEmbedding) · tokens: every parameter, as Hoffmann et al. App. F count them. */
+  flops6NDAll: number;
   /** Final validation loss (nats/token) on the held-out split. */
   valLoss: number;
   /** Exponentially smoothed training LM loss at the end (Krajewski fits this, App. A). */
@@ -72,6 +74,7 @@ export const RUN_COLUMNS: ReadonlyArray<readonly [RunColumn, string]> = [
   ['tokens', 'tokens'],
   ['flopsKrajewski', 'flops_krajewski'],
   ['flops6ND', 'flops_6nd'],
+  ['flops6NDAll', 'flops_6nd_all'],
   ['valLoss', 'val_loss'],
   ['trainLossSmoothed', 'train_loss_smoothed'],
   ['seed', 'seed'],

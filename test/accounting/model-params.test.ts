@@ -54,8 +54,8 @@ test('trainingFlops: Krajewski Eq. 10/11 for all-MoE models, 6·N_active·D, and
   const cfg = parseModelConfig({ dModel: 64, layers: 2, heads: 4, contextLength: 8, moe: { router: 'expert-choice', expansionRate: 8, granularity: 4 } });
   const f = trainingFlops(cfg, 1e6);
   assert.equal(f.krajewski, krajewskiTrainingFlops({ dModel: 64, nBlocks: 2, expansionRate: 8, granularity: 4, tokens: 1e6 }));
-  assert.equal(f.sixND, 6 * countParams(cfg).active * 1e6);
-  assert.equal(f.yun, 6 * countParams(cfg).dense * 1e6);
+  assert.equal(f.sixNDNonEmbedding, 6 * countParams(cfg).active * 1e6);
+  assert.equal(f.sixNDAll, 6 * (countParams(cfg).active + countParams(cfg).embedding) * 1e6);
   // Hand value: (12·64²·6 + 64·8·4·14)·1e6·2
   assert.equal(f.krajewski, (12 * 4096 * 6 + 64 * 32 * 14) * 1e6 * 2);
 });

@@ -59,7 +59,7 @@ test('yunTrainingFlops counts top-2 experts in every other layer: 6·(4/3)N·D f
 });
 
 test('expertsOptimal is a minimum of the loss along the budget line, and 4 experts beat dense', () => {
-  const c = PLANTED.experts as unknown as ExpertsCoefficients;
+  const c: ExpertsCoefficients = PLANTED.experts;
   const flops = 5e21;
   const losses: number[] = [];
   for (const e of [1, 4, 8, 16, 32]) {
@@ -72,8 +72,8 @@ test('expertsOptimal is a minimum of the loss along the budget line, and 4 exper
 });
 
 test('optimalAllocationDerived gives Table 2 G values from the published coefficients', async () => {
-  const { optimalAllocationDerived } = await import('../../src/laws/allocation/fine-grained');
-  const d = optimalAllocationDerived([2.95e18, 6.46e21])(PUBLISHED.krajewski.table1MoE.values as unknown as Record<string, number>);
+  const { optimalAllocationDerived } = await import('../../src/laws/fit/derived');
+  const d = optimalAllocationDerived([2.95e18, 6.46e21], 64)(PUBLISHED.krajewski.table1MoE.values);
   assert.equal(d['G@2.95e+18'], 8);
   assert.equal(d['G@6.46e+21'], 32);
 });

@@ -10,13 +10,14 @@ const GRID = { initGrid: [[0, 5, 10], [0, 5, 10], [-1, 0, 1], [0.5], [0.5]] };
 test('bootstrapFit is deterministic given its seed and differs across seeds', () => {
   const obs = syntheticObservations('chinchilla', { seed: 11 });
   const full = fitLaw('chinchilla', obs, GRID);
-  const a = bootstrapFit('chinchilla', obs, { fullFit: full, resamples: 40, seed: 7 });
-  const b = bootstrapFit('chinchilla', obs, { fullFit: full, resamples: 40, seed: 7 });
-  const c = bootstrapFit('chinchilla', obs, { fullFit: full, resamples: 40, seed: 8 });
+  const a = bootstrapFit('chinchilla', obs, { fullFit: full, scheme: { resamples: 40 }, seed: 7 });
+  const b = bootstrapFit('chinchilla', obs, { fullFit: full, scheme: { resamples: 40 }, seed: 7 });
+  const c = bootstrapFit('chinchilla', obs, { fullFit: full, scheme: { resamples: 40 }, seed: 8 });
   assert.deepEqual(a.coefficients, b.coefficients);
   assert.notDeepEqual(a.coefficients.alpha, c.coefficients.alpha);
   assert.equal(a.failures, 0);
-  assert.ok(a.derived.a.lo < a.derived.a.estimate && a.derived.a.estimate < a.derived.a.hi);
+  const da = a.derived.a!;
+  assert.ok(da.lo < da.estimate && da.estimate < da.hi);
 });
 
 test('bootstrap 95% intervals cover the planted Chinchilla α, β, E and a = β/(α+β) in a large majority of seeds', () => {
@@ -26,7 +27,7 @@ test('bootstrap 95% intervals cover the planted Chinchilla α, β, E and a = β/
   let total = 0;
   for (const seed of [21, 22, 23, 24, 25, 26]) {
     const obs = syntheticObservations('chinchilla', { seed });
-    const boot = bootstrapFit('chinchilla', obs, { fit: GRID, resamples: 120, seed });
+    const boot = bootstrapFit('chinchilla', obs, { fit: GRID, scheme: { resamples: 120 }, seed });
     for (const [name, truth] of [
       ['alpha', planted.alpha],
       ['beta', planted.beta],
@@ -36,14 +37,14 @@ test('bootstrap 95% intervals cover the planted Chinchilla α, β, E and a = β/
       if (boot.coefficients[name].lo <= truth && truth <= boot.coefficients[name].hi) covered++;
     }
     total++;
-    if (boot.derived.a.lo <= plantedA && plantedA <= boot.derived.a.hi) covered++;
+    if (boot.derived.a!.lo <= plantedA && plantedA <= boot.derived.a!.hi) covered++;
   }
   assert.ok(covered / total >= 0.75, `covered ${covered}/${total}`);
 });
 
 test('holdoutExtrapolation holds out the largest-compute 20% and reports an RMSE near the noise level', () => {
   const obs = syntheticObservations('chinchilla', { seed: 31 });
-  const h = holdoutExtrapolation('chinchilla', obs, { fraction: 0.2, fit: GRID });
+  const h = holdoutExtrapolation('chinchilla', obs, { rule: { rule: 'largest-compute', fraction: 0.2 }, fit: GRID });
   assert.equal(h.nHeldOut, 48);
   assert.equal(h.nTrain, 192);
   const minHeld = Math.min(...h.heldOut.map((r) => r.compute));

@@ -26,7 +26,7 @@ test('moelab fit reads a plain params,tokens,loss CSV, bootstraps and holds out;
   fs.writeFileSync(file, 'params,tokens,loss\n' + obs.x.map((x, i) => `${x[0]},${x[1]},${obs.loss[i]}`).join('\n') + '\n');
   const report = await runFit({ law: 'chinchilla', runs: file, target: 'valLoss', fitter: 'varpro', bootstrap: 20, seed: 1, level: 0.9, holdout: 0.2 });
   assert.ok(Math.abs(report.fit.coefficients.alpha / 0.3478 - 1) < 0.1);
-  assert.equal(report.bootstrap!.resamples, 20);
+  assert.equal(report.bootstrap!.scheme.resamples, 20);
   assert.equal(report.holdout!.nHeldOut, 12);
   fs.writeFileSync(file, 'params,tokens,loss\n1e8,1e9,NaN\n' + obs.x.map((x, i) => `${x[0]},${x[1]},${obs.loss[i]}`).join('\n') + '\n');
   await assert.rejects(

@@ -28,7 +28,7 @@ test('fitLaw rejects too few runs for the law parameter count', () => {
 });
 
 test('fitLaw rejects an unknown law and an experts count below 1', () => {
-  expectFitError(() => fitLaw('kaplan', { x: [], loss: [] }), 'unknown-law', /chinchilla, fine-grained, experts, clark/);
+  expectFitError(() => fitLaw('kaplan', { x: [], loss: [] }), 'unknown-law', /chinchilla, dense, fine-grained, experts, clark/);
   const obs = syntheticObservations('experts', { seed: 1 });
   obs.x[0][1] = 0.5;
   expectFitError(() => fitLaw('experts', obs), 'input', /experts = 0.5/);

@@ -4,12 +4,15 @@ import { fitLaw, type FitOptions, type FitResult } from '../../src/laws/fit/fit'
 import { getLaw } from '../../src/laws/forms';
 import { range } from '../../src/laws/forms/lse';
 import { PLANTED, syntheticObservations } from '../../src/laws/synthetic';
-import type { LawName, LawObservations } from '../../src/laws/types';
+import type { Coefficients, LawName, LawObservations } from '../../src/laws/types';
 
 /** Test-sized grids (the defaults are the papers' full grids, exercised by `npm run bench`). */
 const SMALL: Record<LawName, FitOptions> = {
   chinchilla: { initGrid: [[0, 5, 10], [0, 5, 10], [-1, 0, 1], [0.5], [0.5]], varproGrid: [range(0.05, 1, 0.05), range(0.05, 1, 0.05)] },
-  'fine-grained': { initGrid: [[0, 2.5, 5], [0.1, 0.3], [0, 2.5, 5], [0.1, 0.3], [-1], [0, 1], [0.5]] },
+  // Krajewski's dense law shares c with the MoE fit (§5.3): held at the planted c here.
+  dense: { initGrid: [[0, 5, 10], [0, 5, 10], [-1, 0, 1], [0.1, 0.3], [0.1, 0.3]], fixed: { c: PLANTED.dense.c }, huberDelta: 0.1 },
+  // Krajewski's δ = 0.1 (at 0.5% noise every residual is in the quadratic region: a least-squares fit)
+  'fine-grained': { huberDelta: 0.1, initGrid: [[0, 2.5, 5], [0.1, 0.3], [0, 2.5, 5], [0.1, 0.3], [-1], [0, 1], [0.5]] },
   clark: {},
   experts: {
     initGrid: [[2.5, 7.5], [0.3], [-1], [0.5, 1], [2.5, 7.5], [0.3], [0.3], [0], [Math.log(0.5 - 1 / 256)], [Math.log(1 / 256)]],
@@ -18,9 +21,11 @@ const SMALL: Record<LawName, FitOptions> = {
 };
 
 /** RMS and max |log L̂ − log L_planted| over the design (noise-free truth). */
+const planted = (law: LawName): Coefficients => PLANTED[law];
+
 function predictionError(law: LawName, fit: FitResult, obs: LawObservations): { rms: number; max: number } {
-  const form = getLaw(law);
-  const truth = form.fromCoefficients(PLANTED[law]);
+  const form = getLaw(law as string);
+  const truth = form.fromCoefficients(planted(law));
   const f = new Float64Array(form.nFeatures);
   let ss = 0;
   let max = 0;
@@ -34,7 +39,7 @@ function predictionError(law: LawName, fit: FitResult, obs: LawObservations): { 
 }
 
 function relErr(fit: FitResult, law: LawName, name: string): number {
-  return Math.abs(fit.coefficients[name] / PLANTED[law][name] - 1);
+  return Math.abs(fit.coefficients[name]! / planted(law)[name]! - 1);
 }
 
 /**
@@ -44,20 +49,25 @@ function relErr(fit: FitResult, law: LawName, name: string): number {
  */
 const TOLERANCES: Record<LawName, { coefficients: Record<string, number>; predictionRms: number }> = {
   chinchilla: { coefficients: { alpha: 0.03, beta: 0.03, E: 0.01, A: 0.15, B: 0.15 }, predictionRms: 0.0015 },
+  // 24 runs over 1.4 decades of N and 0.6 of D (Krajewski's dense shapes): the fitted objective is below the planted
+  // coefficients' (α comes out 0.09–0.17 for 0.126), so the design identifies the predictions, not the coefficients
+  dense: { coefficients: {}, predictionRms: 0.004 }, // σ·√(p/n) = 0.005·√(4/24) ≈ 0.002 expected
   'fine-grained': { coefficients: { alpha: 0.1, a: 0.12, g: 0.25, gamma: 0.2 }, predictionRms: 0.0025 },
   clark: { coefficients: { a: 0.02, d: 0.02, b: 0.12, c: 0.12 }, predictionRms: 0.0025 },
   experts: { coefficients: {}, predictionRms: 0.003 },
 };
 
-for (const law of ['chinchilla', 'fine-grained', 'clark', 'experts'] as const) {
-  test(`fitLaw('${law}') recovers planted parameters at 0.5% noise with both fitters, which agree`, () => {
+for (const law of ['chinchilla', 'dense', 'fine-grained', 'clark', 'experts'] as const) {
+  test(`fitLaw('${law}', moelab protocol) recovers planted parameters at 0.5% noise with both fitters, which agree`, () => {
     for (const seed of [1, 2, 3]) {
       const obs = syntheticObservations(law, { seed, noise: 0.005 });
-      const ms = fitLaw(law, obs, { ...SMALL[law], fitter: 'multistart', edgePolicy: 'warn' });
-      const vp = fitLaw(law, obs, { ...SMALL[law], fitter: 'varpro', edgePolicy: 'warn' });
+      const options: FitOptions = { ...SMALL[law], protocol: 'moelab', edgePolicy: 'warn' };
+      const ms = fitLaw(law as string, obs, { ...options, fitter: 'multistart' });
+      // variable projection cannot hold a coefficient fixed: the dense law is checked with the multistart fitter only
+      const vp = law === 'dense' ? ms : fitLaw(law as string, obs, { ...options, fitter: 'varpro' });
       for (const fit of [ms, vp]) {
         for (const [name, tol] of Object.entries(TOLERANCES[law].coefficients)) {
-          assert.ok(relErr(fit, law, name) <= tol, `seed ${seed} ${fit.fitter}: ${name} = ${fit.coefficients[name]} vs planted ${PLANTED[law][name]} (tol ${tol})`);
+          assert.ok(relErr(fit, law, name) <= tol, `seed ${seed} ${fit.fitter}: ${name} = ${fit.coefficients[name]} vs planted ${planted(law)[name]} (tol ${tol})`);
         }
         const pe = predictionError(law, fit, obs);
         assert.ok(pe.rms <= TOLERANCES[law].predictionRms, `seed ${seed} ${fit.fitter}: prediction RMS ${pe.rms}`);

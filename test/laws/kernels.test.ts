@@ -3,17 +3,20 @@ import assert from 'node:assert/strict';
 import { HuberObjective } from '../../src/laws/fit/objective';
 import { SeededRandom } from '../../src/laws/fit/rng';
 import { chinchillaLaw } from '../../src/laws/forms';
+import { huberDeltaOf } from '../../src/laws/protocol';
+
+const DELTA = huberDeltaOf(chinchillaLaw.protocols.paper);
 import { cartesian } from '../../src/laws/forms/lse';
 import { syntheticObservations } from '../../src/laws/synthetic';
 
 /** The same objective through the generic per-observation path (`gradLog`), no fused kernel. */
 function genericObjective(obs: ReturnType<typeof syntheticObservations>): HuberObjective {
-  return new HuberObjective({ ...chinchillaLaw, huberKernel: undefined, huberHessianKernel: undefined }, obs, chinchillaLaw.huberDelta);
+  return new HuberObjective({ ...chinchillaLaw, huberKernel: undefined, huberHessianKernel: undefined }, obs, DELTA);
 }
 
 test("chinchilla's fused Huber kernel equals the generic per-observation objective over the whole App. D.2 grid, unit and bootstrap weights", () => {
   const obs = syntheticObservations('chinchilla', { seed: 2024, noise: 0.005 });
-  const fused = new HuberObjective(chinchillaLaw, obs, chinchillaLaw.huberDelta);
+  const fused = new HuberObjective(chinchillaLaw, obs, DELTA);
   const generic = genericObjective(obs);
   const rng = new SeededRandom(3);
   const boot = new Float64Array(fused.n);

@@ -8,7 +8,8 @@ import { HuberObjective } from '../../src/laws/fit/objective';
 import { SeededRandom } from '../../src/laws/fit/rng';
 import { LAWS, chinchillaLaw } from '../../src/laws/forms';
 import { PLANTED, syntheticObservations } from '../../src/laws/synthetic';
-import type { LawForm } from '../../src/laws/types';
+import type { Coefficients, LawForm } from '../../src/laws/types';
+import { huberDeltaOf } from '../../src/laws/protocol';
 
 const GRID = { initGrid: [[0, 5, 10], [0, 5, 10], [-1, 0, 1], [0.5], [0.5]] };
 
@@ -57,10 +58,12 @@ test('minimizeNewton hands over to L-BFGS when the Hessian is unusable', () => {
   assert.ok(Math.abs(r.x[0] - 1) < 1e-6 && Math.abs(r.x[1] - 1) < 1e-6, `${r.x}`);
 });
 
-for (const law of Object.values(LAWS).filter((l): l is LawForm & Required<Pick<LawForm, 'hessLog'>> => l.hessLog !== undefined)) {
+for (const law of (Object.values(LAWS) as LawForm[]).filter((l): l is LawForm & Required<Pick<LawForm, 'hessLog'>> => l.hessLog !== undefined)) {
+  const planted: Coefficients = PLANTED[law.name];
+  const delta = huberDeltaOf(law.protocols.paper);
   test(`${law.name}: hessLog matches central finite differences of gradLog`, () => {
     const obs = syntheticObservations(law.name, { seed: 3 });
-    const base = law.fromCoefficients(PLANTED[law.name]);
+    const base = law.fromCoefficients(planted);
     const perturbed = base.map((v, i) => v + 0.05 * (i % 2 === 0 ? 1 : -1) * (Math.abs(v) + 0.1));
     const p = base.length;
     const f = new Float64Array(law.nFeatures);
@@ -93,14 +96,14 @@ for (const law of Object.values(LAWS).filter((l): l is LawForm & Required<Pick<L
 
   test(`${law.name}: summed-Huber Hessian matches finite differences of the gradient, fused kernel and generic path alike`, () => {
     const obs = syntheticObservations(law.name, { seed: 4, noise: 0.02 });
-    const fused = new HuberObjective(law, obs, law.huberDelta);
-    const generic = new HuberObjective({ ...law, huberKernel: undefined, huberHessianKernel: undefined }, obs, law.huberDelta);
+    const fused = new HuberObjective(law, obs, delta);
+    const generic = new HuberObjective({ ...law, huberKernel: undefined, huberHessianKernel: undefined }, obs, delta);
     const rng = new SeededRandom(9);
     const w = new Float64Array(fused.n);
     for (let i = 0; i < fused.n; i++) w[rng.int(fused.n)] += 1; // bootstrap multiplicities, zeros included
     fused.weights = w;
     generic.weights = w;
-    const params = law.fromCoefficients(PLANTED[law.name]).map((v) => v * 1.01);
+    const params = law.fromCoefficients(planted).map((v) => v * 1.01);
     const p = params.length;
     const g = new Float64Array(p);
     const h = new Float64Array(p * p);
@@ -140,7 +143,7 @@ for (const law of Object.values(LAWS).filter((l): l is LawForm & Required<Pick<L
 test('newton refits reach the fully converged L-BFGS objective or lower on every resample', () => {
   const obs = syntheticObservations('chinchilla', { seed: 12, noise: 0.005 });
   const full = fitLaw('chinchilla', obs, GRID);
-  const obj = new HuberObjective(chinchillaLaw, obs, chinchillaLaw.huberDelta);
+  const obj = new HuberObjective(chinchillaLaw, obs, huberDeltaOf(chinchillaLaw.protocols.paper));
   const rng = new SeededRandom(5);
   let fellBack = 0;
   for (let b = 0; b < 100; b++) {
@@ -160,14 +163,14 @@ test('newton refits reach the fully converged L-BFGS objective or lower on every
 test('newton bootstrap gives the same intervals as a fully converged L-BFGS bootstrap within 1e-6', () => {
   const obs = syntheticObservations('chinchilla', { seed: 13, noise: 0.005 });
   const fullFit = fitLaw('chinchilla', obs, GRID);
-  const common = { fullFit, resamples: 200, seed: 1, level: 0.8 };
+  const common = { fullFit, scheme: { resamples: 200, level: 0.8 }, seed: 1 };
   const newton = bootstrapFit('chinchilla', obs, { ...common });
   const lbfgs = bootstrapFit('chinchilla', obs, { ...common, solver: 'lbfgs', fit: { lbfgs: { fTol: 1e-15, gradTol: 1e-12 } } });
   assert.equal(newton.failures, 0);
   assert.equal(lbfgs.failures, 0);
   for (const group of ['coefficients', 'derived'] as const) {
     for (const [name, iv] of Object.entries(newton[group])) {
-      const ref = lbfgs[group][name];
+      const ref = (lbfgs[group] as Record<string, (typeof iv)>)[name]!;
       for (const q of ['mean', 'se', 'lo', 'hi'] as const) {
         assert.ok(Math.abs(iv[q] / ref[q] - 1) <= 1e-6, `${name}.${q}: newton ${iv[q]} vs L-BFGS ${ref[q]}`);
       }

@@ -28,6 +28,7 @@ function row(i: number, over: Partial<RunSummary> = {}): RunSummary {
     tokens: 1_000_000,
     flopsKrajewski: 6.1e11,
     flops6ND: 6e11,
+    flops6NDAll: 7e11,
     valLoss: 2.5 - 0.1 * i,
     trainLossSmoothed: 2.45 - 0.1 * i,
     seed: 0,

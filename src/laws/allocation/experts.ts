@@ -1,20 +1,21 @@
 import { chinchillaTrainingFlops, yunParamsActive, yunParamsTotal } from '../../accounting/formulas';
-import { effectiveExperts } from '../forms/ehat';
-import type { ExpertsCoefficients } from '../published';
-import { scanThenBrent } from './scan';
+import type { ExpertsCoefficients } from '../coefficients';
+import { expertsLaw } from '../forms';
+import { lawLoss } from '../predict';
+import { scanThenBrent, type SearchBound } from './scan';
 
 /** Yun et al. 2024: experts per token (top-2 gating, §3.1). */
 export const YUN_TOP_K = 2;
 /** Fraction of the dense model's parameters that are routed: MLP = 2/3 of each layer, MoE every other layer. */
 export const YUN_ROUTED_FRACTION = 1 / 3;
 
-/** Yun et al. 2024 Eq. 4 loss (natural logs). */
+/** Yun et al. 2024 Eq. 4 loss (natural logs), via the law form. */
 export function expertsLoss(c: ExpertsCoefficients, paramsDense: number, experts: number, tokens: number): number {
-  const eHat = effectiveExperts(experts, c.eStart, c.eMax);
-  const lnN = Math.log(paramsDense);
-  const inner = c.A / Math.pow(paramsDense, c.alpha) + c.B / Math.pow(eHat, c.beta) + c.C / Math.pow(tokens, c.gamma) + c.F;
-  return Math.exp(Math.log(inner) + c.d * lnN * Math.log(eHat));
+  return lawLoss(expertsLaw, c, [paramsDense, experts, tokens]);
 }
+
+/** Searched range of the dense size N of Yun's loss-optimal models (parameters). */
+export const EXPERTS_PARAMS_RANGE: readonly [number, number] = [1e5, 1e14];
 
 /** Activated parameters of a Yun-style MoE: top-2 of E experts in every other layer (E = 1: dense, N). */
 export function yunActiveParams(paramsDense: number, experts: number, topK = YUN_TOP_K): number {
@@ -25,7 +26,8 @@ export function yunActiveParams(paramsDense: number, experts: number, topK = YUN
 /**
  * Training FLOPs for the experts law: `6 · N_active · D`, N_active counting the top-2 experts in the MoE
  * layers (`yunParamsActive`, Yun §2.1, MoE every other layer). Convention: ours — Yun et al. state C = 6ND
- * only for dense models (App. A) and give no MoE training-FLOPs formula; routing FLOPs are not modelled.
+ * only for dense models (App. A) and give no MoE training-FLOPs formula; routing FLOPs are not modelled. The run
+ * table's `flops6ND` is the same convention on our exact parameter counts (6 · activated non-embedding · D).
  */
 export function yunTrainingFlops(paramsDense: number, experts: number, tokens: number, topK = YUN_TOP_K): number {
   return chinchillaTrainingFlops(yunActiveParams(paramsDense, experts, topK), tokens);
@@ -39,12 +41,14 @@ export interface ExpertsAllocation {
   paramsTotal: number;
   tokens: number;
   loss: number;
+  /** Set when the loss-optimal N sits on an end of `EXPERTS_PARAMS_RANGE` (only from `expertsOptimal`). */
+  bound: SearchBound | null;
 }
 
 /** The model of `experts` experts and dense size N trained on the whole budget (D = flops / (6 N_active)). */
 export function expertsAtSize(c: ExpertsCoefficients, flops: number, experts: number, paramsDense: number, topK = YUN_TOP_K): ExpertsAllocation {
   const paramsActive = yunActiveParams(paramsDense, experts, topK);
-  const tokens = flops / (6 * paramsActive);
+  const tokens = flops / chinchillaTrainingFlops(paramsActive, 1);
   return {
     flops,
     experts,
@@ -53,6 +57,7 @@ export function expertsAtSize(c: ExpertsCoefficients, flops: number, experts: nu
     paramsTotal: yunParamsTotal(paramsDense, experts),
     tokens,
     loss: expertsLoss(c, paramsDense, experts, tokens),
+    bound: null,
   };
 }
 
@@ -61,6 +66,8 @@ export function expertsAtSize(c: ExpertsCoefficients, flops: number, experts: nu
  * minimise L(N, D = C/(6 N_active), E) over log N with Brent's method.
  */
 export function expertsOptimal(c: ExpertsCoefficients, flops: number, experts: number, topK = YUN_TOP_K): ExpertsAllocation {
-  const r = scanThenBrent((x) => expertsAtSize(c, flops, experts, Math.exp(x), topK).loss, Math.log(1e5), Math.log(1e14));
-  return expertsAtSize(c, flops, experts, Math.exp(r.x), topK);
+  const [lo, hi] = EXPERTS_PARAMS_RANGE;
+  const r = scanThenBrent((x) => expertsAtSize(c, flops, experts, Math.exp(x), topK).loss, Math.log(lo), Math.log(hi));
+  const bound: SearchBound | null = r.atBound ? { variable: 'dense size N', range: [lo, hi], end: r.atBound } : null;
+  return { ...expertsAtSize(c, flops, experts, Math.exp(r.x), topK), bound };
 }

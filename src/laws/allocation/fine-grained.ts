@@ -6,15 +6,23 @@ import {
   krajewskiParamsTotal,
   krajewskiTrainingFlops,
 } from '../../accounting/formulas';
+import type { DenseCoefficients, FineGrainedCoefficients } from '../coefficients';
 import { bisectRoot } from '../fit/brent';
-import { KRAJEWSKI_TABLE2, PUBLISHED, type DenseCoefficients, type FineGrainedCoefficients } from '../published';
-import { chinchillaFlopsForLoss, chinchillaOptimal } from './chinchilla';
-import { scanThenBrent } from './scan';
+import { fineGrainedLaw } from '../forms';
+import { lawLoss, lossFunction } from '../predict';
+import { KRAJEWSKI_TABLE2, PUBLISHED } from '../published';
+import { denseFlopsForLoss, denseOptimal } from './chinchilla';
+import { scanThenBrent, type SearchBound } from './scan';
 
-/** Krajewski et al. 2024 Eq. 9: `c + (g/G^γ + a)/N^α + b/D^β`, N = total non-embedding params. */
+/** Krajewski et al. 2024 Eq. 9 loss `c + (g/G^γ + a)/N^α + b/D^β` (N = total non-embedding params), via the law form. */
 export function fineGrainedLoss(c: FineGrainedCoefficients, paramsTotal: number, tokens: number, granularity: number): number {
-  return c.c + (c.g / Math.pow(granularity, c.gamma) + c.a) / Math.pow(paramsTotal, c.alpha) + c.b / Math.pow(tokens, c.beta);
+  return lawLoss(fineGrainedLaw, c, [paramsTotal, tokens, granularity]);
 }
+
+/** Searched range of n_blocks (d_model = 64·n_blocks), continuous. */
+export const FINE_GRAINED_N_BLOCKS_RANGE: readonly [number, number] = [0.25, 1e4];
+/** Candidate granularities by default: powers of two 1…256 (the solver of Krajewski's code searches the same). */
+export const FINE_GRAINED_GRANULARITIES: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 export interface FineGrainedAllocationOptions {
   /** Expansion rate E. Default 64 (Krajewski Table 2; 16 for Table 9). */
@@ -36,6 +44,8 @@ export interface FineGrainedPoint {
   paramsTotal: number;
   tokens: number;
   loss: number;
+  /** Set when the loss-optimal n_blocks for this G sits on an end of `FINE_GRAINED_N_BLOCKS_RANGE`. */
+  bound: SearchBound | null;
 }
 
 export interface FineGrainedAllocation extends FineGrainedPoint {
@@ -43,6 +53,11 @@ export interface FineGrainedAllocation extends FineGrainedPoint {
   expansionRate: number;
   /** Best allocation per candidate granularity (for Fig. 1a-style curves). */
   perGranularity: FineGrainedPoint[];
+  /**
+   * Set when the optimum is on a search bound: n_blocks on an end of its range, or G the largest candidate (a
+   * larger G might be better). G = 1 is not a bound (granularity is ≥ 1 by definition).
+   */
+  bound: SearchBound | null;
 }
 
 /**
@@ -52,14 +67,22 @@ export interface FineGrainedAllocation extends FineGrainedPoint {
  */
 export function fineGrainedOptimal(c: FineGrainedCoefficients, flops: number, options: FineGrainedAllocationOptions = {}): FineGrainedAllocation {
   const expansionRate = options.expansionRate ?? 64;
-  const granularities = options.granularities ?? [1, 2, 4, 8, 16, 32, 64, 128, 256];
-  const per = granularities.map((g) => bestForGranularity(c, flops, g, expansionRate, options));
-  let best = per[0];
+  const granularities = options.granularities ?? FINE_GRAINED_GRANULARITIES;
+  const loss = lossFunction(fineGrainedLaw, c);
+  const per = granularities.map((g) => bestForGranularity(loss, flops, g, expansionRate, options));
+  let best = per[0]!;
   for (const p of per) if (p.loss < best.loss) best = p;
-  return { ...best, flops, expansionRate, perGranularity: per };
+  const gMax = Math.max(...granularities);
+  const bound: SearchBound | null =
+    best.bound ?? (granularities.length > 1 && best.granularity === gMax ? { variable: 'granularity G', range: [Math.min(...granularities), gMax], end: 'high' } : null);
+  return { ...best, flops, expansionRate, perGranularity: per, bound };
 }
 
-function pointAt(c: FineGrainedCoefficients, flops: number, granularity: number, expansionRate: number, nBlocks: number, o: FineGrainedAllocationOptions): FineGrainedPoint {
+type PointWithoutBound = Omit<FineGrainedPoint, 'bound'>;
+
+type LossOf = (variables: ArrayLike<number>) => number;
+
+function pointAt(loss: LossOf, flops: number, granularity: number, expansionRate: number, nBlocks: number, o: FineGrainedAllocationOptions): PointWithoutBound {
   const dModel = KRAJEWSKI_DMODEL_PER_BLOCK * nBlocks;
   const shape = { dModel, nBlocks, expansionRate };
   const flopsPerToken = krajewskiTrainingFlops({ ...shape, granularity, tokens: 1 }, { cF: o.cF ?? KRAJEWSKI_C_F, cR: o.cR ?? KRAJEWSKI_C_R });
@@ -72,18 +95,14 @@ function pointAt(c: FineGrainedCoefficients, flops: number, granularity: number,
     paramsActive: krajewskiParamsActive(shape),
     paramsTotal,
     tokens,
-    loss: fineGrainedLoss(c, paramsTotal, tokens, granularity),
+    loss: loss([paramsTotal, tokens, granularity]),
   };
 }
 
-function bestForGranularity(c: FineGrainedCoefficients, flops: number, g: number, e: number, o: FineGrainedAllocationOptions): FineGrainedPoint {
-  const r = scanThenBrent((x) => pointAt(c, flops, g, e, Math.exp(x), o).loss, Math.log(0.25), Math.log(1e4));
-  return pointAt(c, flops, g, e, Math.exp(r.x), o);
-}
-
-/** Dense compute-optimal loss under Krajewski's dense law (Eq. 1) with F = 6·N·D (closed form). */
-export function denseOptimal(dense: DenseCoefficients, flops: number) {
-  return chinchillaOptimal({ A: dense.a, B: dense.b, E: dense.c, alpha: dense.alpha, beta: dense.beta }, flops);
+function bestForGranularity(loss: LossOf, flops: number, g: number, e: number, o: FineGrainedAllocationOptions): FineGrainedPoint {
+  const [lo, hi] = FINE_GRAINED_N_BLOCKS_RANGE;
+  const r = scanThenBrent((x) => pointAt(loss, flops, g, e, Math.exp(x), o).loss, Math.log(lo), Math.log(hi));
+  return { ...pointAt(loss, flops, g, e, Math.exp(r.x), o), bound: r.atBound ? { variable: 'n_blocks', range: [lo, hi], end: r.atBound } : null };
 }
 
 export interface OverheadPoint {
@@ -95,11 +114,18 @@ export interface OverheadPoint {
   denseFlops: number;
   /** denseFlops / flops (Fig. 1b "Dense Transformer"). */
   denseOverhead: number;
-  /** FLOPs a compute-optimal G = 1 MoE needs to reach `loss`. */
+  /** FLOPs a compute-optimal G = 1 MoE needs to reach `loss` (= flops when G = 1 is the optimum). */
   g1Flops: number;
-  /** g1Flops / flops (Fig. 1b "MoE (G = 1)"). */
+  /** g1Flops / flops (Fig. 1b "MoE (G = 1)"); exactly 1 when the optimal G is 1. */
   g1Overhead: number;
+  /** The optimal MoE's search bound, if it sat on one. */
+  bound: SearchBound | null;
+  /** Why an overhead is not finite (NaN), in words; empty when both are. */
+  notes: string[];
 }
+
+/** How far beyond `flops` the G = 1 search for the matching budget goes. */
+export const OVERHEAD_SEARCH_FACTOR = 1e6;
 
 /**
  * Fig. 1b of Krajewski et al.: how many times more compute a dense Transformer (Eq. 1 law, F = 6ND) and a
@@ -112,11 +138,23 @@ export function computeOverhead(
   options: FineGrainedAllocationOptions = {},
 ): OverheadPoint {
   const opt = fineGrainedOptimal(moe, flops, options);
-  const denseFlops = chinchillaFlopsForLoss({ A: dense.a, B: dense.b, E: dense.c, alpha: dense.alpha, beta: dense.beta }, opt.loss);
-  const g1Loss = (f: number) => fineGrainedOptimal(moe, f, { ...options, granularities: [1] }).loss;
-  const lx = Math.log(flops);
-  const root = bisectRoot((x) => g1Loss(Math.exp(x)) - opt.loss, lx, lx + Math.log(1e4), 80, 1e-10);
-  const g1Flops = Math.exp(root);
+  const notes: string[] = [];
+  const denseFlops = denseFlopsForLoss(dense, opt.loss);
+  if (!Number.isFinite(denseFlops)) notes.push(`the dense law's floor c = ${dense.c.toPrecision(3)} is not below the MoE loss ${opt.loss.toPrecision(4)}: no dense budget reaches it`);
+  let g1Flops: number;
+  if (opt.granularity === 1) {
+    g1Flops = flops; // the G = 1 MoE is the optimum: no overhead
+  } else {
+    const g1Loss = (f: number) => fineGrainedOptimal(moe, f, { ...options, granularities: [1] }).loss;
+    const lx = Math.log(flops);
+    const hiX = lx + Math.log(OVERHEAD_SEARCH_FACTOR);
+    if (g1Loss(Math.exp(hiX)) > opt.loss) {
+      g1Flops = NaN;
+      notes.push(`a G = 1 MoE does not reach the optimal loss within ${OVERHEAD_SEARCH_FACTOR.toExponential(0)}× the budget`);
+    } else {
+      g1Flops = Math.exp(bisectRoot((x) => g1Loss(Math.exp(x)) - opt.loss, lx, hiX, 100, 1e-10));
+    }
+  }
   return {
     flops,
     loss: opt.loss,
@@ -125,6 +163,8 @@ export function computeOverhead(
     denseOverhead: denseFlops / flops,
     g1Flops,
     g1Overhead: g1Flops / flops,
+    bound: opt.bound,
+    notes,
   };
 }
 
@@ -186,25 +226,4 @@ export function reproduceTable2(c: FineGrainedCoefficients = PUBLISHED.krajewski
       lossDifferenceAtPaperConfig: lossAtPaper - row.loss,
     };
   });
-}
-
-/**
- * Derived-quantity function for `bootstrapFit('fine-grained', …, { derived })`: the compute-optimal G,
- * N_act and D at each budget (Krajewski Tables 6 and 9 report their 10th–90th percentiles).
- */
-export function optimalAllocationDerived(
-  budgets: readonly number[],
-  options: FineGrainedAllocationOptions = {},
-): (coefficients: Record<string, number>) => Record<string, number> {
-  return (coefficients) => {
-    const out: Record<string, number> = {};
-    for (const flops of budgets) {
-      const r = fineGrainedOptimal(coefficients as unknown as FineGrainedCoefficients, flops, options);
-      const key = flops.toExponential(2);
-      out[`G@${key}`] = r.granularity;
-      out[`paramsActive@${key}`] = r.paramsActive;
-      out[`tokens@${key}`] = r.tokens;
-    }
-    return out;
-  };
 }

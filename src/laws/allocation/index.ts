@@ -1,4 +1,4 @@
 export * from './chinchilla';
 export * from './fine-grained';
 export * from './experts';
-export { scanThenBrent } from './scan';
+export { scanThenBrent, describeBound, type BoundedMinimum, type SearchBound } from './scan';

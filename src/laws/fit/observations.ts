@@ -1,12 +1,11 @@
 import type { RunColumn, RunSummary } from '../../runs/types';
 import { FitError } from '../errors';
-import type { LawForm, LawObservations } from '../types';
+import type { LossTarget } from '../protocol';
+import type { Coefficients, LawForm, LawObservations } from '../types';
 
-/** Which loss a fit targets: validation loss (default) or Krajewski's smoothed training loss. */
-export type LossTarget = 'valLoss' | 'trainLossSmoothed';
 
 /** Builds a law's observations from run-table rows (variables from `law.variables[].column`). */
-export function observationsFromRuns(law: LawForm, rows: readonly RunSummary[], target: LossTarget = 'valLoss'): LawObservations {
+export function observationsFromRuns<C extends Coefficients>(law: LawForm<C>, rows: readonly RunSummary[], target: LossTarget = 'valLoss'): LawObservations {
   const x: number[][] = [];
   const loss: number[] = [];
   const labels: string[] = [];
@@ -24,8 +23,8 @@ export function observationsFromRuns(law: LawForm, rows: readonly RunSummary[], 
  * Rejects observations a fit must never use silently: NaN / infinite / non-positive variables or losses
  * (E ≥ 1 for expert counts), and fewer observations than the law has parameters.
  */
-export function validateObservations(
-  law: LawForm,
+export function validateObservations<C extends Coefficients>(
+  law: LawForm<C>,
   obs: LawObservations,
   columnNames: readonly string[] = law.variables.map((v) => v.plainColumn ?? v.column),
   targetName = 'loss',

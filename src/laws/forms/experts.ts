@@ -1,9 +1,30 @@
+import type { ExpertsCoefficients } from '../coefficients';
 import type { LawForm } from '../types';
+import { identityParam, inverseLogParam, logParam } from './params';
 import { effectiveExperts, ehatFromParams, ehatParams, ehatScratch, lnEhat } from './ehat';
 import { logSumExp, range, safeLog } from './lse';
 
 const u = new Float64Array(4);
 const w = new Float64Array(4);
+
+/**
+ * Yun et al. 2024 App. D initialisation grid, in this law's parameter order: log A, log B, log C ∈ {0, 5, …, 25},
+ * α, β, γ ∈ {0, .5, …, 2}, log F ∈ {−1, …, 1} (printed "{1., −.5, …, 1.}", read as −1…1). Their d ∈ {0, 5, …, 25}
+ * cannot be the interaction coefficient d of Eq. 4 (its plausibility bound is |d| ≤ 1, and d = 5 overflows
+ * exp(d · ln N · ln Ê)), so d starts at 0 only; E_start and E_max (not stated) start at 2 and 256.
+ */
+export const YUN_PAPER_INIT_GRID: readonly (readonly number[])[] = [
+  range(0, 25, 5),
+  range(0, 2, 0.5),
+  range(0, 25, 5),
+  range(0, 2, 0.5),
+  range(0, 25, 5),
+  range(0, 2, 0.5),
+  range(-1, 1, 0.5),
+  [0],
+  [Math.log(0.5 - 1 / 256)],
+  [Math.log(1 / 256)],
+];
 
 /**
  * Experts law, Yun et al. 2024 (arXiv 2404.02852) Eq. 4:
@@ -13,7 +34,7 @@ const w = new Float64Array(4);
  * D = training tokens. Fitted in log space with LSE over the four terms, Huber δ = 1e-3 (App. D).
  * Yun et al. published no coefficient values (see `published.ts`).
  */
-export const expertsLaw: LawForm = {
+export const expertsLaw: LawForm<ExpertsCoefficients> = {
   name: 'experts',
   citation: 'Yun et al. 2024 (arXiv 2404.02852) Eq. 4, App. D',
   equation: 'log L = log(A/N^alpha + B/Ehat^beta + C/D^gamma + F) + d log N log Ehat',
@@ -63,7 +84,6 @@ export const expertsLaw: LawForm = {
     g[9] = dLe * dr;
     return v;
   },
-  huberDelta: 1e-3,
   // Yun et al.'s grid (α, β, γ ∈ {0, .5, …, 2}, a, b, c, d ∈ {0, 5, …, 25}, f ∈ {−1, …, 1}) has 810 000 starts
   // for a 10-parameter law and says nothing about E_start / E_max; we default to a reduced grid
   // (`YUN_PAPER_INIT_GRID` holds theirs) and recommend the variable-projection fitter for this law.
@@ -81,6 +101,61 @@ export const expertsLaw: LawForm = {
     [-20, 5],
     [-20, 5],
   ],
+  coefficientParam: {
+    A: logParam(0),
+    alpha: identityParam(1),
+    B: logParam(2),
+    beta: identityParam(3),
+    C: logParam(4),
+    gamma: identityParam(5),
+    F: logParam(6),
+    d: identityParam(7),
+    eMax: inverseLogParam(9),
+  },
+  startBox: [
+    [0, 10],
+    [0.1, 1],
+    [-3, 2],
+    [0.1, 2],
+    [0, 10],
+    [0.1, 1],
+    [-1, 1],
+    [-0.01, 0.01],
+    [-3, 0],
+    [-8, -2],
+  ],
+  protocols: {
+    paper: {
+      id: 'paper',
+      law: 'experts',
+      source: 'Yun et al. 2024 App. D',
+      target: 'valLoss',
+      objective: { kind: 'huber', delta: 1e-3, reduction: 'sum' },
+      weightDecay: 0,
+      shared: [],
+      starts: { kind: 'grid', grid: YUN_PAPER_INIT_GRID, screen: 64, source: "Yun et al.'s App. D grid (d at 0), the best 64 of its 135,000 points by objective value" },
+      holdout: { rule: 'largest-compute', fraction: 0.2 },
+      bootstrap: { scheme: 'n-of-n', fraction: 1, resamples: 1000, level: 0.95 },
+      notes: [
+        "Starts: Yun et al.'s grid (α, β, γ ∈ {0, .5, …, 2}; log A, log B, log C ∈ {0, 5, …, 25}; log F ∈ {−1, …, 1}); its printed d ∈ {0, 5, …, 25} cannot be Eq. 4's interaction d (|d| ≤ 1: d = 5 overflows exp(d·lnN·lnÊ)), so d starts at 0; E_start, E_max (not stated) start at 2 and 256.",
+        'L-BFGS runs from the best 64 grid points by objective value rather than from all 135,000 (time); the variable-projection search cross-checks the optimum.',
+        'Hold-out and intervals: Yun et al. report neither; moelab holds out the 20% largest-compute runs and bootstraps n of n (95%).',
+      ],
+    },
+    moelab: {
+      id: 'moelab',
+      law: 'experts',
+      source: 'moelab',
+      target: 'valLoss',
+      objective: { kind: 'huber', delta: 1e-3, reduction: 'sum' },
+      weightDecay: 0,
+      shared: [],
+      starts: { kind: 'grid', source: 'moelab reduced grid (256 starts)' },
+      holdout: { rule: 'largest-compute', fraction: 0.2 },
+      bootstrap: { scheme: 'n-of-n', fraction: 1, resamples: 1000, level: 0.95 },
+      notes: ['A reduced grid of 256 starts around plausible values (each L-BFGS run fully), cross-checked by variable projection.'],
+    },
+  },
   toCoefficients(p) {
     const [eStart, eMax] = ehatFromParams(p[8], p[9]);
     return {
@@ -141,16 +216,3 @@ function cachedLnEhat(experts: number, eStart: number, eMax: number): number {
   return v;
 }
 
-/** Yun et al. 2024 App. D initialisation grid as printed (f read as −1…1; E_start, E_max not given: fixed at 2, 256). */
-export const YUN_PAPER_INIT_GRID: readonly (readonly number[])[] = [
-  range(0, 25, 5),
-  range(0, 2, 0.5),
-  range(0, 25, 5),
-  range(0, 2, 0.5),
-  range(0, 25, 5),
-  range(0, 2, 0.5),
-  range(-1, 1, 0.5),
-  range(0, 25, 5),
-  [Math.log(0.5 - 1 / 256)],
-  [Math.log(1 / 256)],
-];
