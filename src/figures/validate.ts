@@ -76,17 +76,7 @@ export function uniqueSorted(values: Iterable<number>): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
-/** Groups items by a numeric or string key, keys sorted ascending. */
-export function groupBy<T, K extends number | string>(items: readonly T[], key: (item: T) => K): Array<[K, T[]]> {
-  const map = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k);
-    if (list) list.push(item);
-    else map.set(k, [item]);
-  }
-  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
+export { groupBy } from '../util/group-by';
 
 /** The loss column a figure reads: Krajewski fits the smoothed training loss (App. A), Yun the validation loss. */
 export type LossColumn = 'valLoss' | 'trainLossSmoothed';
