@@ -64,7 +64,6 @@ export default defineStage<Preset>()({
   },
   async run(ctx) {
     const { fitWithEvidence } = await import('../../src/laws/fit/evidence');
-    const { derivedForLaw } = await import('../../src/laws/fit/derived');
     const { readFitRecord, writeFitRecord, coefficientsOf } = await import('../../src/laws/record');
     const { runsForLaw } = await import('../../src/laws/selection');
     const { readRunTable } = await import('../../src/runs/table');
@@ -83,7 +82,6 @@ export default defineStage<Preset>()({
       shared,
       resamples: inst.main ? (bootstrap ?? undefined) : Math.min(sensitivityBootstrap, inst.protocol.bootstrap.resamples),
       seed: bootstrapSeed,
-      derived: derivedForLaw(inst.law, runs),
       progress: (fraction, message) => ctx.progress({ fraction, message }),
     });
     if (record.status === 'failed') ctx.log.warn(`fit@${inst.law} (${inst.variant}): ${record.error}`);

@@ -58,7 +58,7 @@ const diagnosticsSchema = z
   })
   .strict();
 
-function fitResultSchema<L extends LawName>(law: L) {
+function fitResultSchema<L extends LawName, S extends z.ZodType>(law: L, coefficients: S) {
   return z
     .object({
       law: z.literal(law),
@@ -67,7 +67,7 @@ function fitResultSchema<L extends LawName>(law: L) {
       protocol: protocolSchema,
       overrides: z.array(z.string()),
       fitter: z.enum(['multistart', 'random', 'varpro', 'warm-start']),
-      coefficients: COEFFICIENT_SCHEMAS[law],
+      coefficients,
       fixed: z.array(z.string()),
       params: z.array(num),
       paramNames: z.array(z.string()),
@@ -106,8 +106,8 @@ const identificationSchema = z
   })
   .strict() satisfies z.ZodType<Identification, unknown>;
 
-function recordSchema<L extends LawName>(law: L) {
-  const fit = fitResultSchema(law);
+function recordSchema<L extends LawName, S extends z.ZodType>(law: L, coefficients: S) {
+  const fit = fitResultSchema(law, coefficients);
   return z
     .object({
       schema: z.literal(FIT_RECORD_SCHEMA_VERSION),
@@ -122,7 +122,7 @@ function recordSchema<L extends LawName>(law: L) {
       shared: z.array(z.object({ coefficient: z.string(), fromLaw: lawName, value: num }).strict()),
       fit: fit.optional(),
       crossCheck: z
-        .union([z.object({ fitter: z.string(), objective: num, coefficients: COEFFICIENT_SCHEMAS[law] }).strict(), z.object({ error: z.string() }).strict()])
+        .union([z.object({ fitter: z.string(), objective: num, coefficients }).strict(), z.object({ error: z.string() }).strict()])
         .nullable()
         .optional(),
       bootstrap: z
@@ -132,6 +132,8 @@ function recordSchema<L extends LawName>(law: L) {
           failures: z.number(),
           coefficients: z.record(z.string(), intervalSchema),
           derived: z.record(z.string(), intervalSchema),
+          /** Every successful resample's coefficients, column by column (aligned), for derived quantities downstream. */
+          samples: z.record(z.string(), z.array(num)),
         })
         .strict()
         .nullable()
@@ -144,7 +146,7 @@ function recordSchema<L extends LawName>(law: L) {
               nTrain: z.number(),
               nHeldOut: z.number(),
               rmseLog: num,
-              coefficients: COEFFICIENT_SCHEMAS[law],
+              coefficients,
               heldOut: z.array(z.object({ label: z.string(), compute: num, observed: num, predicted: num, residualLog: num }).strict()),
             })
             .strict(),
@@ -159,11 +161,11 @@ function recordSchema<L extends LawName>(law: L) {
 }
 
 const RECORD_SCHEMAS = {
-  chinchilla: recordSchema('chinchilla'),
-  dense: recordSchema('dense'),
-  'fine-grained': recordSchema('fine-grained'),
-  experts: recordSchema('experts'),
-  clark: recordSchema('clark'),
+  chinchilla: recordSchema('chinchilla', COEFFICIENT_SCHEMAS.chinchilla),
+  dense: recordSchema('dense', COEFFICIENT_SCHEMAS.dense),
+  'fine-grained': recordSchema('fine-grained', COEFFICIENT_SCHEMAS['fine-grained']),
+  experts: recordSchema('experts', COEFFICIENT_SCHEMAS.experts),
+  clark: recordSchema('clark', COEFFICIENT_SCHEMAS.clark),
 } as const;
 
 /** A fit record of law `L`, as read back. */
@@ -265,7 +267,15 @@ export function identificationOf(fit: Pick<FitResult, 'coefficients' | 'fixed'>,
 
 /** The part of a bootstrap result a record keeps (no full fit, no samples). */
 export function bootstrapSummary(b: BootstrapResult): NonNullable<FitRecord['bootstrap']> {
-  return { scheme: b.scheme, seed: b.seed, failures: b.failures, coefficients: b.coefficients, derived: b.derived };
+  return { scheme: b.scheme, seed: b.seed, failures: b.failures, coefficients: b.coefficients, derived: b.derived, samples: b.samples?.coefficients ?? {} };
+}
+
+/** The bootstrap resamples of a record as coefficient records (empty without a bootstrap). */
+export function bootstrapSamplesOf<L extends LawName>(record: FitRecord<L>): CoefficientsOf<L>[] {
+  const cols = record.bootstrap?.samples ?? {};
+  const names = Object.keys(cols);
+  const n = names.length ? Math.min(...names.map((k) => cols[k]!.length)) : 0;
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(names.map((k) => [k, cols[k]![i]!])) as CoefficientsOf<L>);
 }
 
 /** The part of a hold-out result a record keeps. */

@@ -69,7 +69,9 @@ export function fitWithEvidence<L extends LawName>(lawName: L, data: FitData, op
     const resamples = options.resamples ?? protocol.bootstrap.resamples;
     options.progress?.(0.3, `bootstrap (${resamples} ${protocol.bootstrap.scheme} resamples)`);
     const boot =
-      resamples > 0 ? bootstrapFit<L>(lawName, data, { fullFit: fit, fit: fitOptions, scheme: { resamples }, seed: options.seed ?? 0, derived: options.derived }) : null;
+      resamples > 0
+        ? bootstrapFit<L>(lawName, data, { fullFit: fit, fit: fitOptions, scheme: { resamples }, seed: options.seed ?? 0, derived: options.derived, keepSamples: true })
+        : null;
     if (resamples !== protocol.bootstrap.resamples) fit.overrides.push(`${resamples} bootstrap resamples (protocol: ${protocol.bootstrap.resamples})`);
     options.progress?.(0.8, `hold-out (${protocol.holdout.rule})`);
     let holdout: ReturnType<typeof holdoutSummary<L>> | { error: string };

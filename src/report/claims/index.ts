@@ -1,0 +1,125 @@
+/**
+ * The papers' claims as falsifiable tests (`./verdict.ts`): which runs and fits each claim reads, and the protocol
+ * sensitivity of every verdict. The claims stage, the report and the notebooks call `computeClaims` /
+ * `claimSensitivity`; the same functions run on a released run table (Clark et al.) with its own selection.
+ */
+import type { LawName } from '../../laws/coefficients';
+import { LAWS } from '../../laws/forms';
+import { describeProtocol, type LossTarget } from '../../laws/protocol';
+import { recordOf, type FitRecord } from '../../laws/record';
+import { runsForLaw } from '../../laws/selection';
+import type { RunSummary } from '../../runs/types';
+import { granularityHelps, moeBeatsDense, optimalGranularityClaims } from './krajewski';
+import { publishedChecks } from './published';
+import { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, headlineClaims } from './yun';
+import type { ClaimResult, Effect, Verdict } from './verdict';
+
+export * from './verdict';
+export { publishedChecks, roundingDraws, roundingHalfUnit } from './published';
+export { granularityHelps, moeBeatsDense, optimalGranularityClaims, SMALLEST_LOSS_EFFECT, SMALLEST_LOG2_G_EFFECT, CLAIM_GRANULARITIES } from './krajewski';
+export { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, headlineClaims, SMALLEST_GAIN_DIFFERENCE, YUN_PAPER_RMSLE } from './yun';
+export { configurations, noiseFloor, type NoiseFloor } from './cells';
+
+export interface ClaimsInputs {
+  runs: readonly RunSummary[];
+  /** Fit records of one protocol (the main fits, or one sensitivity variant's with the main ones for the rest). */
+  records: readonly FitRecord[];
+  /** Training budgets of Yun's headline numbers (FLOPs). */
+  inferenceBudgetsFlops: readonly number[];
+  gpu: string;
+  /** Interval level of run-based effects. Default 0.95. */
+  level?: number;
+  /** Bootstrap resamples used by the headline-number searches. Default 200. */
+  headlineResamples?: number;
+}
+
+/** The loss column claims on a law's runs read: the law's fit protocol's target (its paper's when not fitted). */
+export function targetOf(records: readonly FitRecord[], law: LawName): LossTarget {
+  return recordOf(records, law)?.protocol.target ?? LAWS[law].protocols.paper.target;
+}
+
+function protocolText(records: readonly FitRecord[], law: LawName): string {
+  const r = recordOf(records, law);
+  return r ? describeProtocol(r.protocol) : `${LAWS[law].protocols.paper.id} protocol's target (${LAWS[law].protocols.paper.target}); no fit`;
+}
+
+/** Every claim about the runs (Krajewski's on the fine-grained sweep, Yun's on the experts sweep) with one set of fits. */
+export function computeClaims(i: ClaimsInputs): ClaimResult[] {
+  const level = i.level ?? 0.95;
+  const fg = [...runsForLaw('fine-grained', i.runs), ...runsForLaw('dense', i.runs)];
+  const ex = runsForLaw('experts', i.runs);
+  const kCol = targetOf(i.records, 'fine-grained');
+  const yCol = targetOf(i.records, 'experts');
+  const kProtocol = `runs' ${kCol} (the fine-grained fit's target): ${protocolText(i.records, 'fine-grained')}`;
+  const yProtocol = `runs' ${yCol} (the experts fit's target): ${protocolText(i.records, 'experts')}`;
+  const claims: ClaimResult[] = [];
+  if (fg.length) {
+    claims.push(granularityHelps({ runs: fg, column: kCol, level, protocol: kProtocol }));
+    claims.push(moeBeatsDense({ runs: fg, column: kCol, level, protocol: kProtocol }));
+    claims.push(...optimalGranularityClaims({ runs: fg, record: recordOf(i.records, 'fine-grained') }));
+  }
+  if (ex.length) {
+    const experts = recordOf(i.records, 'experts');
+    claims.push(everyMoeBeatsDense({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep' }));
+    claims.push(diminishingReturns({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep' }));
+    claims.push(expertsSaturate({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep', fitProtocol: experts?.protocol }));
+    claims.push(fitQuality({ record: experts, runs: ex, column: yCol }));
+    claims.push(...headlineClaims({ record: experts, budgetsFlops: i.inferenceBudgetsFlops, gpu: i.gpu, maxResamples: i.headlineResamples }));
+  }
+  return claims;
+}
+
+/** One row of the protocol-sensitivity table: a claim's verdict and effect under one protocol variant. */
+export interface SensitivityCell {
+  variant: string;
+  change: string;
+  verdict: Verdict;
+  effect: Effect | null;
+}
+
+export interface SensitivityRow {
+  id: string;
+  statement: string;
+  /** Verdict under the main protocol. */
+  main: Verdict;
+  cells: SensitivityCell[];
+  /** Whether any alternative changes the verdict. */
+  changes: boolean;
+}
+
+/**
+ * Verdicts under each protocol variant: `variants` maps a variant id to its refitted records (laws without a
+ * variant record keep their main record) and the change it makes in words.
+ */
+export function claimSensitivity(
+  main: readonly ClaimResult[],
+  variants: ReadonlyArray<{ id: string; change: string; records: readonly FitRecord[] }>,
+  base: ClaimsInputs,
+): SensitivityRow[] {
+  const perVariant = variants.map((v) => {
+    const records = [...v.records, ...base.records.filter((r) => !v.records.some((x) => x.law === r.law))];
+    return { v, claims: computeClaims({ ...base, records }) };
+  });
+  return main.map((c) => {
+    const cells = perVariant.map(({ v, claims }) => {
+      const other = claims.find((x) => x.id === c.id);
+      return { variant: v.id, change: v.change, verdict: other?.verdict ?? 'inconclusive', effect: other?.effect ?? null };
+    });
+    return { id: c.id, statement: c.statement, main: c.verdict, cells, changes: cells.some((x) => x.verdict !== c.verdict) };
+  });
+}
+
+/** The claims table the claims stage writes (`tables/claims.json`). */
+export interface ClaimsTable {
+  /** Main protocol id of the fits (`paper` by default). */
+  protocol: string;
+  claims: ClaimResult[];
+  /** Solver checks on the papers' published coefficients. */
+  published: ClaimResult[];
+  sensitivity: SensitivityRow[];
+}
+
+export function claimsTable(inputs: ClaimsInputs, protocol: string, variants: ReadonlyArray<{ id: string; change: string; records: readonly FitRecord[] }>): ClaimsTable {
+  const claims = computeClaims(inputs);
+  return { protocol, claims, published: publishedChecks(), sensitivity: claimSensitivity(claims, variants, { ...inputs, headlineResamples: Math.min(50, inputs.headlineResamples ?? 200) }) };
+}
