@@ -36,6 +36,7 @@ export const RELEASED_RUN_COLUMNS: Readonly<Record<RunColumn, ReleasedColumnSour
   tokens: { field: 'tokens', note: 'D at the final step, only when the table records tokens (Clark’s does not: every run sees the same D, 130B tokens per the paper)' },
   flopsKrajewski: { field: null, why: 'Krajewski’s FLOP convention needs the model’s shapes; ReleasedRun.flops is the table’s own count' },
   flops6ND: { field: null, why: 'needs active parameters and D; ReleasedRun.flops is the table’s own count' },
+  flops6NDAll: { field: null, why: 'needs active and embedding parameters and D; ReleasedRun.flops is the table’s own count' },
   valLoss: { field: 'valLoss', note: 'the import’s target loss (Clark: loss_validation)' },
   trainLossSmoothed: { field: null, why: 'released tables give evaluation losses only' },
   seed: { field: 'seed', note: 'as released' },
