@@ -93,6 +93,12 @@ export function parseCsv(text: string): ParsedCsv {
   return { header: head ? head.cells.map((c) => c.trim()) : [], records: rest };
 }
 
+/** The header cells of CSV text (its first line, trimmed). */
+export function csvHeader(text: string): string[] {
+  const end = text.search(/\r?\n/);
+  return parseCsv(end >= 0 ? text.slice(0, end) : text).header;
+}
+
 /** UTF-8 text of file bytes, gunzipped first when they start with the gzip magic bytes (so `x.csv.gz` and `x.csv` both work). */
 export function decodeText(bytes: Uint8Array): string {
   const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;

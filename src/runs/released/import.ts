@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CsvSyntaxError, decodeText, parseCsv } from '../../util/csv';
+import { csvHeader, CsvSyntaxError, decodeText, parseCsv } from '../../util/csv';
 import { ReleasedTableError } from './errors';
 import { importNotes, type EmptyLossCells } from './notes';
 import type { ReleasedColumns, ReleasedConfigField, ReleasedCurve, ReleasedFormat, ReleasedRun, ReleasedTable } from './types';
@@ -56,7 +56,7 @@ const REQUIRED_FIELDS = ['runId', 'step', 'router', 'experts', 'topK', 'routingF
 const OPTIONAL_FIELDS = ['sizeLabel', 'tokens', 'dModel', 'layers', 'heads'] as const;
 
 /** Required file columns of a format (what format detection checks). */
-export function requiredColumns(format: ReleasedFormat<string>): string[] {
+export function requiredReleasedColumns(format: ReleasedFormat<string>): string[] {
   return REQUIRED_FIELDS.map((f) => format.columns[f]);
 }
 
@@ -364,12 +364,6 @@ export function parseReleasedTable<L extends string>(text: string, file: string,
     curves,
     notes: importNotes({ runs: outRuns, curves, lossColumns, empty, unread, tolerance }),
   };
-}
-
-/** The header cells of CSV text (its first line). */
-export function csvHeader(text: string): string[] {
-  const end = text.search(/\r?\n/);
-  return parseCsv(end >= 0 ? text.slice(0, end) : text).header;
 }
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CLARK_NOTEBOOK_SELECTION, CLARK_ROUTING_CITATION, CLARK_ROUTING_FILE, CLARK_ROUTING_FORMAT, CLARK_ROUTING_TABLE, readClarkRouting } from './clark';
 import { packageRoot } from '../../util/package-root';
 import { ReleasedTableError } from './errors';
-import { MOELAB_RELEASED_FORMAT, readReleasedFile, requiredColumns, type ReleasedImportOptions } from './import';
+import { MOELAB_RELEASED_FORMAT, readReleasedFile, requiredReleasedColumns, type ReleasedImportOptions } from './import';
 import { releasedImportManifest, writeReleasedImport, type ReleasedImportManifest } from './io';
 import type { ReleasedRunFilter } from './select';
 import type { ReleasedFormat, ReleasedTable } from './types';
@@ -59,7 +59,7 @@ export function detectReleasedFormat(header: readonly string[], file: string): R
   const missing: string[] = [];
   for (const name of RELEASED_FORMAT_NAMES) {
     const format = RELEASED_FORMATS[name];
-    const lacks = requiredColumns(format).filter((c) => !header.includes(c));
+    const lacks = requiredReleasedColumns(format).filter((c) => !header.includes(c));
     if (lacks.length === 0) return format;
     missing.push(`${name} format lacks ${lacks.join(', ')}`);
   }
