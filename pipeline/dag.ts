@@ -1,9 +1,12 @@
 /**
- * The project's DAG: corpus → train@… → runs → fit@… → analysis → figures → notebooks → report.
+ * The project's DAG: corpus → train@… → runs → fit@… → analysis → figures → notebooks → report, or, for a
+ * preset whose runs come from a released table (`source.kind: released`, e.g. `clark`), import (stages that
+ * do not apply to a preset have no instances: `when` in their declaration).
  * Adding a stage = one file in `pipeline/stages/` + one line in `STAGES` (order: upstream first).
  */
 import { definePipeline, type AnyStage } from '../src/pipeline/types';
 import { DEFAULT_PRESET, loadPreset, type Preset } from './presets';
+import importStage from './stages/import';
 import corpus from './stages/corpus';
 import train from './stages/train';
 import runs from './stages/runs';
@@ -15,6 +18,7 @@ import report from './stages/report';
 
 /** Every stage of the project. */
 export const STAGES: AnyStage[] = [
+  importStage,
   corpus,
   train,
   runs,

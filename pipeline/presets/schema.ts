@@ -6,7 +6,10 @@
 import { z } from 'zod';
 import { corpusConfigSchema } from '../../src/data/corpus-config';
 import { slurmProfileSchema } from '../../src/pipeline/executors/slurm-profile';
-import { analysisSchema, figuresSchema, fitSchema, notebooksSchema, sweepsSchema, trainSchema } from './sections';
+import { analysisSchema, figuresSchema, fitSchema, notebooksSchema, sourceSchema, sweepsSchema, trainSchema } from './sections';
+
+/** `data/released/` holds vendored released tables, so no corpus may take that name. */
+const RELEASED_DATA_FOLDER = 'released';
 
 export const presetSchema = z
   .object({
@@ -14,8 +17,10 @@ export const presetSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lowercase letters, digits, ".", "_" or "-"'),
     /** One line on what the preset is for and how long it takes. */
     description: z.string().default(''),
-    /** Corpus built by the `corpus` stage (src/data/corpus-config.ts). */
-    corpus: corpusConfigSchema,
+    /** Where the runs come from: trained by this preset (default) or a released run table (README "Released run tables"). */
+    source: sourceSchema,
+    /** Corpus built by the `corpus` stage (src/data/corpus-config.ts); null (or absent) when the runs come from a released table. */
+    corpus: corpusConfigSchema.nullable().default(null),
     /** Sweep grids (pipeline/sweeps): Krajewski fine-grained and Yun expert-count sweeps. */
     sweeps: sweepsSchema.default({ fineGrained: null, experts: null }),
     /** Training recipe shared by every run (batch, lr schedule, evaluation, checkpoints). */
@@ -33,7 +38,18 @@ export const presetSchema = z
     /** Slurm profile for `executor: slurm` (partition, account, resources, retries); `--profile FILE` replaces it. */
     slurm: slurmProfileSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.source.kind === 'train' && p.corpus === null) {
+      ctx.addIssue({ code: 'custom', path: ['corpus'], message: 'a preset that trains its runs needs a corpus section (or a source of kind "released")' });
+    }
+    if (p.source.kind === 'released' && (p.sweeps.fineGrained !== null || p.sweeps.experts !== null)) {
+      ctx.addIssue({ code: 'custom', path: ['sweeps'], message: 'a preset whose runs come from a released table trains nothing; remove its sweeps (or use source kind "train")' });
+    }
+    if (p.corpus?.name === RELEASED_DATA_FOLDER) {
+      ctx.addIssue({ code: 'custom', path: ['corpus', 'name'], message: `corpus name '${RELEASED_DATA_FOLDER}' is reserved for the vendored released tables (data/${RELEASED_DATA_FOLDER}/); pick another` });
+    }
+  });
 
 /** A validated preset (what stages read). */
 export type Preset = z.infer<typeof presetSchema>;

@@ -148,3 +148,43 @@ export type SweepsSection = z.infer<typeof sweepsSchema>;
 export type TrainSection = z.infer<typeof trainSchema>;
 export type FitSection = z.infer<typeof fitSchema>;
 export type AnalysisSection = z.infer<typeof analysisSchema>;
+
+/** Fraction of training a released run's final evaluations may spread over (`FINAL_STEP_TOLERANCE` in src/runs/released). */
+const FINAL_STEP_TOLERANCE_DEFAULT = 0.01;
+
+export const sourceSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .object({
+        /** The preset trains its runs: corpus → train@… → runs (the default). */
+        kind: z.literal('train'),
+      })
+      .strict(),
+    z
+      .object({
+        /** The runs come from a released run table: the `import` stage reads it; nothing is trained. */
+        kind: z.literal('released'),
+        /** A vendored table (`clark`: Clark et al. 2022) or a .csv/.csv.gz file, relative to the repository root. */
+        table: z.string().min(1),
+        /** The file's columns: moelab's released format, Clark et al.'s, or `auto` (from the header). */
+        format: z.enum(['auto', 'moelab', 'clark']).default('auto'),
+        /** Loss column the laws read as the validation loss (default: the format's, `loss_validation`). */
+        target: z.string().min(1).optional(),
+        /** How far before its run's end a loss may last have been evaluated, and a run may end before the longest, as a fraction of training. */
+        finalStepTolerance: z.number().min(0).lt(1).default(FINAL_STEP_TOLERANCE_DEFAULT),
+      })
+      .strict(),
+  ])
+  .default({ kind: 'train' });
+
+export type SourceSection = z.infer<typeof sourceSchema>;
+
+/** `when` of the stages that train or read trained runs (corpus, runs, fit, analysis, figures, notebooks, report). */
+export function trainsItsRuns(p: { readonly source: SourceSection }): boolean {
+  return p.source.kind === 'train';
+}
+
+/** `when` of the `import` stage. */
+export function importsReleasedRuns(p: { readonly source: SourceSection }): boolean {
+  return p.source.kind === 'released';
+}

@@ -8,7 +8,7 @@ import tiny from './tiny';
 const shape = (dModel: number, layers: number, heads: number) => ({ dModel, layers, heads });
 const M = 1_000_000;
 
-const small: PresetInput = {
+const small = {
   ...tiny,
   name: 'small',
   description: 'a few GPU-hours: papers’ G and E ranges, d_model 64-256, 1-10M tokens per run',
@@ -21,5 +21,5 @@ const small: PresetInput = {
     experts: { shapes: [shape(64, 2, 2), shape(128, 4, 4), shape(256, 4, 4)], experts: [1, 4, 8, 16, 32], tokens: [1 * M, 3 * M, 10 * M], topK: 2, moeEvery: 2 },
   },
   train: { seqLen: 128, batchSize: 32, lr: 2e-3, evalsPerRun: 4, evalTokens: 131_072, checkpointsPerRun: 10 },
-};
+} satisfies PresetInput;
 export default small;

@@ -9,7 +9,7 @@ import type { PresetInput } from './schema';
 
 const shape = (dModel: number, layers: number, heads: number) => ({ dModel, layers, heads });
 
-const tiny: PresetInput = {
+const tiny = {
   name: 'tiny',
   description: 'default main job: embedded corpus, 56 small runs, well under an hour on 2 CPU cores',
   corpus: {
@@ -32,5 +32,5 @@ const tiny: PresetInput = {
   },
   train: { seqLen: 64, batchSize: 16, lr: 3e-3, evalsPerRun: 2, evalTokens: 32_768, checkpointsPerRun: 4 },
   analysis: { budgetsFlops: [1e10, 1e11, 1e12, 1e14, 1e17, 1e20, 1e23, 1e25] },
-};
+} satisfies PresetInput;
 export default tiny;

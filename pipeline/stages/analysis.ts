@@ -5,12 +5,15 @@
 import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
+import { trainsItsRuns } from '../presets/sections';
 
 export default defineStage<Preset>()({
   name: 'analysis',
   module: __filename,
   description: 'compute-optimal and inference-optimal tables from published and fitted laws',
-  params: ['analysis', 'sweeps.fineGrained.expansionRate'],
+  params: ['analysis', 'sweeps.fineGrained.expansionRate', 'source'],
+  gridParams: ['source'],
+  when: trainsItsRuns,
   deps: ['fit'],
   inputs: ['results:fits/*.json'],
   outputs: ['tables/compute-optimal.json', 'tables/inference.json'],

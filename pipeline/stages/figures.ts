@@ -4,12 +4,15 @@
  */
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
+import { trainsItsRuns } from '../presets/sections';
 
 export default defineStage<Preset>()({
   name: 'figures',
   module: __filename,
   description: 'paper figures and tables (json/html/png/svg) + offline gallery',
-  params: ['figures'],
+  params: ['figures', 'source'],
+  gridParams: ['source'],
+  when: trainsItsRuns,
   deps: ['runs', 'fit'],
   inputs: ['results:runs.csv', 'results:fits/*.json'],
   outputs: ['figures/'],

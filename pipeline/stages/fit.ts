@@ -11,6 +11,7 @@ import type { LawName } from '../../src/laws/coefficients';
 import { LAWS } from '../../src/laws/forms';
 import { protocolVariants, type FitProtocol } from '../../src/laws/protocol';
 import type { Preset } from '../presets/schema';
+import { trainsItsRuns } from '../presets/sections';
 import { PresetError } from '../../src/pipeline/errors';
 
 interface FitInstance {
@@ -48,7 +49,9 @@ export default defineStage<Preset>()({
   name: 'fit',
   module: __filename,
   description: 'law fits by protocol: bootstrap intervals, varpro cross-check, hold-out error, identification; sensitivity refits',
-  params: ['fit'],
+  params: ['fit', 'source'],
+  gridParams: ['source'],
+  when: trainsItsRuns,
   matrix: (p) => fitInstances(p.fit).map((i) => ({ name: instanceName(i.law, i.variant, i.main), params: i })),
   deps: (_p, i: FitInstance) => ['runs', ...i.protocol.shared.map((s) => `fit@${instanceName(s.fromLaw, i.variant, i.main)}`)],
   inputs: (_p, i: FitInstance) => ['results:runs.csv', ...i.protocol.shared.map((s) => `results:${fitRecordPath(s.fromLaw, i.variant, i.main)}`)],

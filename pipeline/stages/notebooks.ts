@@ -7,12 +7,15 @@
 import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
+import { trainsItsRuns } from '../presets/sections';
 
 export default defineStage<Preset>()({
   name: 'notebooks',
   module: __filename,
   description: 'execute the tslab notebooks headlessly into results/notebooks/',
-  params: ['notebooks'],
+  params: ['notebooks', 'source'],
+  gridParams: ['source'],
+  when: trainsItsRuns,
   deps: ['runs', 'fit', 'analysis', 'figures'],
   // The notebooks import the compiled package (dist/), so any source change re-runs them after a rebuild.
   inputs: ['notebooks/*.ipynb', 'src/**/*.ts', 'pipeline/**/*.ts', 'results:runs.csv', 'results:fits/*.json'],

@@ -4,12 +4,15 @@
  */
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
+import { trainsItsRuns } from '../presets/sections';
 
 export default defineStage<Preset>()({
   name: 'report',
   module: __filename,
   description: 'REPORT.md / REPORT.html: figures, coefficients vs published, claims, environment',
-  params: ['name', 'corpus.name'],
+  params: ['name', 'corpus.name', 'source'],
+  gridParams: ['source'],
+  when: trainsItsRuns,
   deps: ['runs', 'fit', 'analysis', 'figures', 'notebooks'],
   inputs: ['results:runs.csv', 'results:fits/*.json', 'results:tables/compute-optimal.json', 'results:tables/inference.json', 'results:figures/manifest.json'],
   outputs: ['REPORT.md', 'REPORT.html'],

@@ -3,13 +3,16 @@ import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { RunSummary } from '../../src/runs/types';
 import type { Preset } from '../presets/schema';
+import { trainsItsRuns } from '../presets/sections';
 import { expandSweeps } from '../sweeps';
 
 export default defineStage<Preset>()({
   name: 'runs',
   module: __filename,
   description: 'run table results/runs.csv from every train@… final.json',
-  params: ['sweeps'],
+  params: ['sweeps', 'source'],
+  gridParams: ['source'],
+  when: trainsItsRuns,
   deps: ['train'],
   inputs: (p) => expandSweeps(p.sweeps).map((r) => `results:runs/${r.runId}/final.json`),
   outputs: ['runs.csv'],

@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packageRoot } from '../util/package-root';
 
 /** The addon's functions (see blas.c for the contracts). */
 export interface NativeBlas {
@@ -80,17 +81,6 @@ let enabled = true;
  */
 export function setNativeBlasEnabled(on: boolean): void {
   enabled = on;
-}
-
-/** The repository root: the nearest ancestor of this file holding package.json (works from src/ and dist/). */
-function packageRoot(): string {
-  // `__dirname` exists in CommonJS (src via tsx, dist/, the GPU bundle); elsewhere fall back to the cwd.
-  let dir = typeof __dirname === 'string' ? __dirname : process.cwd();
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return path.resolve(__dirname, '..', '..');
 }
 
 /** Path of the built addon. */

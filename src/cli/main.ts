@@ -25,6 +25,7 @@ export const REGISTRATIONS: Array<[name: string, load: () => Registration]> = [
   ['optimal', () => require('./optimal').register],
   ['inference', () => require('./inference').register],
   ['figures', () => require('./figures').register],
+  ['import', () => require('./import').register],
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 

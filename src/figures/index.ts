@@ -3,6 +3,7 @@ export * from './types';
 export * as krajewski from './krajewski';
 export * as yun from './yun';
 export * as chinchilla from './chinchilla';
+export * as clark from './clark/curves';
 export { FIGURES, selectFigures, runsOfSweep, type FigureInputs, type FigureEntry, type KrajewskiInputs, type YunInputs, type ChinchillaInputs } from './registry';
 export { exportFigures, ALL_FORMATS, type ExportFormat, type ExportOptions, type ExportResult, type ExportedFigure } from './export';
 export { FigureRenderer, RenderError, findChromium, CHROMIUM_FLAGS, type ImageFormat, type RendererOptions } from './render';

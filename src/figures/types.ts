@@ -5,7 +5,7 @@
  */
 
 /** Which paper (or background method) a figure reproduces; also the output folder `results/figures/<paper>/`. */
-export type PaperId = 'krajewski' | 'yun' | 'chinchilla';
+export type PaperId = 'krajewski' | 'yun' | 'chinchilla' | 'clark';
 
 /** Plotly axis (the subset moelab uses). */
 export interface PlotlyAxis {

@@ -64,6 +64,10 @@ export function expandDag(stages: readonly AnyStage[], config: unknown, roots: P
       }
       params[key] = getPath(config, key).value;
     }
+    if (stage.when && !stage.when(params)) {
+      groups.set(stage.name, []);
+      continue;
+    }
     const variants: Array<{ name: string | null; matrix: unknown }> = stage.matrix
       ? stage.matrix(params).map((m) => ({ name: m.name, matrix: m.params }))
       : [{ name: null, matrix: undefined }];
@@ -134,6 +138,9 @@ export function selectInstances(dag: Dag, targets: readonly string[]): StageInst
   const wanted = new Set<string>();
   for (const t of targets) {
     const group = dag.groups.get(t);
+    if (group && group.length === 0) {
+      throw new TargetError(`stage '${t}' has no instances with this preset (it does not apply here, or its grid is empty); moelab dag lists the stages that do`);
+    }
     let matched: string[] = group ?? (dag.byName.has(t) ? [t] : []);
     if (matched.length === 0 && fg.isDynamicPattern(t)) {
       const re = new RegExp(`^${t.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);

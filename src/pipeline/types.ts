@@ -122,8 +122,15 @@ export interface StageDef<C, K extends string, M> {
   /** Expands the stage into named instances (a sweep). */
   matrix?: (params: ParamValues<C, K>) => readonly MatrixInstance<M>[];
   /**
-   * Keys among `params` read only to enumerate matrix instances (e.g. the sweep grid): left out of each
-   * instance's fingerprint, so adding a grid point does not re-run the others (their own matrix params are in it).
+   * Whether the stage applies to this config (default: always). A stage that does not apply has no instances:
+   * nothing of it is checked, planned or run, and stages that depend on it see an empty group (e.g. the
+   * training stages of a preset whose runs come from a released table).
+   */
+  when?: (params: ParamValues<C, K>) => boolean;
+  /**
+   * Keys among `params` read only to enumerate instances (`matrix`, e.g. the sweep grid, or `when`): left out
+   * of each instance's fingerprint, so adding a grid point does not re-run the others (their own matrix params
+   * are in it).
    */
   gridParams?: readonly K[];
   /** Declares a persistent state dir (checkpoints) that survives crashes; removed after success unless `'keep'`. */

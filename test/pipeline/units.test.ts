@@ -11,6 +11,7 @@ import {
   defineStage,
   diffParams,
   expandDag,
+  instanceParams,
   relativeImports,
   selectInstances,
   stableStringify,
@@ -41,6 +42,38 @@ test('expandDag names matrix instances <stage>@<name> in grid order and expands 
   assert.deepEqual(selectInstances(dag, ['train@moe-e4']).map((i) => i.name), ['corpus', 'train@moe-e4']);
   assert.equal(selectInstances(dag, ['train@moe-*']).length, 4);
   assert.match(dagMermaid(dag), /train\["train@… ×3"\]\n[\s\S]*corpus --> train\n {2}train --> runs/);
+});
+
+test('expandDag: a stage whose `when` is false has no instances, is never checked or asked for outputs, and its dependants lose the edge', () => {
+  const calls: string[] = [];
+  type Src = { source: { kind: 'train' | 'released' }; grid: number[] };
+  const st = defineStage<Src>();
+  const trains = (p: { source: Src['source'] }) => p.source.kind === 'train';
+  const corpus = st({
+    name: 'corpus',
+    module: __filename,
+    params: ['source'],
+    gridParams: ['source'],
+    when: trains,
+    check: () => void calls.push('check corpus'),
+    outputs: () => (calls.push('outputs corpus'), ['corpus.txt']),
+    run: noop,
+  });
+  const imp = st({ name: 'import', module: __filename, params: ['source'], when: (p) => p.source.kind === 'released', outputs: ['released/'], run: noop });
+  const report = st({ name: 'report', module: __filename, params: ['grid'], deps: ['corpus', 'import'], outputs: ['report.md'], run: noop });
+  const stages = [corpus, imp, report] as AnyStage[];
+  const released = expandDag(stages, { source: { kind: 'released' }, grid: [] }, roots);
+  assert.deepEqual(released.instances.map((i) => i.name), ['import', 'report']);
+  assert.deepEqual(released.groups.get('corpus'), []);
+  assert.deepEqual(released.byName.get('report')!.deps, ['import']);
+  assert.deepEqual(calls, []);
+  assert.throws(() => selectInstances(released, ['corpus']), /stage 'corpus' has no instances with this preset \(it does not apply here/);
+  const trained = expandDag(stages, { source: { kind: 'train' }, grid: [] }, roots);
+  assert.deepEqual(trained.instances.map((i) => i.name), ['corpus', 'report']);
+  assert.deepEqual(calls, ['check corpus', 'outputs corpus']);
+  // `source` is read only to decide whether the stage exists, so it stays out of the instance's fingerprint.
+  assert.deepEqual(trained.byName.get('corpus')!.params, { source: { kind: 'train' } });
+  assert.equal(stableStringify(instanceParams(trained.byName.get('corpus')!)), '{}');
 });
 
 test('expandDag rejects cycles, unknown deps, shared outputs, duplicate instance names and unknown param sections', () => {
