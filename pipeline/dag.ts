@@ -12,6 +12,7 @@ import train from './stages/train';
 import runs from './stages/runs';
 import fit from './stages/fit';
 import analysis from './stages/analysis';
+import claims from './stages/claims';
 import figures from './stages/figures';
 import notebooks from './stages/notebooks';
 import report from './stages/report';
@@ -24,6 +25,7 @@ export const STAGES: AnyStage[] = [
   runs,
   fit,
   analysis,
+  claims,
   figures,
   notebooks,
   report,

@@ -13,8 +13,8 @@ export default defineStage<Preset>()({
   params: ['name', 'corpus.name', 'source'],
   gridParams: ['source'],
   when: trainsItsRuns,
-  deps: ['runs', 'fit', 'analysis', 'figures', 'notebooks'],
-  inputs: ['results:runs.csv', 'results:fits/*.json', 'results:tables/compute-optimal.json', 'results:tables/inference.json', 'results:figures/manifest.json'],
+  deps: ['runs', 'fit', 'analysis', 'claims', 'figures', 'notebooks'],
+  inputs: ['results:runs.csv', 'results:fits/*.json', 'results:tables/compute-optimal.json', 'results:tables/inference.json', 'results:tables/claims.json', 'results:figures/manifest.json'],
   outputs: ['REPORT.md', 'REPORT.html'],
   async run(ctx) {
     const fs = await import('node:fs');
@@ -23,6 +23,7 @@ export default defineStage<Preset>()({
     const { readRunTable } = await import('../../src/runs/table');
     const { readFitRecords } = await import('../../src/report/fits');
     const { buildReport } = await import('../../src/report/build');
+    const { parseClaimsTable } = await import('../../src/report/claims');
     const { toHtml, toMarkdown } = await import('../../src/report/document');
     const { corpusStats } = await import('../../src/data/stats');
     const readJson = <T>(p: string): T | undefined => (fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as T) : undefined);
@@ -63,6 +64,7 @@ export default defineStage<Preset>()({
       fits: readFitRecords(ctx.resultsDir),
       tables: readJson(ctx.resolve('results:tables/compute-optimal.json')),
       inference: readJson(ctx.resolve('results:tables/inference.json')),
+      claims: parseClaimsTable(fs.readFileSync(ctx.resolve('results:tables/claims.json'), 'utf8')),
       figures,
       corpus: stats && { name: stats.name, trainTokens: stats.trainTokens, valTokens: stats.valTokens, unigramEntropyNats: stats.unigramEntropyNats },
       environment: {

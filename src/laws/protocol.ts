@@ -143,3 +143,22 @@ export function protocolVariants(base: FitProtocol, other: FitProtocol): Protoco
 export function huberDeltaOf(p: FitProtocol): number {
   return p.objective.kind === 'huber' ? p.objective.delta : Infinity;
 }
+
+/** What a variant id changes, in words (from the variant protocols of the laws that have it). */
+export function variantChange(id: string, protocols: readonly FitProtocol[]): string {
+  const [key, value] = id.split('=');
+  switch (key) {
+    case 'target':
+      return `target column ${value}`;
+    case 'holdout':
+      return `hold-out rule ${value}`;
+    case 'delta':
+      return `Huber δ ${value}${protocols.length ? ` (${[...new Set(protocols.map((p) => p.law))].join(', ')})` : ''}`;
+    case 'bootstrap':
+      return `bootstrap ${value}`;
+    case 'protocol':
+      return `${value} protocol for every choice`;
+    default:
+      return id;
+  }
+}

@@ -23,29 +23,29 @@ export const PUBLISHED = {
     table1MoE: {
       values: { a: 18.1, alpha: 0.115, b: 30.8, beta: 0.147, g: 2.1, gamma: 0.58, c: 0.47 },
       citation: 'Krajewski et al. 2024 (arXiv 2402.07871 v1) Table 1, MoE',
-    } as Published<FineGrainedCoefficients>,
+    } satisfies Published<FineGrainedCoefficients>,
     /** Table 1, dense row (Eq. 1), c shared with the MoE fit. */
     table1Dense: {
       values: { a: 16.3, alpha: 0.126, b: 26.7, beta: 0.127, c: 0.47 },
       citation: 'Krajewski et al. 2024 (arXiv 2402.07871 v1) Table 1, Dense',
-    } as Published<DenseCoefficients>,
+    } satisfies Published<DenseCoefficients>,
     /** Table 5: validation fit with the 20% lowest-loss points held out (validation RMSE 0.019). */
     table5Validation: {
       values: { a: 17.6, alpha: 0.114, b: 26.7, beta: 0.14, g: 2.07, gamma: 0.57, c: 0.472 },
       citation: 'Krajewski et al. 2024 (arXiv 2402.07871 v1) Table 5',
-    } as Published<FineGrainedCoefficients>,
+    } satisfies Published<FineGrainedCoefficients>,
     /** Table 8: E = 16 fit. */
     table8E16: {
       values: { a: 19.64, alpha: 0.124, b: 57.07, beta: 0.169, g: 1.18, gamma: 0.986, c: 0.472 },
       citation: 'Krajewski et al. 2024 (arXiv 2402.07871 v1) Table 8 (E = 16)',
-    } as Published<FineGrainedCoefficients>,
+    } satisfies Published<FineGrainedCoefficients>,
   },
   chinchilla: {
     /** Hoffmann et al. 2022 §3.3, rounded as printed in the body. */
     approach3Rounded: {
       values: { A: 406.4, B: 410.7, E: 1.69, alpha: 0.34, beta: 0.28 },
       citation: 'Hoffmann et al. 2022 (arXiv 2203.15556) §3.3, Approach 3 (rounded, paper body)',
-    } as Published<ChinchillaCoefficients>,
+    } satisfies Published<ChinchillaCoefficients>,
     /** Hoffmann et al. 2022 TeX-source unrounded values (log A, log B, log E, α, β), as used by Epoch AI. */
     approach3Unrounded: {
       values: {
@@ -56,29 +56,29 @@ export const PUBLISHED = {
         beta: 0.2849083,
       },
       citation: 'Hoffmann et al. 2022 TeX source (via Besiroglu et al. 2024, arXiv 2404.10102)',
-    } as Published<ChinchillaCoefficients>,
+    } satisfies Published<ChinchillaCoefficients>,
     /** Epoch AI's refit on data extracted from Hoffmann et al. Fig. 4. */
     epochRefit: {
       values: { A: 482.01, B: 2085.43, E: 1.8172, alpha: 0.3478, beta: 0.3658 },
       citation: 'Besiroglu et al. 2024 (arXiv 2404.10102) Table 1 (as quoted; bootstrap SE α 0.015, β 0.021)',
-    } as Published<ChinchillaCoefficients>,
+    } satisfies Published<ChinchillaCoefficients>,
   },
   clark: {
     sBase: {
       values: { a: -0.082, b: -0.108, c: 0.009, d: 1.104, eStart: 1.847, eMax: 314.478 },
       citation: 'Clark et al. 2022 (arXiv 2202.01169) Eq. 1, S-BASE',
       note: 'from a secondary notes file; the primary table was not available',
-    } as Published<ClarkCoefficients>,
+    } satisfies Published<ClarkCoefficients>,
     rlR: {
       values: { a: -0.083, b: -0.126, c: 0.012, d: 1.111, eStart: 1.88, eMax: 469.982 },
       citation: 'Clark et al. 2022 (arXiv 2202.01169) Eq. 1, RL-R',
       note: 'from a secondary notes file; the primary table was not available',
-    } as Published<ClarkCoefficients>,
+    } satisfies Published<ClarkCoefficients>,
     hash: {
       values: { a: -0.087, b: -0.136, c: 0.012, d: 1.157, eStart: 4.175, eMax: 477.741 },
       citation: 'Clark et al. 2022 (arXiv 2202.01169) Eq. 1, HASH',
       note: 'from a secondary notes file; the primary table was not available',
-    } as Published<ClarkCoefficients>,
+    } satisfies Published<ClarkCoefficients>,
   },
   yun: {
     coefficients: null,

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkExpertsSaturate, checkGranularityHelps, checkMoeBeatsDense, thresholdClaim } from '../../src/report/claims';
+import { FitRecordError, fitRecordJson, parseFitRecord } from '../../src/laws/record';
+import { recordWithSamples } from './claims-fixtures';
 import { toHtml, toMarkdown } from '../../src/report/document';
 import { computeOptimalTables } from '../../src/report/analysis';
 import { compareResults } from '../../src/report/compare';
-import { coefficientsFromRecords, type FitRecord } from '../../src/report/fits';
+import { coefficientsFromRecords } from '../../src/report/fits';
 import { writeRunTable } from '../../src/runs/table';
 import type { RunSummary } from '../../src/runs/types';
 import { ConfigError } from '../../src/model/errors';
@@ -24,36 +25,6 @@ function run(over: Partial<RunSummary>): RunSummary {
     backend: 'wasm', wallSeconds: 1, ...over,
   };
 }
-
-test('checkGranularityHelps holds when the largest G beats G = 1 in most cells and fails otherwise', () => {
-  const cell = (tokens: number, g1: number, g4: number) => [run({ runId: `a${tokens}`, tokens, granularity: 1, valLoss: g1 }), run({ runId: `b${tokens}`, tokens, granularity: 4, valLoss: g4 })];
-  assert.equal(checkGranularityHelps([...cell(1, 3.0, 2.9), ...cell(2, 2.8, 2.7), ...cell(3, 2.6, 2.65)]).outcome, 'holds');
-  assert.equal(checkGranularityHelps([...cell(1, 3.0, 3.1), ...cell(2, 2.8, 2.9)]).outcome, 'fails');
-  assert.equal(checkGranularityHelps([run({ granularity: 1 })]).outcome, 'untestable');
-});
-
-test('checkMoeBeatsDense compares each cell\'s best MoE with its dense baseline', () => {
-  const rows = [run({ family: 'dense', router: 'none', valLoss: 3.0 }), run({ valLoss: 2.9 }), run({ granularity: 2, valLoss: 3.1 })];
-  const r = checkMoeBeatsDense(rows, 'fine-grained');
-  assert.equal(r.outcome, 'holds');
-  assert.match(r.evidence, /1 of 1/);
-});
-
-test('checkExpertsSaturate needs E = 1, 4, 8, 16 in one cell, a real 1→4 gain, and a smaller 8→16 gain', () => {
-  const cell = (losses: Record<number, number>) => Object.entries(losses).map(([e, l]) => run({ sweep: 'experts', experts: Number(e), expansionRate: Number(e), valLoss: l }));
-  assert.equal(checkExpertsSaturate(cell({ 1: 3.0, 4: 2.8, 8: 2.75, 16: 2.73 })).outcome, 'holds');
-  assert.equal(checkExpertsSaturate(cell({ 1: 3.0, 4: 2.99, 8: 2.9, 16: 2.7 })).outcome, 'fails');
-  assert.equal(checkExpertsSaturate(cell({ 1: 3.0, 4: 3.01, 8: 3.0, 16: 3.02 })).outcome, 'fails', '1 → 4 must help for the cell to count');
-  assert.equal(checkExpertsSaturate(cell({ 1: 3.0, 4: 2.8 })).outcome, 'untestable');
-});
-
-test('thresholdClaim is untestable without a finite value and checks both bounds', () => {
-  const base = { id: 'x', paper: 'p', statement: 's', describe: (v: number) => String(v), whenMissing: 'none' };
-  assert.equal(thresholdClaim({ ...base, value: undefined, above: 1 }).outcome, 'untestable');
-  assert.equal(thresholdClaim({ ...base, value: NaN, above: 1 }).outcome, 'untestable');
-  assert.equal(thresholdClaim({ ...base, value: 20, above: 15, below: 30 }).outcome, 'holds');
-  assert.equal(thresholdClaim({ ...base, value: 40, above: 15, below: 30 }).outcome, 'fails');
-});
 
 test('toMarkdown and toHtml render the same blocks, escaping table pipes and HTML', () => {
   const blocks = [
@@ -78,14 +49,16 @@ test('computeOptimalTables reproduces Krajewski Table 2 granularities from the p
   assert.equal(t.experts.length, 0);
 });
 
-test('coefficientsFromRecords maps the dense fit onto Krajewski Eq. 1 names and skips failed fits', () => {
-  const records = [
-    { law: 'dense', status: 'ok', fit: { coefficients: { A: 16, B: 27, E: 0.5, alpha: 0.13, beta: 0.13 } } },
-    { law: 'experts', status: 'failed', error: 'too few runs' },
-  ] as unknown as FitRecord[];
-  const c = coefficientsFromRecords(records);
-  assert.deepEqual(c.dense, { a: 16, b: 27, c: 0.5, alpha: 0.13, beta: 0.13 });
-  assert.equal(c.experts, undefined);
+test('a fit record round-trips through its schema with typed coefficients; a failed fit has none; a hand-edited one is refused naming the field', () => {
+  const dense = { a: 16.3, alpha: 0.126, b: 26.7, beta: 0.127, c: 0.47 };
+  const ok = recordWithSamples('dense', dense, [dense, { ...dense, alpha: 0.13 }]);
+  const back = parseFitRecord(fitRecordJson(ok), 'fits/dense.json');
+  assert.deepEqual(coefficientsFromRecords([back]).dense, dense);
+  const failed = { ...ok, status: 'failed' as const, fit: undefined, error: 'FitError: too few runs' };
+  assert.equal(coefficientsFromRecords([parseFitRecord(fitRecordJson(failed), 'f.json')]).dense, undefined);
+  const edited = JSON.parse(fitRecordJson(ok)) as { fit: { coefficients: Record<string, number> } };
+  edited.fit.coefficients = { A: 16, B: 27, E: 0.5, alpha: 0.13, beta: 0.13 };
+  assert.throws(() => parseFitRecord(JSON.stringify(edited), 'fits/dense.json'), (e: unknown) => e instanceof FitRecordError && /fits\/dense.json: field fit.coefficients/.test((e as Error).message));
 });
 
 test('compareResults reports per-run loss deltas and runs present in one folder only', async () => {

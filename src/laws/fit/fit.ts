@@ -25,6 +25,8 @@ export interface FitOptions<C extends Coefficients = Coefficients> {
   fitter?: 'multistart' | 'random' | 'varpro';
   /** Coefficient values held fixed (paper names): what a protocol's `shared` coefficients need, or a test's restriction. */
   fixed?: Partial<C>;
+  /** Optimisation-space parameters held fixed, by name (e.g. `logQ` = 0 with E_max = ∞ makes Ê = E exactly). */
+  fixedParams?: Readonly<Record<string, number>>;
   /** Huber δ override (recorded in the result's `overrides`). */
   huberDelta?: number;
   /** Multi-start grid override, one list per parameter (optimisation space). */
@@ -166,7 +168,13 @@ export function fitLaw(lawName: string, data: FitData, options: FitOptions = {})
     );
   }
   const obs = toObservations(law, data, protocol.target);
-  const problem = new FitProblem(law, obs, protocol, fixedParamsOf(law, options.fixed));
+  const fixedParams = fixedParamsOf(law, options.fixed);
+  for (const [name, value] of Object.entries(options.fixedParams ?? {})) {
+    const j = law.paramNames.indexOf(name);
+    if (j < 0) throw new FitError('input', `${law.name}: no parameter ${name} to hold fixed; parameters: ${law.paramNames.join(', ')}`);
+    fixedParams.set(j, value);
+  }
+  const problem = new FitProblem(law, obs, protocol, fixedParams);
   if (options.weights) problem.weights = Float64Array.from(options.weights);
   return fitProblem(problem, options, overrides);
 }

@@ -123,3 +123,13 @@ export function claimsTable(inputs: ClaimsInputs, protocol: string, variants: Re
   const claims = computeClaims(inputs);
   return { protocol, claims, published: publishedChecks(), sensitivity: claimSensitivity(claims, variants, { ...inputs, headlineResamples: Math.min(50, inputs.headlineResamples ?? 200) }) };
 }
+
+/** JSON of a claims table (non-finite numbers as the strings "NaN", "Infinity", "-Infinity"). */
+export function claimsTableJson(table: ClaimsTable): string {
+  return `${JSON.stringify(table, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+}
+
+/** Parses `claimsTableJson` output back (non-finite strings to numbers). */
+export function parseClaimsTable(text: string): ClaimsTable {
+  return JSON.parse(text, (_k, v: unknown) => (v === 'NaN' || v === 'Infinity' || v === '-Infinity' ? Number(v) : v)) as ClaimsTable;
+}

@@ -2,9 +2,10 @@
  * The verdict machinery shared by every claim. A claim states a hypothesis as an *effect* whose sign is the claim's
  * direction (positive = the claim holds), estimates it with an interval (from paired differences over cells, seed
  * replicates, or a fit's bootstrap — never from one run-to-run difference), and decides:
- * - **holds**: the interval lies above zero (lo > 0);
  * - **fails**: the interval lies below the smallest effect the claim is about (hi < `smallestEffect`): the data rule
- *   out an effect of that size in the claimed direction (0 means: rule out any effect in that direction);
+ *   out an effect of that size in the claimed direction — a credibly negligible effect fails too, as in an
+ *   equivalence test (0 means: rule out any effect in that direction);
+ * - **holds**: otherwise, when the interval lies above zero (lo > 0);
  * - **inconclusive**: anything else, with the reason (too few cells, noise, an unidentified fit, …).
  */
 import { studentTQuantile } from '../../util/student-t';
@@ -61,8 +62,8 @@ export interface ClaimResult {
 /** The interval-based decision above. */
 export function decide(effect: Pick<Effect, 'lo' | 'hi'>, smallestEffect: number): Verdict {
   if (!Number.isFinite(effect.lo) || !Number.isFinite(effect.hi)) return 'inconclusive';
-  if (effect.lo > 0) return 'holds';
   if (effect.hi < smallestEffect) return 'fails';
+  if (effect.lo > 0) return 'holds';
   return 'inconclusive';
 }
 

@@ -6,6 +6,7 @@ import { bisectRoot } from '../../laws/fit/brent';
 import { expertsOptimal } from '../../laws/allocation/experts';
 import type { ExpertsCoefficients } from '../../laws/coefficients';
 import { fitLaw } from '../../laws/fit/fit';
+import { SeededRandom } from '../../laws/fit/rng';
 import { expertsLaw } from '../../laws/forms';
 import { lawLoss } from '../../laws/predict';
 import type { LossTarget } from '../../laws/protocol';
@@ -135,14 +136,21 @@ export function diminishingReturns(i: ExpertsClaimInputs): ClaimResult {
   return { ...base, verdict, effect, evidence: `${i.source ? `${i.source}: ` : ''}${labels.length} cells; effect ${describeEffect(effect)}`, reason: verdict === 'inconclusive' ? inconclusiveReason(effect, base.smallestEffect) : undefined };
 }
 
+/** Smallest saturation the claim is about: a tenth of the power law's predicted gain for the last step not realised. */
+export const SMALLEST_SATURATION = 0.1;
+/** Bootstrap resamples of the saturation test (each refits the power law warm-started). */
+export const SATURATION_RESAMPLES = 200;
+
 /**
  * Saturation, tested as what it is: Eq. 4 with the saturating Ê assumes the benefit of experts flattens towards
- * E_max faster than a power law in E. Held-out test: fit Eq. 4 with E_max = ∞ (a pure power law in E) on the runs
- * below the largest expert count, predict the runs at the largest count, and measure the shortfall (observed −
- * predicted loss, per (N, D) cell; t interval over cells). Saturation holds when the largest E gains credibly less
- * than the power law predicts; a pure power law (no shortfall) fails it.
+ * E_max faster than a power law in E. Held-out test: fit Eq. 4 with Ê = E (E_start = 1, E_max = ∞: a pure power law
+ * in E) on the runs
+ * below the largest expert count, predict the largest count, and measure the shortfall — observed minus predicted
+ * loss — in units of the gain the power law predicts for that last step (0: the power law holds; 1: the last step
+ * gains nothing). The interval is a bootstrap of the whole procedure (training runs resampled n of n and refitted,
+ * held-out cells resampled), so the fit's own uncertainty counts. A pure power law fails it.
  */
-export function expertsSaturate(i: ExpertsClaimInputs & { fitProtocol?: FitRecord<'experts'>['protocol'] }): ClaimResult {
+export function expertsSaturate(i: ExpertsClaimInputs & { fitProtocol?: FitRecord<'experts'>['protocol']; resamples?: number; seed?: number }): ClaimResult {
   const level = i.level ?? 0.95;
   const es = [...new Set(i.runs.map((r) => r.experts))].sort((a, b) => a - b);
   const base = {
@@ -150,40 +158,63 @@ export function expertsSaturate(i: ExpertsClaimInputs & { fitProtocol?: FitRecor
     paper: YUN,
     kind: 'runs' as const,
     statement: 'The benefit of more experts saturates (Eq. 4 adopts Clark et al.\'s saturating Ê: "performance … obtained with E_max experts without saturation").',
-    hypothesis: 'at the largest expert count, the loss is above what a pure power law in E fitted on the smaller counts predicts',
-    null: `the largest E falls short of the power law by less than ${SMALLEST_LOSS_EFFECT} nats`,
-    test: 'Eq. 4 with E_max = ∞ fitted without the largest E, held-out shortfall per (N, D) cell, t interval over cells',
+    hypothesis: 'the largest expert count gains less than a pure power law in E, fitted on the smaller counts, predicts',
+    null: `less than ${SMALLEST_SATURATION} of the power law's predicted last-step gain is missing`,
+    test: 'Eq. 4 with Ê = E (E_start = 1, E_max = ∞) fitted without the largest E; held-out shortfall per (N, D) cell over the predicted last-step gain; bootstrap of fit and cells',
     protocol: i.protocol,
-    smallestEffect: SMALLEST_LOSS_EFFECT,
+    smallestEffect: SMALLEST_SATURATION,
   };
   if (es.length < 4) return { ...base, verdict: 'inconclusive', effect: null, evidence: `expert counts ${es.join(', ')}`, reason: 'needs at least four expert counts (three to fit, one held out)' };
   const eTop = es[es.length - 1]!;
+  const ePrev = es[es.length - 2]!;
   const train = i.runs.filter((r) => r.experts < eTop);
-  const held = i.runs.filter((r) => r.experts === eTop);
-  let coefficients: ExpertsCoefficients;
+  const configs = configurations(
+    i.runs.filter((r) => r.experts === eTop),
+    i.column,
+  );
+  if (configs.length === 0) return { ...base, verdict: 'inconclusive', effect: null, evidence: 'no runs at the largest E', reason: 'no runs at the largest E' };
+  // A pure power law in E: E_max = ∞ and E_start = 1 make Ê = E exactly (logQ = log(1/E_start − 1/E_max) = 0).
+  const options = { protocol: i.fitProtocol ?? ('paper' as const), target: i.column, fixed: { eMax: Infinity }, fixedParams: { logQ: 0 }, edgePolicy: 'warn' as const };
+  let full: ReturnType<typeof fitLaw<'experts'>>;
   try {
-    const fit = fitLaw('experts', train, { protocol: i.fitProtocol ?? 'paper', target: i.column, fixed: { eMax: Infinity }, edgePolicy: 'warn' });
-    coefficients = fit.coefficients;
+    full = fitLaw('experts', train, options);
   } catch (err) {
     const why = `the power-law fit without E = ${eTop} failed: ${(err as Error).message}`;
     return { ...base, verdict: 'inconclusive', effect: null, evidence: why, reason: why };
   }
-  const configs = configurations(held, i.column);
-  const shortfalls = configs.map((c) => {
-    const r = settings(c);
-    return c.loss - lawLoss(expertsLaw, coefficients, [r.paramsDense, r.experts, r.tokens]);
-  });
-  const noise = noiseFloor(i.runs, i.column);
-  const effect = configs.length
-    ? meanInterval(shortfalls, level, `observed minus power-law-predicted loss at E = ${eTop} (nats)`, noise ? { sd: noise.sd, df: noise.df, perDifference: 1 / Math.sqrt(configs[0]!.seeds) } : undefined)
-    : null;
-  if (!effect) return { ...base, verdict: 'inconclusive', effect: null, evidence: 'no runs at the largest E', reason: 'no runs at the largest E' };
+  const ratio = (c: ExpertsCoefficients, cells: readonly Config[]) => {
+    let shortfall = 0;
+    let gain = 0;
+    for (const cell of cells) {
+      const r = settings(cell);
+      const top = lawLoss(expertsLaw, c, [r.paramsDense, eTop, r.tokens]);
+      shortfall += cell.loss - top;
+      gain += lawLoss(expertsLaw, c, [r.paramsDense, ePrev, r.tokens]) - top;
+    }
+    return gain > 0 ? shortfall / gain : NaN;
+  };
+  const estimate = ratio(full.coefficients, configs);
+  const rng = new SeededRandom(i.seed ?? 0);
+  const values: number[] = [];
+  const n = train.length;
+  for (let b = 0; b < (i.resamples ?? SATURATION_RESAMPLES); b++) {
+    const weights = new Float64Array(n);
+    for (let k = 0; k < n; k++) weights[rng.int(n)] += 1;
+    const cells = configs.map(() => configs[rng.int(configs.length)]!);
+    try {
+      const refit = fitLaw('experts', train, { ...options, weights, warmStart: full.params });
+      values.push(ratio(refit.coefficients as ExpertsCoefficients, cells));
+    } catch {
+      values.push(NaN);
+    }
+  }
+  const effect = percentileInterval(values, level, `shortfall at E = ${eTop} in units of the power law's predicted ${ePrev}→${eTop} gain`, estimate, 'bootstrap of the power-law fit and the held-out cells');
   const verdict = decide(effect, base.smallestEffect);
   return {
     ...base,
     verdict,
     effect,
-    evidence: `${i.source ? `${i.source}: ` : ''}power law fitted on ${train.length} runs (E ${es.slice(0, -1).join(', ')}), held out ${held.length} runs at E = ${eTop}; shortfall ${describeEffect(effect)}`,
+    evidence: `${i.source ? `${i.source}: ` : ''}power law fitted on ${train.length} runs (E ${es.slice(0, -1).join(', ')}), ${configs.length} held-out cells at E = ${eTop}; shortfall ${describeEffect(effect)}`,
     reason: verdict === 'inconclusive' ? inconclusiveReason(effect, base.smallestEffect) : undefined,
   };
 }

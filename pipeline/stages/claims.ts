@@ -1,0 +1,38 @@
+/**
+ * Stage `claims`: every claim of the papers as a falsifiable test on our runs and fits (holds / fails /
+ * inconclusive with the effect and its interval), the solver checks on the published coefficients, and the
+ * protocol sensitivity of every verdict (the claims recomputed with each protocol variant's refits), written to
+ * `tables/claims.json` for the report and the notebooks.
+ */
+import fs from 'node:fs';
+import { defineStage } from '../../src/pipeline/types';
+import type { Preset } from '../presets/schema';
+import { trainsItsRuns } from '../presets/sections';
+
+export default defineStage<Preset>()({
+  name: 'claims',
+  module: __filename,
+  description: "the papers' claims as tests (verdict, effect, interval) and their protocol sensitivity",
+  params: ['analysis.inferenceBudgetsFlops', 'analysis.gpu', 'fit.protocol', 'fit.sensitivity', 'source'],
+  gridParams: ['source'],
+  when: trainsItsRuns,
+  deps: ['runs', 'fit'],
+  inputs: (p) => ['results:runs.csv', 'results:fits/*.json', ...(p['fit.sensitivity'] ? ['results:fits/variants/*/*.json'] : [])],
+  outputs: ['tables/claims.json'],
+  async run(ctx) {
+    const { claimsTable, claimsTableJson } = await import('../../src/report/claims');
+    const { readFitRecords, readVariantRecords } = await import('../../src/report/fits');
+    const { variantChange } = await import('../../src/laws/protocol');
+    const { readRunTable } = await import('../../src/runs/table');
+    const runs = await readRunTable(ctx.resolve('results:runs.csv'));
+    const records = readFitRecords(ctx.resultsDir);
+    const variants = [...readVariantRecords(ctx.resultsDir)].map(([id, rs]) => ({ id, change: variantChange(id, rs.map((r) => r.protocol)), records: rs }));
+    ctx.progress({ fraction: 0.1, message: `claims under the ${ctx.params['fit.protocol']} protocol and ${variants.length} variants` });
+    const table = claimsTable(
+      { runs, records, inferenceBudgetsFlops: ctx.params['analysis.inferenceBudgetsFlops'], gpu: ctx.params['analysis.gpu'] },
+      ctx.params['fit.protocol'],
+      variants,
+    );
+    fs.writeFileSync(ctx.out('tables/claims.json'), claimsTableJson(table));
+  },
+});

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ExpertsCoefficients, FineGrainedCoefficients } from '../../src/laws/coefficients';
+import { LAWS } from '../../src/laws/forms';
+import { lawLoss } from '../../src/laws/predict';
+import { PUBLISHED } from '../../src/laws/published';
+import {
+  decide,
+  diminishingReturns,
+  everyMoeBeatsDense,
+  expertsSaturate,
+  fitQuality,
+  granularityHelps,
+  headlineClaims,
+  moeBeatsDense,
+  optimalGranularityClaims,
+  publishedChecks,
+  type ClaimResult,
+  type Verdict,
+} from '../../src/report/claims';
+import { expertsTable, fineGrainedTable, jittered, recordWithSamples } from './claims-fixtures';
+
+const P = { protocol: 'test', column: 'valLoss' as const };
+const expectVerdict = (c: ClaimResult, v: Verdict) => assert.equal(c.verdict, v, `${c.id}: ${c.verdict} (${c.evidence}; ${c.reason ?? ''})`);
+
+/** A fine-grained law at tiny scale (Eq. 9 shape) with a granularity term of size `g`. */
+const fgLoss = (g: number) => (c: { paramsTotal: number; tokens: number; granularity: number; dense: boolean }) =>
+  1.2 + (c.dense ? 2 * g + 8 : g / c.granularity ** 0.6 + 8) / c.paramsTotal ** 0.2 + 30 / c.tokens ** 0.3;
+
+describe('decide: holds above 0, fails below the smallest effect of interest, inconclusive otherwise', () => {
+  it('maps intervals to verdicts', () => {
+    assert.equal(decide({ lo: 0.01, hi: 0.2 }, 0.05), 'holds');
+    assert.equal(decide({ lo: -0.1, hi: 0.04 }, 0.05), 'fails');
+    assert.equal(decide({ lo: -0.1, hi: 0.2 }, 0.05), 'inconclusive');
+    assert.equal(decide({ lo: 0.001, hi: 0.02 }, 0.05), 'fails'); // significant but credibly negligible
+    assert.equal(decide({ lo: -Infinity, hi: Infinity }, 0), 'inconclusive');
+  });
+});
+
+describe('krajewski.granularity-helps', () => {
+  it('holds when the planted law lowers the loss with G', () => expectVerdict(granularityHelps({ ...P, runs: fineGrainedTable({ loss: fgLoss(3), noise: 0.002 }) }), 'holds'));
+  it('fails when G raises the loss', () => {
+    const runs = fineGrainedTable({ loss: (c) => 3 + 0.03 * Math.log2(c.granularity), noise: 0.002 });
+    expectVerdict(granularityHelps({ ...P, runs }), 'fails');
+  });
+  it('fails when granularity has no effect and the noise is small', () => expectVerdict(granularityHelps({ ...P, runs: fineGrainedTable({ loss: () => 3, noise: 0.001 }) }), 'fails'));
+  it('is inconclusive when noise swamps a small effect', () => {
+    const runs = fineGrainedTable({ loss: (c) => 3 - 0.005 * Math.log2(c.granularity), noise: 0.05, dModels: [32], tokens: [64e3, 128e3] });
+    expectVerdict(granularityHelps({ ...P, runs }), 'inconclusive');
+  });
+  it('uses seed replicates for the interval of a single cell', () => {
+    const runs = fineGrainedTable({ loss: fgLoss(3), noise: 0.002, seeds: 3, dModels: [64], tokens: [256e3] });
+    const c = granularityHelps({ ...P, runs });
+    expectVerdict(c, 'holds');
+    assert.match(c.effect!.method, /seed replicates/);
+  });
+});
+
+describe('krajewski.moe-beats-dense (per granularity, every G must hold)', () => {
+  it('holds when every G beats dense', () => expectVerdict(moeBeatsDense({ ...P, runs: fineGrainedTable({ loss: fgLoss(3), noise: 0.002 }) }), 'holds'));
+  it('fails when one G is worse than dense, even though the best MoE beats it', () => {
+    const runs = fineGrainedTable({ loss: (c) => (c.dense ? 3 : c.granularity === 4 ? 2.9 : 3.05), noise: 0.002 });
+    const c = moeBeatsDense({ ...P, runs });
+    expectVerdict(c, 'fails');
+    assert.equal(c.cases!.find((x) => x.label.startsWith('G = 4'))!.verdict, 'holds');
+  });
+  it('is inconclusive under noise', () => expectVerdict(moeBeatsDense({ ...P, runs: fineGrainedTable({ loss: (c) => (c.dense ? 3.01 : 3), noise: 0.05, tokens: [64e3] }) }), 'inconclusive'));
+});
+
+describe('krajewski.optimal-g-above-1 and optimal-g-grows (bootstrap of the fit, runs-range budgets)', () => {
+  const runs = fineGrainedTable({ loss: fgLoss(3), noise: 0.002 });
+  const planted: FineGrainedCoefficients = { a: 1.65, alpha: 0.159, b: 23.4, beta: 0.215, c: 0.39, g: 1.81, gamma: 0.277 };
+  it('hold when every resample puts G* above 1 and growing', () => {
+    const [above, grows] = optimalGranularityClaims({ runs, record: recordWithSamples('fine-grained', planted, jittered(planted, 40, 0.01)) });
+    expectVerdict(above!, 'holds');
+    expectVerdict(grows!, 'holds');
+  });
+  it('fail when the planted law has no granularity term (G* = 1: routing only costs)', () => {
+    const flat = { ...planted, g: 1e-9 };
+    const [above, grows] = optimalGranularityClaims({ runs, record: recordWithSamples('fine-grained', flat, jittered(flat, 40, 0.01)) });
+    expectVerdict(above!, 'fails');
+    expectVerdict(grows!, 'fails');
+  });
+  it('are inconclusive when the resamples disagree', () => {
+    const flat = { ...planted, g: 1e-9 };
+    const mixed = [...jittered(planted, 20, 0.01), ...jittered(flat, 20, 0.01)];
+    const [above, grows] = optimalGranularityClaims({ runs, record: recordWithSamples('fine-grained', planted, mixed) });
+    expectVerdict(above!, 'inconclusive');
+    expectVerdict(grows!, 'inconclusive');
+  });
+  it('are inconclusive, with the reason, without a fit', () => {
+    for (const c of optimalGranularityClaims({ runs, record: undefined })) {
+      expectVerdict(c, 'inconclusive');
+      assert.match(c.reason!, /no fine-grained fit/);
+    }
+  });
+});
+
+const expertsPower = (k: number, beta: number) => (c: { paramsDense: number; experts: number; tokens: number }) => 1.5 + 20 / c.paramsDense ** 0.3 + k * c.experts ** -beta + 40 / c.tokens ** 0.3;
+
+describe('yun.moe-beats-dense (every expert count)', () => {
+  it('holds when every E beats dense', () => expectVerdict(everyMoeBeatsDense({ ...P, runs: expertsTable({ loss: expertsPower(0.2, 0.5), noise: 0.002 }) }), 'holds'));
+  it('fails when one E is worse than dense although most are better (not a majority vote)', () => {
+    const runs = expertsTable({ loss: (c) => (c.experts === 1 ? 3 : c.experts === 32 ? 3.05 : 2.9), noise: 0.002 });
+    expectVerdict(everyMoeBeatsDense({ ...P, runs }), 'fails');
+  });
+  it('is inconclusive under noise', () => expectVerdict(everyMoeBeatsDense({ ...P, runs: expertsTable({ loss: expertsPower(0.02, 0.5), noise: 0.05 }) }), 'inconclusive'));
+});
+
+describe('yun.diminishing-returns (gain per doubling shrinks)', () => {
+  it('holds for a power law in E', () => expectVerdict(diminishingReturns({ ...P, runs: expertsTable({ loss: expertsPower(0.2, 0.5), noise: 0.001 }) }), 'holds'));
+  it('fails for returns that grow with each doubling', () => {
+    const runs = expertsTable({ loss: (c) => 3 - 0.01 * Math.log2(c.experts) ** 2, noise: 0.001 });
+    expectVerdict(diminishingReturns({ ...P, runs }), 'fails');
+  });
+  it('is inconclusive under noise', () => expectVerdict(diminishingReturns({ ...P, runs: expertsTable({ loss: expertsPower(0.05, 0.5), noise: 0.05 }) }), 'inconclusive'));
+});
+
+describe('yun.experts-saturate (held-out pure power law in E)', () => {
+  // eStart = 1 and eMax → ∞: Ê = E, a pure power law in E
+  const base: ExpertsCoefficients = { A: 20, alpha: 0.3, B: 0.4, beta: 0.6, C: 40, gamma: 0.3, F: 1.5, d: 0, eStart: 1, eMax: 1e12 };
+  const lossOf = (c: ExpertsCoefficients) => (r: { paramsDense: number; experts: number; tokens: number }) => lawLoss(LAWS.experts, c, [r.paramsDense, r.experts, r.tokens]);
+  const fitProtocol = LAWS.experts.protocols.moelab as never;
+  it('holds when the planted Ê saturates early (E_max = 8)', () => {
+    const runs = expertsTable({ loss: lossOf({ ...base, B: 2, eMax: 8 }), noise: 0.0005 });
+    expectVerdict(expertsSaturate({ ...P, runs, fitProtocol }), 'holds');
+  });
+  it('fails for a pure power law in E (no saturation), which the old ratio test passed', () => {
+    const runs = expertsTable({ loss: lossOf(base), noise: 0.0005 });
+    expectVerdict(expertsSaturate({ ...P, runs, fitProtocol }), 'fails');
+  });
+  it('is inconclusive under noise', () => {
+    const runs = expertsTable({ loss: lossOf({ ...base, B: 2, eMax: 8 }), noise: 0.03 });
+    expectVerdict(expertsSaturate({ ...P, runs, fitProtocol }), 'inconclusive');
+  });
+});
+
+describe('yun.fit-quality (held-out error against the noise floor, identified fits only)', () => {
+  const c: ExpertsCoefficients = { A: 20, alpha: 0.3, B: 0.4, beta: 0.6, C: 40, gamma: 0.3, F: 1.5, d: 0, eStart: 1.5, eMax: 300 };
+  const runs = expertsTable({ loss: expertsPower(0.2, 0.5), noise: 0.006, seeds: 2 });
+  const withHoldout = (rmseLog: number) =>
+    recordWithSamples('experts', c, [c], {
+      holdout: { rule: { rule: 'largest-compute', fraction: 0.2 }, nTrain: 48, nHeldOut: 12, rmseLog, coefficients: c, heldOut: [] },
+    } as never);
+  it('holds when the held-out error is at the noise', () => expectVerdict(fitQuality({ record: withHoldout(0.002), runs, column: 'valLoss' }), 'holds'));
+  it('fails when the held-out error is many times the noise', () => expectVerdict(fitQuality({ record: withHoldout(0.05), runs, column: 'valLoss' }), 'fails'));
+  it('is inconclusive for an unidentified fit whatever its RMSLE (the tiny reference passed a degenerate fit)', () => {
+    const r = { ...withHoldout(0.001), identification: { identified: false, coefficients: [], summary: 'not identified: E_start' } };
+    const claim = fitQuality({ record: r as never, runs, column: 'valLoss' });
+    expectVerdict(claim, 'inconclusive');
+    assert.match(claim.reason!, /not identified/);
+  });
+});
+
+describe("Yun's headline numbers from our fit (gated on identification)", () => {
+  const c: ExpertsCoefficients = { A: 400, alpha: 0.34, B: 0.6, beta: 0.8, C: 900, gamma: 0.33, F: 1.5, d: 0.001, eStart: 2, eMax: 256 };
+  const inputs = { budgetsFlops: [5e21], gpu: 'A100-40GB', maxResamples: 8 };
+  it('are inconclusive with the identification summary when the fit is not identified', () => {
+    const r = { ...recordWithSamples('experts', c, jittered(c, 8, 0.001)), identification: { identified: false, coefficients: [], summary: 'not identified: B' } };
+    for (const claim of headlineClaims({ ...inputs, record: r as never })) {
+      expectVerdict(claim, 'inconclusive');
+      assert.match(claim.reason!, /not identified/);
+    }
+  });
+  it('hold or fail by where the computed value lies against the claimed range', () => {
+    const claims = headlineClaims({ ...inputs, record: recordWithSamples('experts', c, jittered(c, 8, 0.001)) });
+    for (const claim of claims) assert.notEqual(claim.effect, null, claim.id);
+    // every verdict follows its effect's interval
+    for (const claim of claims) assert.equal(claim.verdict, decide(claim.effect!, 0), claim.id);
+    const cost = claims.find((x) => x.id === 'yun.overtrained-inference-cost')!;
+    assert.match(cost.evidence, /paper: 0.47–0.52/);
+  });
+});
+
+describe("solver checks on the published coefficients carry the coefficients' rounding", () => {
+  it('Table 2 holds for the printed coefficients; the 1e20 overhead is inconclusive under their rounding', () => {
+    const [table2, o20] = publishedChecks({ draws: 24 });
+    expectVerdict(table2!, 'holds');
+    expectVerdict(o20!, 'inconclusive');
+    assert.equal(o20!.kind, 'published');
+  });
+  it('the 20x check holds for coefficients printed to many digits and fails for a dense law far off', () => {
+    const moe = PUBLISHED.krajewski.table1MoE.values;
+    const dense = PUBLISHED.krajewski.table1Dense.values;
+    const precise = Object.fromEntries(Object.entries(moe).map(([k, v]) => [k, v + 1e-9])) as FineGrainedCoefficients;
+    const preciseDense = { ...dense, a: dense.a + 1e-9, alpha: dense.alpha + 1e-9, b: dense.b + 1e-9, beta: dense.beta + 1e-9, c: dense.c + 1e-9 };
+    expectVerdict(publishedChecks({ moe: precise, dense: preciseDense, draws: 12 })[1]!, 'holds');
+    expectVerdict(publishedChecks({ moe: precise, dense: { ...preciseDense, a: 160.3 }, draws: 12 })[1]!, 'fails');
+  });
+});
