@@ -25,9 +25,12 @@ export function effectiveExperts(experts: number, eStart: number, eMax: number):
   return 1 / (1 / (experts - 1 + 1 / (1 / eStart - 1 / eMax)) + 1 / eMax);
 }
 
-/** (E_start, E_max) → (logQ, logR); throws RangeError unless 0 < E_start < E_max. */
+/**
+ * (E_start, E_max) → (logQ, logR); throws RangeError unless 0 < E_start ≤ E_max. E_start = E_max (a fit whose
+ * saturation collapsed: Ê is the constant E_max) maps to logQ = −∞, which the law evaluates exactly.
+ */
 export function ehatParams(eStart: number, eMax: number): [number, number] {
-  if (!(eStart > 0 && eMax > eStart)) throw new RangeError(`need 0 < E_start (${eStart}) < E_max (${eMax})`);
+  if (!(eStart > 0 && eMax >= eStart)) throw new RangeError(`need 0 < E_start (${eStart}) ≤ E_max (${eMax})`);
   return [Math.log(1 / eStart - 1 / eMax), Math.log(1 / eMax)];
 }
 

@@ -12,7 +12,7 @@ import type { RunSummary } from '../../runs/types';
 import { granularityHelps, moeBeatsDense, optimalGranularityClaims } from './krajewski';
 import { publishedChecks } from './published';
 import { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, headlineClaims } from './yun';
-import type { ClaimResult, Effect, Verdict } from './verdict';
+import { KRAJEWSKI, YUN, type ClaimResult, type Effect, type Verdict } from './verdict';
 
 export * from './verdict';
 export { publishedChecks, roundingDraws, roundingHalfUnit } from './published';
@@ -53,18 +53,29 @@ export function computeClaims(i: ClaimsInputs): ClaimResult[] {
   const kProtocol = `runs' ${kCol} (the fine-grained fit's target): ${protocolText(i.records, 'fine-grained')}`;
   const yProtocol = `runs' ${yCol} (the experts fit's target): ${protocolText(i.records, 'experts')}`;
   const claims: ClaimResult[] = [];
+  // A claim whose computation throws (a degenerate fit the law cannot evaluate) is recorded as inconclusive with the
+  // error, never allowed to take the other claims down with it.
+  const add = (id: string, paper: string, f: () => ClaimResult | ClaimResult[]) => {
+    try {
+      const r = f();
+      claims.push(...(Array.isArray(r) ? r : [r]));
+    } catch (err) {
+      const why = `the check could not be computed: ${(err as Error).name}: ${(err as Error).message}`;
+      claims.push({ id, paper, kind: 'runs', statement: id, hypothesis: '', null: '', test: '', protocol: '', verdict: 'inconclusive', effect: null, smallestEffect: 0, evidence: why, reason: why });
+    }
+  };
   if (fg.length) {
-    claims.push(granularityHelps({ runs: fg, column: kCol, level, protocol: kProtocol }));
-    claims.push(moeBeatsDense({ runs: fg, column: kCol, level, protocol: kProtocol }));
-    claims.push(...optimalGranularityClaims({ runs: fg, record: recordOf(i.records, 'fine-grained') }));
+    add('krajewski.granularity-helps', KRAJEWSKI, () => granularityHelps({ runs: fg, column: kCol, level, protocol: kProtocol }));
+    add('krajewski.moe-beats-dense', KRAJEWSKI, () => moeBeatsDense({ runs: fg, column: kCol, level, protocol: kProtocol }));
+    add('krajewski.optimal-g', KRAJEWSKI, () => optimalGranularityClaims({ runs: fg, record: recordOf(i.records, 'fine-grained') }));
   }
   if (ex.length) {
     const experts = recordOf(i.records, 'experts');
-    claims.push(everyMoeBeatsDense({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep' }));
-    claims.push(diminishingReturns({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep' }));
-    claims.push(expertsSaturate({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep', fitProtocol: experts?.protocol }));
-    claims.push(fitQuality({ record: experts, runs: ex, column: yCol }));
-    claims.push(...headlineClaims({ record: experts, budgetsFlops: i.inferenceBudgetsFlops, gpu: i.gpu, maxResamples: i.headlineResamples }));
+    add('yun.moe-beats-dense', YUN, () => everyMoeBeatsDense({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep' }));
+    add('yun.diminishing-returns', YUN, () => diminishingReturns({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep' }));
+    add('yun.experts-saturate', YUN, () => expertsSaturate({ runs: ex, column: yCol, level, protocol: yProtocol, source: 'our experts sweep', fitProtocol: experts?.protocol }));
+    add('yun.fit-quality', YUN, () => fitQuality({ record: experts, runs: ex, column: yCol }));
+    add('yun.headline', YUN, () => headlineClaims({ record: experts, budgetsFlops: i.inferenceBudgetsFlops, gpu: i.gpu, maxResamples: i.headlineResamples }));
   }
   return claims;
 }
