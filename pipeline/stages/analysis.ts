@@ -28,7 +28,7 @@ export default defineStage<Preset>()({
     ctx.progress({ fraction: 0.5, message: 'inference tables' });
     const inference = fits.experts
       ? inferenceTables(fits.experts, inferenceBudgetsFlops, gpu)
-      : { gpu, boundedLoss: [], boundedCost: [], note: 'no experts-law fit at this scale' };
+      : { gpu, boundedLoss: [], boundedCost: [], failures: [], note: 'no experts-law fit at this scale' };
     fs.writeFileSync(ctx.out('tables/inference.json'), JSON.stringify(inference, null, 2) + '\n');
   },
 });

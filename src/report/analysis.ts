@@ -16,6 +16,7 @@ import {
   type ExpertsCoefficients,
   type FineGrainedCoefficients,
 } from '../laws';
+import { describeBound } from '../laws/allocation/scan';
 import { getGpu, minCostForBoundedLoss, minLossForBoundedCost, rooflineLatency } from '../inference';
 
 /** Coefficients fitted on our runs (any may be missing when a fit failed at this scale). */
@@ -37,24 +38,31 @@ export interface ComputeOptimalTables {
     flopsRelativeError: number;
     lossDifference: number;
   }>;
-  /** Compute-optimal (N_act, D, G) at each budget: from the published coefficients and from our fit (E of our sweep). */
-  fineGrained: Array<{ source: string; flops: number; granularity: number; paramsActive: number; tokens: number; loss: number }>;
-  /** Fig. 1b: FLOPs a dense model and a G = 1 MoE need to match the compute-optimal MoE. */
-  overhead: Array<{ source: string; flops: number; optimalGranularity: number; denseOverhead: number; g1Overhead: number }>;
+  /**
+   * Compute-optimal (N_act, D, G) at each budget: from the published coefficients and from our fit (E of our sweep).
+   * `bound` says when the optimum sits on an end of a searched range (the value is then a bound, not the optimum).
+   */
+  fineGrained: Array<{ source: string; flops: number; granularity: number; paramsActive: number; tokens: number; loss: number; bound: string | null }>;
+  /** Fig. 1b: FLOPs a dense model and a G = 1 MoE need to match the compute-optimal MoE; `notes` say why one is not finite. */
+  overhead: Array<{ source: string; flops: number; optimalGranularity: number; denseOverhead: number; g1Overhead: number; bound: string | null; notes: string[] }>;
   /** Chinchilla closed form at each budget for each coefficient source. */
   chinchilla: Array<{ source: string; flops: number; params: number; tokens: number; tokensPerParam: number; loss: number; a: number }>;
   /** Loss-optimal model per expert count (Yun Fig. 3), from our experts fit. */
-  experts: Array<{ flops: number; experts: number; paramsDense: number; tokens: number; loss: number }>;
+  experts: Array<{ flops: number; experts: number; paramsDense: number; tokens: number; loss: number; bound: string | null }>;
+  /** Rows that could not be computed, with the reason (never dropped silently). */
+  failures: Array<{ table: string; source: string; flops: number; error: string }>;
 }
 
-const tryRow = <T>(f: () => T): T | undefined => {
+/** Runs `f`; on an exception records the failure (table, source, budget, message) and returns undefined. */
+function attempt<T>(failures: ComputeOptimalTables['failures'], table: string, source: string, flops: number, f: () => T): T | undefined {
   try {
-    const v = f();
-    return v;
-  } catch {
+    return f();
+  } catch (err) {
+    failures.push({ table, source, flops, error: `${(err as Error).name}: ${(err as Error).message}` });
     return undefined;
   }
-};
+}
+
 
 /** Builds every compute-optimal table for the given budgets. `expansionRate` is our fine-grained sweep's E. */
 export function computeOptimalTables(fits: FittedCoefficients, budgetsFlops: readonly number[], expansionRate: number): ComputeOptimalTables {
@@ -73,18 +81,19 @@ export function computeOptimalTables(fits: FittedCoefficients, budgetsFlops: rea
   if (fits.fineGrained) fgSources.push([`our fit (E = ${expansionRate})`, fits.fineGrained, expansionRate]);
   const fineGrained: ComputeOptimalTables['fineGrained'] = [];
   const overhead: ComputeOptimalTables['overhead'] = [];
+  const failures: ComputeOptimalTables['failures'] = [];
   for (const [source, c, e] of fgSources) {
     for (const flops of budgetsFlops) {
-      const o = tryRow(() => fineGrainedOptimal(c, flops, { expansionRate: e }));
-      if (o) fineGrained.push({ source, flops, granularity: o.granularity, paramsActive: o.paramsActive, tokens: o.tokens, loss: o.loss });
+      const o = attempt(failures, 'fine-grained', source, flops, () => fineGrainedOptimal(c, flops, { expansionRate: e }));
+      if (o) fineGrained.push({ source, flops, granularity: o.granularity, paramsActive: o.paramsActive, tokens: o.tokens, loss: o.loss, bound: o.bound ? describeBound(o.bound) : null });
     }
   }
   const overheadSources: Array<[string, FineGrainedCoefficients, DenseCoefficients, number]> = [['Krajewski Table 1', pubMoe, pubDense, 64]];
   if (fits.fineGrained && fits.dense) overheadSources.push(['our fits', fits.fineGrained, fits.dense, expansionRate]);
   for (const [source, moe, dense, e] of overheadSources) {
     for (const flops of budgetsFlops) {
-      const o = tryRow(() => computeOverhead(flops, moe, dense, { expansionRate: e }));
-      if (o) overhead.push({ source, flops, optimalGranularity: o.optimalGranularity, denseOverhead: o.denseOverhead, g1Overhead: o.g1Overhead });
+      const o = attempt(failures, 'overhead', source, flops, () => computeOverhead(flops, moe, dense, { expansionRate: e }));
+      if (o) overhead.push({ source, flops, optimalGranularity: o.optimalGranularity, denseOverhead: o.denseOverhead, g1Overhead: o.g1Overhead, bound: o.bound ? describeBound(o.bound) : null, notes: o.notes });
     }
   }
   const chSources: Array<[string, ChinchillaCoefficients]> = [
@@ -104,12 +113,12 @@ export function computeOptimalTables(fits: FittedCoefficients, budgetsFlops: rea
   if (fits.experts) {
     for (const flops of budgetsFlops) {
       for (const e of [1, 4, 8, 16, 32]) {
-        const o = tryRow(() => expertsOptimal(fits.experts!, flops, e));
-        if (o) experts.push({ flops, experts: e, paramsDense: o.paramsDense, tokens: o.tokens, loss: o.loss });
+        const o = attempt(failures, 'experts', 'our fit', flops, () => expertsOptimal(fits.experts!, flops, e));
+        if (o) experts.push({ flops, experts: e, paramsDense: o.paramsDense, tokens: o.tokens, loss: o.loss, bound: o.bound ? describeBound(o.bound) : null });
       }
     }
   }
-  return { krajewskiTable2, fineGrained, overhead, chinchilla, experts };
+  return { krajewskiTable2, fineGrained, overhead, chinchilla, experts, failures };
 }
 
 export interface InferenceTables {
@@ -118,6 +127,8 @@ export interface InferenceTables {
   boundedLoss: Array<{ base: number; flops: number; experts: number; paramsDense: number | null; sizeRatioToBase: number; costPerToken: number | null; baseCostPerToken: number }>;
   /** Algorithm 2: minimum loss for the serving cost of the base model. */
   boundedCost: Array<{ base: number; flops: number; experts: number; paramsDense: number | null; sizeRatioToBase: number; loss: number | null; baseLoss: number }>;
+  /** Searches that could not be computed, with the reason. */
+  failures: Array<{ table: string; source: string; flops: number; error: string }>;
 }
 
 /** Yun et al. App. E, Algorithms 1 and 2 on our fitted experts law with the roofline cost model of `gpu`. */
@@ -126,10 +137,11 @@ export function inferenceTables(experts: ExpertsCoefficients, budgetsFlops: read
   const serving = { gpu, latency: rooflineLatency(gpu) };
   const boundedLoss: InferenceTables['boundedLoss'] = [];
   const boundedCost: InferenceTables['boundedCost'] = [];
+  const failures: InferenceTables['failures'] = [];
   const candidates = [4, 8, 16, 32];
   for (const base of [1, 4]) {
     for (const flops of budgetsFlops) {
-      const a1 = tryRow(() => minCostForBoundedLoss(experts, flops, base, candidates, { serving }));
+      const a1 = attempt(failures, 'Algorithm 1', `base E = ${base}`, flops, () => minCostForBoundedLoss(experts, flops, base, candidates, { serving }));
       if (a1) {
         for (const r of a1.rows) {
           boundedLoss.push({
@@ -143,7 +155,7 @@ export function inferenceTables(experts: ExpertsCoefficients, budgetsFlops: read
           });
         }
       }
-      const a2 = tryRow(() => minLossForBoundedCost(experts, flops, base, candidates, { serving }));
+      const a2 = attempt(failures, 'Algorithm 2', `base E = ${base}`, flops, () => minLossForBoundedCost(experts, flops, base, candidates, { serving }));
       if (a2) {
         for (const r of a2.rows) {
           boundedCost.push({ base, flops, experts: r.experts, paramsDense: r.chosen?.paramsDense ?? null, sizeRatioToBase: r.sizeRatioToBase, loss: r.chosen?.loss ?? null, baseLoss: a2.base.allocation.loss });
@@ -151,5 +163,5 @@ export function inferenceTables(experts: ExpertsCoefficients, budgetsFlops: read
       }
     }
   }
-  return { gpu: gpuName, boundedLoss, boundedCost };
+  return { gpu: gpuName, boundedLoss, boundedCost, failures };
 }

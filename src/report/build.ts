@@ -173,15 +173,15 @@ export function buildReport(inputs: ReportInputs): Block[] {
     });
     blocks.push({
       kind: 'table',
-      header: ['coefficients', 'FLOPs', 'optimal G', 'N_act', 'D', 'loss'],
-      rows: inputs.tables.fineGrained.map((r) => [r.source, sci(r.flops), String(r.granularity), sci(r.paramsActive), sci(r.tokens), fx(r.loss, 3)]),
-      caption: 'Compute-optimal (N_act, D, G) per budget (Eq. 10/11 FLOPs, c_f = 6, c_r = 14, d_model = 64·n_blocks).',
+      header: ['coefficients', 'FLOPs', 'optimal G', 'N_act', 'D', 'loss', 'search'],
+      rows: inputs.tables.fineGrained.map((r) => [r.source, sci(r.flops), String(r.granularity), sci(r.paramsActive), sci(r.tokens), fx(r.loss, 3), r.bound ?? 'interior']),
+      caption: `Compute-optimal (N_act, D, G) per budget (Eq. 10/11 FLOPs, c_f = 6, c_r = 14, d_model = 64·n_blocks; G searched over powers of two 1–256, n_blocks over 0.25–1e4).${inputs.tables.fineGrained.some((r) => r.bound) ? ' Rows marked in the last column have their optimum on an end of a searched range: the values there are bounds, not optima.' : ''}`,
     });
     blocks.push({
       kind: 'table',
-      header: ['coefficients', 'FLOPs', 'optimal G', 'dense overhead ×', 'G = 1 overhead ×'],
-      rows: inputs.tables.overhead.map((r) => [r.source, sci(r.flops), String(r.optimalGranularity), fx(r.denseOverhead, 1), fx(r.g1Overhead, 2)]),
-      caption: 'Fig. 1b as a table: FLOPs a dense model / a G = 1 MoE need to match the compute-optimal MoE.',
+      header: ['coefficients', 'FLOPs', 'optimal G', 'dense overhead ×', 'G = 1 overhead ×', 'notes'],
+      rows: inputs.tables.overhead.map((r) => [r.source, sci(r.flops), String(r.optimalGranularity), fx(r.denseOverhead, 1), fx(r.g1Overhead, 2), [r.bound, ...r.notes].filter(Boolean).join('; ')]),
+      caption: 'Fig. 1b as a table: FLOPs a dense model / a G = 1 MoE need to match the compute-optimal MoE (– with the reason where no finite budget does).',
     });
   }
   blocks.push(...figureBlocks(inputs, 'krajewski'));
@@ -192,10 +192,14 @@ export function buildReport(inputs: ReportInputs): Block[] {
   if (inputs.tables?.experts.length) {
     blocks.push({
       kind: 'table',
-      header: ['FLOPs', 'experts', 'N (dense)', 'D', 'loss'],
-      rows: inputs.tables.experts.map((r) => [sci(r.flops), String(r.experts), sci(r.paramsDense), sci(r.tokens), fx(r.loss, 3)]),
-      caption: 'Loss-optimal model per expert count (our experts fit; training FLOPs 6·N_active·D).',
+      header: ['FLOPs', 'experts', 'N (dense)', 'D', 'loss', 'search'],
+      rows: inputs.tables.experts.map((r) => [sci(r.flops), String(r.experts), sci(r.paramsDense), sci(r.tokens), fx(r.loss, 3), r.bound ?? 'interior']),
+      caption: 'Loss-optimal model per expert count (our experts fit; training FLOPs 6·N_active·D; N searched over 1e5–1e14).',
     });
+  }
+  const failures = [...(inputs.tables?.failures ?? []), ...(inputs.inference?.failures ?? [])];
+  if (failures.length) {
+    blocks.push({ kind: 'list', items: failures.map((f) => `not computed: ${f.table} (${f.source}) at ${sci(f.flops)} FLOPs: ${f.error}`) });
   }
   if (inputs.inference) {
     if (inputs.inference.note) blocks.push({ kind: 'paragraph', text: `Over-training analysis: ${inputs.inference.note}.` });
