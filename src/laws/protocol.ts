@@ -104,7 +104,10 @@ export function describeProtocol(p: FitProtocol): string {
 
 /** A named alternative to a protocol, for the protocol-sensitivity analysis. */
 export interface ProtocolVariant {
-  /** Stable id (a path segment), e.g. `target=valLoss`. */
+  /**
+   * Stable id (a path segment) naming the kind of change, the same for every law: `other-target`, `other-holdout`,
+   * `other-huber-delta`, `other-bootstrap`, `other-protocol` (what each law's variant uses is in its protocol).
+   */
   id: string;
   /** What changed, in words. */
   change: string;
@@ -119,23 +122,23 @@ export interface ProtocolVariant {
 export function protocolVariants(base: FitProtocol, other: FitProtocol): ProtocolVariant[] {
   const out: ProtocolVariant[] = [];
   const target: LossTarget = base.target === 'valLoss' ? 'trainLossSmoothed' : 'valLoss';
-  out.push({ id: `target=${target}`, change: `target ${base.target} → ${target}`, protocol: { ...base, target } });
+  out.push({ id: 'other-target', change: `target ${base.target} → ${target}`, protocol: { ...base, target } });
   const rule = base.holdout.rule === 'lowest-loss' ? 'largest-compute' : 'lowest-loss';
-  out.push({ id: `holdout=${rule}`, change: `hold-out ${base.holdout.rule} → ${rule}`, protocol: { ...base, holdout: { ...base.holdout, rule } } });
+  out.push({ id: 'other-holdout', change: `hold-out ${base.holdout.rule} → ${rule}`, protocol: { ...base, holdout: { ...base.holdout, rule } } });
   if (base.objective.kind === 'huber') {
     const delta = base.objective.delta >= 0.01 ? 1e-3 : 0.1;
-    out.push({ id: `delta=${delta}`, change: `Huber δ ${base.objective.delta} → ${delta}`, protocol: { ...base, objective: { ...base.objective, delta } } });
+    out.push({ id: 'other-huber-delta', change: `Huber δ ${base.objective.delta} → ${delta}`, protocol: { ...base, objective: { ...base.objective, delta } } });
   }
   const boot: BootstrapScheme =
     base.bootstrap.scheme === 'subsample'
       ? { scheme: 'n-of-n', fraction: 1, resamples: base.bootstrap.resamples, level: 0.95 }
       : { scheme: 'subsample', fraction: 0.8, resamples: base.bootstrap.resamples, level: 0.8 };
   out.push({
-    id: `bootstrap=${boot.scheme}`,
+    id: 'other-bootstrap',
     change: `bootstrap ${base.bootstrap.scheme} → ${boot.scheme} (${Math.round(boot.level * 100)}% intervals)`,
     protocol: { ...base, bootstrap: boot },
   });
-  if (other.id !== base.id) out.push({ id: `protocol=${other.id}`, change: `${base.id} → ${other.id} protocol (every choice)`, protocol: other });
+  if (other.id !== base.id) out.push({ id: 'other-protocol', change: `${base.id} → ${other.id} protocol (every choice)`, protocol: other });
   return out;
 }
 
@@ -144,20 +147,20 @@ export function huberDeltaOf(p: FitProtocol): number {
   return p.objective.kind === 'huber' ? p.objective.delta : Infinity;
 }
 
-/** What a variant id changes, in words (from the variant protocols of the laws that have it). */
+/** What a variant id changes, in words, with what each law's variant uses (from the variant records' protocols). */
 export function variantChange(id: string, protocols: readonly FitProtocol[]): string {
-  const [key, value] = id.split('=');
-  switch (key) {
-    case 'target':
-      return `target column ${value}`;
-    case 'holdout':
-      return `hold-out rule ${value}`;
-    case 'delta':
-      return `Huber δ ${value}${protocols.length ? ` (${[...new Set(protocols.map((p) => p.law))].join(', ')})` : ''}`;
-    case 'bootstrap':
-      return `bootstrap ${value}`;
-    case 'protocol':
-      return `${value} protocol for every choice`;
+  const uses = (f: (p: FitProtocol) => string) => [...new Set(protocols.map((p) => `${p.law}: ${f(p)}`))].join(', ');
+  switch (id) {
+    case 'other-target':
+      return `the other target column (${uses((p) => p.target)})`;
+    case 'other-holdout':
+      return `the other hold-out rule (${uses((p) => p.holdout.rule)})`;
+    case 'other-huber-delta':
+      return `the other Huber δ (${uses((p) => String(huberDeltaOf(p)))})`;
+    case 'other-bootstrap':
+      return `the other bootstrap scheme (${uses((p) => p.bootstrap.scheme)})`;
+    case 'other-protocol':
+      return `the other protocol for every choice (${uses((p) => p.id)})`;
     default:
       return id;
   }

@@ -359,7 +359,16 @@ export function headlineClaims(i: HeadlineInputs): ClaimResult[] {
   const samples = bootstrapSamplesOf<'experts'>(r).slice(0, i.maxResamples ?? 200).map(measure);
   const level = r.bootstrap?.scheme.level ?? 0.95;
   const method = `${r.bootstrap?.scheme.scheme ?? 'no'} bootstrap of the experts fit`;
-  const gate = r.identification && !r.identification.identified ? `our Eq. 4 fit is not identified, so its extrapolation to ${fmt(mid)} FLOPs decides nothing: ${r.identification.summary}` : undefined;
+  const free = r.fit.paramNames.length - r.fit.fixed.length;
+  const onBound = r.fit.diagnostics.warnings.filter((w) => /plausibility bound/.test(w));
+  const gate =
+    r.identification && !r.identification.identified
+      ? `our Eq. 4 fit is not identified, so its extrapolation to ${fmt(mid)} FLOPs decides nothing: ${r.identification.summary}`
+      : r.nRuns < 2 * free
+        ? `our Eq. 4 fit has ${r.nRuns} runs for ${free} free coefficients (fewer than 2 per coefficient): its extrapolation to ${fmt(mid)} FLOPs decides nothing`
+        : onBound.length
+          ? `our Eq. 4 fit sits on a plausibility bound (${onBound.join('; ')}): its extrapolation decides nothing`
+          : undefined;
   const values = {
     'yun.overtrained-inference-cost': [full.costRatio, samples.map((s) => s.costRatio)] as const,
     'yun.overtrained-smaller': [full.sizeRatio, samples.map((s) => s.sizeRatio)] as const,
