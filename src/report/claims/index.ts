@@ -5,7 +5,7 @@
  */
 import type { LawName } from '../../laws/coefficients';
 import { LAWS } from '../../laws/forms';
-import { describeProtocol, type LossTarget } from '../../laws/protocol';
+import type { LossTarget } from '../../laws/protocol';
 import { recordOf, type FitRecord } from '../../laws/record';
 import { runsForLaw } from '../../laws/selection';
 import type { RunSummary } from '../../runs/types';
@@ -40,7 +40,7 @@ export function targetOf(records: readonly FitRecord[], law: LawName): LossTarge
 
 function protocolText(records: readonly FitRecord[], law: LawName): string {
   const r = recordOf(records, law);
-  return r ? describeProtocol(r.protocol) : `${LAWS[law].protocols.paper.id} protocol's target (${LAWS[law].protocols.paper.target}); no fit`;
+  return r ? `${r.protocol.id} protocol of the ${law} fit (${r.variant})` : `no ${law} fit: the paper protocol's target`;
 }
 
 /** Every claim about the runs (Krajewski's on the fine-grained sweep, Yun's on the experts sweep) with one set of fits. */
@@ -50,8 +50,8 @@ export function computeClaims(i: ClaimsInputs): ClaimResult[] {
   const ex = runsForLaw('experts', i.runs);
   const kCol = targetOf(i.records, 'fine-grained');
   const yCol = targetOf(i.records, 'experts');
-  const kProtocol = `runs' ${kCol} (the fine-grained fit's target): ${protocolText(i.records, 'fine-grained')}`;
-  const yProtocol = `runs' ${yCol} (the experts fit's target): ${protocolText(i.records, 'experts')}`;
+  const kProtocol = `${kCol}; ${protocolText(i.records, 'fine-grained')}`;
+  const yProtocol = `${yCol}; ${protocolText(i.records, 'experts')}`;
   const claims: ClaimResult[] = [];
   // A claim whose computation throws (a degenerate fit the law cannot evaluate) is recorded as inconclusive with the
   // error, never allowed to take the other claims down with it.

@@ -39,9 +39,10 @@ export interface RunClaimInputs {
   protocol: string;
 }
 
+/** (N_act, D) cell by shape and tokens (an MoE's active count differs from dense by its router and output norm). */
 const cellOf = (c: Config) => {
   const r = settings(c);
-  return `d${r.dModel}x${r.layers} (${r.paramsActive} active) @ ${r.tokens} tokens`;
+  return `d${r.dModel}x${r.layers}h${r.heads} @ ${r.tokens} tokens`;
 };
 
 function finish(base: Omit<ClaimResult, 'verdict' | 'effect' | 'evidence' | 'reason'>, effect: Effect | null, evidence: string, why?: string): ClaimResult {
@@ -152,7 +153,7 @@ function optimalLog2G(c: FineGrainedCoefficients, flops: number, expansionRate: 
 }
 
 function fitClaimBase(record: FitRecord<'fine-grained'> | undefined) {
-  return record ? `${record.protocol.id} protocol (${record.protocol.source})` : 'no fit';
+  return record ? `${record.protocol.id} protocol of the fine-grained fit (${record.variant})` : 'no fit';
 }
 
 /**

@@ -234,7 +234,7 @@ export function fitQuality(i: { record: FitRecord<'experts'> | undefined; runs: 
     hypothesis: 'an identified Eq. 4 fit predicts held-out runs to within twice their noise',
     null: 'the held-out error exceeds four times the noise',
     test: "held-out RMSE of log loss (the protocol's hold-out rule) against the noise floor",
-    protocol: i.record ? `${i.record.protocol.id} protocol (${i.record.protocol.source})` : 'no fit',
+    protocol: i.record ? `${i.record.protocol.id} protocol of the experts fit (${i.record.variant})` : 'no fit',
     smallestEffect: 0,
   };
   const r = i.record;
@@ -294,7 +294,7 @@ function rangeEffect(values: readonly number[], full: number, range: [number, nu
  */
 export function headlineClaims(i: HeadlineInputs): ClaimResult[] {
   const r = i.record;
-  const protocol = r ? `${r.protocol.id} protocol (${r.protocol.source}); roofline cost model on ${i.gpu}` : 'no fit';
+  const protocol = r ? `${r.protocol.id} protocol of the experts fit (${r.variant}); roofline cost model on ${i.gpu}` : 'no fit';
   const mid = Math.exp(i.budgetsFlops.reduce((s, f) => s + Math.log(f), 0) / Math.max(1, i.budgetsFlops.length));
   const specs = [
     {
