@@ -1,4 +1,5 @@
 import type { LawForm, LawObservations } from '../types';
+import { HUBER, huberStep } from './huber';
 
 /**
  * Huber loss on log-loss residuals, **summed** over observations (Hoffmann et al. App. D.2; Epoch AI's
@@ -48,9 +49,8 @@ export class HuberObjective {
     for (let i = 0; i < this.n; i++) {
       const wi = weights[i];
       if (wi === 0) continue;
-      const r = law.predictLog(params, features, i * k) - logLoss[i];
-      const a = Math.abs(r);
-      s += wi * (a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta));
+      huberStep(law.predictLog(params, features, i * k) - logLoss[i], delta);
+      s += wi * HUBER.value;
     }
     return s;
   }
@@ -66,16 +66,9 @@ export class HuberObjective {
     for (let i = 0; i < this.n; i++) {
       const wi = weights[i];
       if (wi === 0) continue;
-      const r = law.gradLog(params, features, i * k, g) - logLoss[i];
-      const a = Math.abs(r);
-      let psi: number;
-      if (a <= delta) {
-        s += wi * 0.5 * r * r;
-        psi = wi * r;
-      } else {
-        s += wi * delta * (a - 0.5 * delta);
-        psi = r > 0 ? wi * delta : -wi * delta;
-      }
+      huberStep(law.gradLog(params, features, i * k, g) - logLoss[i], delta);
+      s += wi * HUBER.value;
+      const psi = wi * HUBER.psi;
       for (let j = 0; j < p; j++) grad[j] += psi * g[j];
     }
     return s;
@@ -105,19 +98,10 @@ export class HuberObjective {
     for (let i = 0; i < this.n; i++) {
       const wi = weights[i];
       if (wi === 0) continue;
-      const r = law.hessLog(params, features, i * k, g, h) - logLoss[i];
-      const a = Math.abs(r);
-      let psi: number;
-      let dpsi: number;
-      if (a <= delta) {
-        s += wi * 0.5 * r * r;
-        psi = wi * r;
-        dpsi = wi;
-      } else {
-        s += wi * delta * (a - 0.5 * delta);
-        psi = r > 0 ? wi * delta : -wi * delta;
-        dpsi = 0;
-      }
+      huberStep(law.hessLog(params, features, i * k, g, h) - logLoss[i], delta);
+      s += wi * HUBER.value;
+      const psi = wi * HUBER.psi;
+      const dpsi = wi * HUBER.dpsi;
       for (let j = 0; j < p; j++) {
         grad[j] += psi * g[j];
         const dg = dpsi * g[j];

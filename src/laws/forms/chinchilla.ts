@@ -2,6 +2,7 @@ import { chinchillaTrainingFlops } from '../../accounting/formulas';
 import type { ChinchillaCoefficients, DenseCoefficients } from '../coefficients';
 import type { LawForm } from '../types';
 import { identityParam, logParam } from './params';
+import { HUBER, huberStep } from '../fit/huber';
 import { logSumExp, range, safeLog } from './lse';
 
 const u = new Float64Array(3);
@@ -69,15 +70,9 @@ function stableHuberKernel(
     const e1 = ex[1];
     const e2 = ex[2];
     const sum = e0 + e1 + e2;
-    const r = m + Math.log(sum) - logLoss[i];
-    let psi: number;
-    if (r <= delta && r >= -delta) {
-      s += wi * 0.5 * r * r;
-      psi = wi * r;
-    } else {
-      s += wi * delta * ((r > 0 ? r : -r) - 0.5 * delta);
-      psi = r > 0 ? wi * delta : -wi * delta;
-    }
+    huberStep(m + Math.log(sum) - logLoss[i], delta);
+    s += wi * HUBER.value;
+    const psi = wi * HUBER.psi;
     const q = psi / sum;
     const w0 = q * e0;
     const w1 = q * e1;
@@ -286,18 +281,10 @@ const threeTermCore = {
       const w0 = e0 * inv;
       const w1 = e1 * inv;
       const w2 = e2 * inv;
-      const r = m + Math.log(sum) - logLoss[i];
-      let psi: number;
-      let c: number; // ψ' − ψ
-      if (r <= delta && r >= -delta) {
-        s += wi * 0.5 * r * r;
-        psi = wi * r;
-        c = wi - psi;
-      } else {
-        s += wi * delta * ((r > 0 ? r : -r) - 0.5 * delta);
-        psi = r > 0 ? wi * delta : -wi * delta;
-        c = -psi;
-      }
+      huberStep(m + Math.log(sum) - logLoss[i], delta);
+      s += wi * HUBER.value;
+      const psi = wi * HUBER.psi;
+      const c = wi * HUBER.dpsi - psi; // ψ' − ψ
       const pw0 = psi * w0;
       const pw1 = psi * w1;
       g0 += pw0;
