@@ -12,8 +12,12 @@
  * equal router probabilities) can differ.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ATTENTION, GELU, LAYER_NORM, MOE_COMBINE, MOE_GATHER, STACK, XENT, fusedKernelsActive } from '../backend/webgpu-kernels';
+import { ROUTE_MAX_EXPERTS, TOKEN_CHOICE_ROUTE } from '../backend/webgpu-kernels/moe';
+import { attention } from './attention';
 import { ConfigError } from './errors';
-import { bmm, gelu, silu } from './ops';
+import { ffn } from './ffn';
+import { bmm, crossEntropy, gelu, layerNorm, matmul2d, silu } from './ops';
 import { expertChoiceCapacity, tokenChoiceCapacity } from './moe/routing';
 import type { Weights } from './weights';
 
@@ -41,6 +45,55 @@ export function deviceOpsActive(): boolean {
  */
 export function detach<T extends tf.Tensor>(t: T): T {
   return tf.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype) as T;
+}
+
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: object = {}) =>
+  tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+
+/**
+ * The model's building blocks on the device path. On webgpu each is one of the fused WGSL kernels of
+ * src/backend/webgpu-kernels (registered tfjs kernels with registered gradients); with the device path forced
+ * on another backend (tests) they are the host ops of src/model/ops.ts, so both paths give the same numbers.
+ */
+export function layerNormDevice(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  if (!fusedKernelsActive()) return layerNorm(x, g, b);
+  return (run(LAYER_NORM, { x, g, b }, { eps: 1e-5 }) as tf.Tensor[])[0] as tf.Tensor2D;
+}
+
+/** Exact GELU (see {@link layerNormDevice} for when it is fused). */
+export function geluDevice(x: tf.Tensor): tf.Tensor {
+  if (!fusedKernelsActive()) return gelu(x);
+  return run(GELU, { x }) as tf.Tensor;
+}
+
+/** `a @ b`: on webgpu tfjs's own matmul, whose gradient takes transpose flags (no transpose kernels). */
+export function matmulDevice(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (!fusedKernelsActive()) return matmul2d(a, b);
+  return tf.matMul(a, b);
+}
+
+/** Mean cross-entropy of logits [n, V] against targets (the fused softmax cross-entropy on webgpu). */
+export function crossEntropyDevice(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+  if (!fusedKernelsActive()) return crossEntropy(logits, targets);
+  return (run(XENT, { logits, targets: tf.tensor1d(targets, 'int32') }) as tf.Tensor[])[0] as tf.Scalar;
+}
+
+/** Causal self-attention of block `prefix` (as src/model/attention.ts), the score matrix fused away on webgpu. */
+export function attentionDevice(w: Weights, prefix: string, x: tf.Tensor2D, batch: number, seqLen: number, heads: number): tf.Tensor2D {
+  if (!fusedKernelsActive()) return attention(w, prefix, x, batch, seqLen, heads);
+  const qkv = tf.matMul(x, w.get(`${prefix}.wqkv`) as tf.Tensor2D);
+  const o = (run(ATTENTION, { qkv }, { batch, seqLen, heads }) as tf.Tensor[])[0] as tf.Tensor2D;
+  return tf.matMul(o, w.get(`${prefix}.wo`) as tf.Tensor2D);
+}
+
+/** The FFN of src/model/ffn.ts with the device ops. */
+export function ffnDevice(w: Weights, prefix: string, kind: 'gelu' | 'swiglu', x: tf.Tensor2D): tf.Tensor2D {
+  if (!fusedKernelsActive()) return ffn(w, prefix, kind, x);
+  const w1 = w.get(`${prefix}.w1`) as tf.Tensor2D;
+  const w2 = w.get(`${prefix}.w2`) as tf.Tensor2D;
+  if (kind === 'gelu') return tf.matMul(geluDevice(tf.matMul(x, w1)) as tf.Tensor2D, w2);
+  const w3 = w.get(`${prefix}.w3`) as tf.Tensor2D;
+  return tf.matMul(tf.mul(silu(tf.matMul(x, w1)), tf.matMul(x, w3)) as tf.Tensor2D, w2);
 }
 
 /** Differentiable row gather `out[i] = x[idx[i]]` on the device (gradient: unsortedSegmentSum). idx ≥ 0. */
@@ -88,9 +141,34 @@ const int = (v: number): tf.Scalar => tf.scalar(v, 'int32');
 
 /** Experts applied batched: xin [E, n, d] -> [E, n, d] with the experts' weights stacked (differentiable). */
 function expertsBatched(a: DeviceMoeArgs, experts: number, xin: tf.Tensor3D): tf.Tensor3D {
-  const stack = (m: string) => tf.stack(Array.from({ length: experts }, (_, e) => a.w.get(`${a.prefix}.e${e}.${m}`)!)) as tf.Tensor3D;
-  if (a.ffnKind === 'gelu') return bmm(gelu(bmm(xin, stack('w1'))) as tf.Tensor3D, stack('w2'));
-  return bmm(tf.mul(silu(bmm(xin, stack('w1'))), bmm(xin, stack('w3'))) as tf.Tensor3D, stack('w2'));
+  const fused = fusedKernelsActive();
+  const parts = (m: string) => Array.from({ length: experts }, (_, e) => a.w.get(`${a.prefix}.e${e}.${m}`)!);
+  const stack = (m: string): tf.Tensor3D => {
+    if (!fused) return tf.stack(parts(m)) as tf.Tensor3D;
+    const inputs: tf.NamedTensorMap = {};
+    parts(m).forEach((t, i) => (inputs[`t${i}`] = t));
+    return run(STACK, inputs) as tf.Tensor3D;
+  };
+  const mm = (x: tf.Tensor3D, y: tf.Tensor3D): tf.Tensor3D => (fused ? (tf.matMul(x, y) as tf.Tensor3D) : bmm(x, y));
+  if (a.ffnKind === 'gelu') return mm(geluDevice(mm(xin, stack('w1'))) as tf.Tensor3D, stack('w2'));
+  return mm(tf.mul(silu(mm(xin, stack('w1'))), mm(xin, stack('w3'))) as tf.Tensor3D, stack('w2'));
+}
+
+/**
+ * Token choice with the fused kernels (webgpu): one routing dispatch, the gather-form dispatch and combine,
+ * the experts as batched matmuls over stacked weights. Same policy and statistics as {@link tokenChoiceDevice}.
+ */
+function tokenChoiceFused(a: DeviceMoeArgs): DeviceMoeOutput {
+  const [tokens, experts] = a.probs.shape;
+  const d = a.x.shape[1];
+  const k = a.topK;
+  const cap = tokenChoiceCapacity({ tokens, experts, topK: k, capacityFactor: a.capacityFactor });
+  const [slotToken, tokenSlot, stats, assigned] = run(TOKEN_CHOICE_ROUTE, { probs: detach(a.probs) }, { topK: k, cap }) as tf.Tensor[];
+  const xin = tf.reshape(run(MOE_GATHER, { x: a.x, slotToken: slotToken!, tokenSlot: tokenSlot! }) as tf.Tensor2D, [experts, cap, d]) as tf.Tensor3D;
+  const h = tf.reshape(expertsBatched(a, experts, xin), [experts * cap, d]);
+  const y = run(MOE_COMBINE, { h, probs: a.probs, tokenSlot: tokenSlot!, slotToken: slotToken! }, { cap }) as tf.Tensor2D;
+  const balanceLoss = tf.mul(tf.sum(tf.mul(tf.mean(a.probs, 0), assigned!)), experts) as tf.Scalar;
+  return { y, balanceLoss, stats: stats as tf.Tensor1D };
 }
 
 /**
@@ -102,6 +180,7 @@ export function routedExpertsDevice(a: DeviceMoeArgs): DeviceMoeOutput {
 }
 
 function tokenChoiceDevice(a: DeviceMoeArgs): DeviceMoeOutput {
+  if (fusedKernelsActive() && a.probs.shape[1] <= ROUTE_MAX_EXPERTS) return tokenChoiceFused(a);
   const [tokens, experts] = a.probs.shape;
   const d = a.x.shape[1];
   const k = a.topK;

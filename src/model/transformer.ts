@@ -9,7 +9,7 @@ import { ModelConfig, isMoeLayer } from './config';
 import { ffn } from './ffn';
 import { MoeLayerStats, moeLayer } from './moe/layer';
 import { crossEntropy, gatherRows, layerNorm, matmul2d } from './ops';
-import { deviceOpsActive, gatherRowsDevice } from './ops-webgpu';
+import { attentionDevice, crossEntropyDevice, deviceOpsActive, ffnDevice, gatherRowsDevice, layerNormDevice, matmulDevice } from './ops-webgpu';
 import { Weights } from './weights';
 
 export interface ForwardOptions {
@@ -48,7 +48,14 @@ function positionRows(batch: number, seqLen: number): Int32Array {
 export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, targets: Int32Array | null, o: ForwardOptions): ForwardResult {
   const { batch, seqLen } = o;
   const W = (name: string) => w.get(name)!;
-  const rows = deviceOpsActive() ? gatherRowsDevice : gatherRows; // webgpu cannot read the table back to JS
+  // The device path (webgpu: no synchronous reads; fused WGSL kernels) or the host path, chosen once.
+  const dev = deviceOpsActive();
+  const rows = dev ? gatherRowsDevice : gatherRows;
+  const ln = dev ? layerNormDevice : layerNorm;
+  const attn = dev ? attentionDevice : attention;
+  const ff = dev ? ffnDevice : ffn;
+  const mm = dev ? matmulDevice : matmul2d;
+  const xent = dev ? crossEntropyDevice : crossEntropy;
   let x = tf.add(rows(W('tok_emb') as tf.Tensor2D, inputs), rows(W('pos_emb') as tf.Tensor2D, positionRows(batch, seqLen))) as tf.Tensor2D;
   const blockOutputs: tf.Tensor2D[] = [];
   const moeStats: MoeLayerStats[] = [];
@@ -58,9 +65,9 @@ export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, target
   let moeLayers = 0;
   for (let l = 0; l < cfg.layers; l++) {
     const p = `b${l}`;
-    const h1 = layerNorm(x, W(`${p}.ln1.g`) as tf.Tensor1D, W(`${p}.ln1.b`) as tf.Tensor1D);
-    x = tf.add(x, attention(w, `${p}.attn`, h1, batch, seqLen, cfg.heads)) as tf.Tensor2D;
-    const h2 = layerNorm(x, W(`${p}.ln2.g`) as tf.Tensor1D, W(`${p}.ln2.b`) as tf.Tensor1D);
+    const h1 = ln(x, W(`${p}.ln1.g`) as tf.Tensor1D, W(`${p}.ln1.b`) as tf.Tensor1D);
+    x = tf.add(x, attn(w, `${p}.attn`, h1, batch, seqLen, cfg.heads)) as tf.Tensor2D;
+    const h2 = ln(x, W(`${p}.ln2.g`) as tf.Tensor1D, W(`${p}.ln2.b`) as tf.Tensor1D);
     if (isMoeLayer(cfg, l)) {
       const out = moeLayer(w, `${p}.moe`, cfg, h2, batch, seqLen);
       x = tf.add(x, out.y) as tf.Tensor2D;
@@ -71,13 +78,13 @@ export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, target
       moeLayers++;
       moeStats.push({ layer: l, droppedFraction: out.routing.droppedFraction, load: out.routing.load, ...(out.pendingStats ? { pending: out.pendingStats } : {}) });
     } else {
-      x = tf.add(x, ffn(w, `${p}.ffn`, cfg.ffn, h2)) as tf.Tensor2D;
+      x = tf.add(x, ff(w, `${p}.ffn`, cfg.ffn, h2)) as tf.Tensor2D;
     }
     if (o.collectBlockOutputs) blockOutputs.push(x);
   }
-  const hf = layerNorm(x, W('ln_f.g') as tf.Tensor1D, W('ln_f.b') as tf.Tensor1D);
+  const hf = ln(x, W('ln_f.g') as tf.Tensor1D, W('ln_f.b') as tf.Tensor1D);
   const unemb = cfg.tiedEmbeddings ? (tf.transpose(W('tok_emb')) as tf.Tensor2D) : (W('unemb') as tf.Tensor2D);
-  const logits = matmul2d(hf, unemb);
+  const logits = mm(hf, unemb);
   const res: ForwardResult = {
     logits,
     auxLoss: aux,
@@ -85,7 +92,7 @@ export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, target
     zLoss: moeLayers > 0 ? tf.div(z, moeLayers) : z,
     moeStats,
   };
-  if (targets) res.lmLoss = crossEntropy(logits, targets);
+  if (targets) res.lmLoss = xent(logits, targets);
   if (o.collectBlockOutputs) res.blockOutputs = blockOutputs;
   return res;
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, effectiveTopK, expertCount } from '../config';
 import { ffn } from '../ffn';
 import { gatherRows, layerNorm, logSumExpRows, matmul2d, scatterAddRows } from '../ops';
-import { deviceOpsActive, routedExpertsDevice } from '../ops-webgpu';
+import { deviceOpsActive, ffnDevice, layerNormDevice, matmulDevice, routedExpertsDevice } from '../ops-webgpu';
 import { Weights } from '../weights';
 import { Routing, routeExpertChoice, routeTokenChoice } from './routing';
 
@@ -53,9 +53,10 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
   const experts = expertCount(moe);
   const k = effectiveTopK(moe);
   const tokens = x.shape[0];
-  const logits = matmul2d(x, w.get(`${prefix}.router`) as tf.Tensor2D);
+  const dev = deviceOpsActive();
+  const logits = (dev ? matmulDevice : matmul2d)(x, w.get(`${prefix}.router`) as tf.Tensor2D);
   const probs = tf.softmax(logits) as tf.Tensor2D;
-  if (deviceOpsActive()) {
+  if (dev) {
     // No synchronous readback (webgpu): route, dispatch and combine with tensor ops (src/model/ops-webgpu.ts).
     const dev = routedExpertsDevice({
       w, prefix, ffnKind: cfg.ffn, x, probs, router: moe.router, topK: k, capacityFactor: moe.capacityFactor,
@@ -109,9 +110,10 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
 function finishMoe(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Tensor2D, routed: tf.Tensor2D): tf.Tensor2D {
   const moe = cfg.moe!;
   let y = routed;
-  for (let s = 0; s < moe.sharedExperts; s++) y = tf.add(y, ffn(w, `${prefix}.s${s}`, cfg.ffn, x)) as tf.Tensor2D;
+  const dev = deviceOpsActive();
+  for (let s = 0; s < moe.sharedExperts; s++) y = tf.add(y, (dev ? ffnDevice : ffn)(w, `${prefix}.s${s}`, cfg.ffn, x)) as tf.Tensor2D;
   if (moe.outputLayerNorm) {
-    y = layerNorm(y, w.get(`${prefix}.ln.g`) as tf.Tensor1D, w.get(`${prefix}.ln.b`) as tf.Tensor1D);
+    y = (dev ? layerNormDevice : layerNorm)(y, w.get(`${prefix}.ln.g`) as tf.Tensor1D, w.get(`${prefix}.ln.b`) as tf.Tensor1D);
   }
   return y;
 }

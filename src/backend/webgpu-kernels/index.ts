@@ -1,0 +1,37 @@
+/**
+ * This project's fused WGSL kernels for tfjs's webgpu backend, registered as tfjs kernels (`tf.registerKernel`
+ * for backend `webgpu`, gradients with `tf.registerGradient`) so the model calls them through the engine and
+ * autodiff like any tfjs op. The model uses them on the webgpu backend only (src/model/ops-webgpu.ts);
+ * every kernel has a test against the tfjs composition it replaces (test/backend/webgpu-fused.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerAttention } from './attention';
+import { registerGelu } from './gelu';
+import { registerLayerNorm } from './layernorm';
+import { registerMoe } from './moe';
+import { registerXent } from './xent';
+
+export { ATTENTION } from './attention';
+export { GELU } from './gelu';
+export { LAYER_NORM } from './layernorm';
+export { XENT } from './xent';
+export { MOE_COMBINE, MOE_GATHER, STACK } from './moe';
+export { adamwDevice, type AdamWDeviceParam, type AdamWDeviceStep } from './adamw';
+
+let registered = false;
+
+/** Registers every fused kernel for the webgpu backend (idempotent). */
+export function registerFusedWebGpuKernels(): void {
+  if (registered) return;
+  registerLayerNorm();
+  registerGelu();
+  registerXent();
+  registerAttention();
+  registerMoe();
+  registered = true;
+}
+
+/** Whether the fused kernels can run now: the webgpu backend is active and they are registered. */
+export function fusedKernelsActive(): boolean {
+  return registered && tf.getBackend() === 'webgpu';
+}
