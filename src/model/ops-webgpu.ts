@@ -139,6 +139,14 @@ export interface DeviceMoeArgs {
 /** An int32 scalar (a bare JS number would make int arithmetic float32). */
 const int = (v: number): tf.Scalar => tf.scalar(v, 'int32');
 
+/**
+ * Expert of each slot, ⌊slot / perExpert⌋, as an int32 tensor (shape-only, built on the host: tfjs-webgpu's
+ * int32 floorDiv emits a shader that Dawn rejects, "setOutputAtIndex expected f32, got i32").
+ */
+function slotOwners(slots: number, perExpert: number): tf.Tensor1D {
+  return tf.tensor1d(Int32Array.from({ length: slots }, (_, s) => Math.floor(s / perExpert)), 'int32');
+}
+
 /** Experts applied batched: xin [E, n, d] -> [E, n, d] with the experts' weights stacked (differentiable). */
 function expertsBatched(a: DeviceMoeArgs, experts: number, xin: tf.Tensor3D): tf.Tensor3D {
   const fused = fusedKernelsActive();
@@ -198,7 +206,7 @@ function tokenChoiceDevice(a: DeviceMoeArgs): DeviceMoeOutput {
   const filled1 = tf.slice(tf.unsortedSegmentSum(tokenOf, slot, slots + 1), [0], [slots]); // token+1 or 0
   const filled = tf.greater(filled1, 0);
   const slotToken = tf.cast(tf.maximum(tf.sub(filled1, 1), 0), 'int32') as tf.Tensor1D; // empty -> row 0 (gate 0)
-  const slotExpert = tf.floorDiv(tf.range(0, slots, 1, 'int32'), int(cap));
+  const slotExpert = slotOwners(slots, cap);
   const gateIdx = tf.add(tf.mul(slotToken, int(experts)), slotExpert) as tf.Tensor1D;
   const gates = tf.mul(tf.gather(tf.reshape(a.probs, [tokens * experts]), gateIdx), tf.cast(filled, 'float32'));
   const xin = tf.reshape(tf.gather(a.x, slotToken), [experts, cap, d]) as tf.Tensor3D;
@@ -237,8 +245,12 @@ function expertChoiceDevice(a: DeviceMoeArgs): DeviceMoeOutput {
   );
   const rows = tf.add(tf.mul(pick, int(seqLen)), base); // token rows [C, S, E, cap]
   const perExpert = chunks * seqLen * cap;
-  const slotToken = tf.reshape(tf.transpose(rows, [2, 0, 1, 3]), [experts * perExpert]) as tf.Tensor1D;
-  const slotExpert = tf.floorDiv(tf.range(0, experts * perExpert, 1, 'int32'), int(perExpert));
+  // [C, S, E, cap] -> [E, C, S, cap] by a gather with host-built indices: tfjs-webgpu's rank-4 int32
+  // transpose emits a shader Dawn rejects (it reads i32 into an f32 setOutput).
+  const perm = new Int32Array(experts * perExpert);
+  for (let e = 0, o = 0; e < experts; e++) for (let cs = 0; cs < chunks * seqLen; cs++) for (let j = 0; j < cap; j++) perm[o++] = (cs * experts + e) * cap + j;
+  const slotToken = tf.gather(tf.reshape(rows, [-1]), tf.tensor1d(perm, 'int32')) as tf.Tensor1D;
+  const slotExpert = slotOwners(experts * perExpert, perExpert);
   const gates = tf.gather(tf.reshape(a.probs, [tokens * experts]), tf.add(tf.mul(slotToken, int(experts)), slotExpert) as tf.Tensor1D);
   const xin = tf.reshape(tf.gather(a.x, slotToken), [experts, perExpert, d]) as tf.Tensor3D;
   const h = tf.reshape(expertsBatched(a, experts, xin), [experts * perExpert, d]);
