@@ -12,7 +12,7 @@
  * equal router probabilities) can differ.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION, GELU, LAYER_NORM, MOE_COMBINE, MOE_GATHER, STACK, XENT, fusedKernelsActive } from '../backend/webgpu-kernels';
+import { ATTENTION, GELU, LAYER_NORM, MOE_COMBINE, MOE_GATHER, ROUTER_LOSSES, ROUTER_SOFTMAX, STACK, XENT, fusedKernelsActive } from '../backend/webgpu-kernels';
 import { ROUTE_MAX_EXPERTS, TOKEN_CHOICE_ROUTE } from '../backend/webgpu-kernels/moe';
 import { attention } from './attention';
 import { ConfigError } from './errors';
@@ -107,6 +107,8 @@ export interface DeviceMoeOutput {
   y: tf.Tensor2D;
   /** Load-balancing loss (token choice; 0 for expert choice), scalar. */
   balanceLoss: tf.Scalar;
+  /** Router z-loss, when the fused router computed it (else the caller computes it from the logits). */
+  zLoss?: tf.Scalar;
   /** [experts + 1]: tokens each expert processed, then the dropped fraction. Read it with {@link resolveMoeStats}. */
   stats: tf.Tensor1D;
 }
@@ -121,8 +123,8 @@ export interface DeviceMoeArgs {
   ffnKind: 'gelu' | 'swiglu';
   /** Layer input [tokens, d]. */
   x: tf.Tensor2D;
-  /** Router softmax [tokens, experts]. */
-  probs: tf.Tensor2D;
+  /** Router logits [tokens, experts] (the softmax is taken here: fused with the losses on webgpu). */
+  logits: tf.Tensor2D;
   router: 'token-choice' | 'expert-choice';
   /** Effective experts per token (G · topK). */
   topK: number;
@@ -167,16 +169,18 @@ function expertsBatched(a: DeviceMoeArgs, experts: number, xin: tf.Tensor3D): tf
  * the experts as batched matmuls over stacked weights. Same policy and statistics as {@link tokenChoiceDevice}.
  */
 function tokenChoiceFused(a: DeviceMoeArgs): DeviceMoeOutput {
-  const [tokens, experts] = a.probs.shape;
+  const [probs, lse] = run(ROUTER_SOFTMAX, { logits: a.logits }) as [tf.Tensor2D, tf.Tensor1D];
+  const [tokens, experts] = probs.shape;
   const d = a.x.shape[1];
   const k = a.topK;
   const cap = tokenChoiceCapacity({ tokens, experts, topK: k, capacityFactor: a.capacityFactor });
-  const [slotToken, tokenSlot, stats, assigned] = run(TOKEN_CHOICE_ROUTE, { probs: detach(a.probs) }, { topK: k, cap }) as tf.Tensor[];
+  const [slotToken, tokenSlot, stats, assigned] = run(TOKEN_CHOICE_ROUTE, { probs: detach(probs) }, { topK: k, cap }) as tf.Tensor[];
   const xin = tf.reshape(run(MOE_GATHER, { x: a.x, slotToken: slotToken!, tokenSlot: tokenSlot! }) as tf.Tensor2D, [experts, cap, d]) as tf.Tensor3D;
   const h = tf.reshape(expertsBatched(a, experts, xin), [experts * cap, d]);
-  const y = run(MOE_COMBINE, { h, probs: a.probs, tokenSlot: tokenSlot!, slotToken: slotToken! }, { cap }) as tf.Tensor2D;
-  const balanceLoss = tf.mul(tf.sum(tf.mul(tf.mean(a.probs, 0), assigned!)), experts) as tf.Scalar;
-  return { y, balanceLoss, stats: stats as tf.Tensor1D };
+  const y = run(MOE_COMBINE, { h, probs, tokenSlot: tokenSlot!, slotToken: slotToken! }, { cap }) as tf.Tensor2D;
+  const losses = run(ROUTER_LOSSES, { probs, lse, assigned: assigned! }) as tf.Tensor1D;
+  const [balanceLoss, zLoss] = tf.unstack(losses) as [tf.Scalar, tf.Scalar];
+  return { y, balanceLoss, zLoss, stats: stats as tf.Tensor1D };
 }
 
 /**
@@ -184,11 +188,16 @@ function tokenChoiceFused(a: DeviceMoeArgs): DeviceMoeOutput {
  * Call inside tf.tidy / tf.variableGrads.
  */
 export function routedExpertsDevice(a: DeviceMoeArgs): DeviceMoeOutput {
-  return a.router === 'token-choice' ? tokenChoiceDevice(a) : expertChoiceDevice(a);
+  const experts = a.logits.shape[1];
+  if (a.router === 'token-choice' && fusedKernelsActive() && experts <= ROUTE_MAX_EXPERTS) return tokenChoiceFused(a);
+  const p: Routed = { ...a, probs: tf.softmax(a.logits) as tf.Tensor2D };
+  return a.router === 'token-choice' ? tokenChoiceDevice(p) : expertChoiceDevice(p);
 }
 
-function tokenChoiceDevice(a: DeviceMoeArgs): DeviceMoeOutput {
-  if (fusedKernelsActive() && a.probs.shape[1] <= ROUTE_MAX_EXPERTS) return tokenChoiceFused(a);
+/** The arguments with the router softmax taken. */
+type Routed = DeviceMoeArgs & { probs: tf.Tensor2D };
+
+function tokenChoiceDevice(a: Routed): DeviceMoeOutput {
   const [tokens, experts] = a.probs.shape;
   const d = a.x.shape[1];
   const k = a.topK;
@@ -222,7 +231,7 @@ function tokenChoiceDevice(a: DeviceMoeArgs): DeviceMoeOutput {
   return { y, balanceLoss, stats };
 }
 
-function expertChoiceDevice(a: DeviceMoeArgs): DeviceMoeOutput {
+function expertChoiceDevice(a: Routed): DeviceMoeOutput {
   const [tokens, experts] = a.probs.shape;
   const d = a.x.shape[1];
   const { batch, seqLen } = a;

@@ -9,6 +9,7 @@ import { registerAttention } from './attention';
 import { registerGelu } from './gelu';
 import { registerLayerNorm } from './layernorm';
 import { registerMoe } from './moe';
+import { registerRouter } from './router';
 import { registerXent } from './xent';
 
 export { ATTENTION } from './attention';
@@ -16,6 +17,7 @@ export { GELU } from './gelu';
 export { LAYER_NORM } from './layernorm';
 export { XENT } from './xent';
 export { MOE_COMBINE, MOE_GATHER, STACK } from './moe';
+export { ROUTER_LOSSES, ROUTER_SOFTMAX } from './router';
 export { adamwDevice, type AdamWDeviceParam, type AdamWDeviceStep } from './adamw';
 
 let registered = false;
@@ -28,10 +30,23 @@ export function registerFusedWebGpuKernels(): void {
   registerXent();
   registerAttention();
   registerMoe();
+  registerRouter();
   registered = true;
 }
 
-/** Whether the fused kernels can run now: the webgpu backend is active and they are registered. */
+let enabled = true;
+
+/**
+ * Turns the fused kernels off (the model's device path then composes tfjs ops, as before they existed) or back
+ * on; returns the previous setting. The GPU bench uses it to count both; default on.
+ */
+export function setFusedKernels(on: boolean): boolean {
+  const prev = enabled;
+  enabled = on;
+  return prev;
+}
+
+/** Whether the fused kernels run now: enabled, registered, and the webgpu backend active. */
 export function fusedKernelsActive(): boolean {
-  return registered && tf.getBackend() === 'webgpu';
+  return enabled && registered && tf.getBackend() === 'webgpu';
 }

@@ -55,16 +55,16 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
   const tokens = x.shape[0];
   const dev = deviceOpsActive();
   const logits = (dev ? matmulDevice : matmul2d)(x, w.get(`${prefix}.router`) as tf.Tensor2D);
-  const probs = tf.softmax(logits) as tf.Tensor2D;
   if (dev) {
-    // No synchronous readback (webgpu): route, dispatch and combine with tensor ops (src/model/ops-webgpu.ts).
-    const dev = routedExpertsDevice({
-      w, prefix, ffnKind: cfg.ffn, x, probs, router: moe.router, topK: k, capacityFactor: moe.capacityFactor,
+    // No synchronous readback (webgpu): softmax, route, dispatch and combine on the device (src/model/ops-webgpu.ts).
+    const out = routedExpertsDevice({
+      w, prefix, ffnKind: cfg.ffn, x, logits, router: moe.router, topK: k, capacityFactor: moe.capacityFactor,
       groupSize: moe.groupSize, batch, seqLen,
     });
     const routing: Routing = { perExpert: [], load: [], droppedFraction: NaN, assignedFraction: [] };
-    return { y: finishMoe(w, prefix, cfg, x, dev.y), balanceLoss: dev.balanceLoss, zLoss: routerZLoss(logits), routing, pendingStats: dev.stats };
+    return { y: finishMoe(w, prefix, cfg, x, out.y), balanceLoss: out.balanceLoss, zLoss: out.zLoss ?? routerZLoss(logits), routing, pendingStats: out.stats };
   }
+  const probs = tf.softmax(logits) as tf.Tensor2D;
   const p = probs.dataSync() as Float32Array;
   const routing =
     moe.router === 'token-choice'
