@@ -12,8 +12,9 @@
  * equal router probabilities) can differ.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION, GELU, LAYER_NORM, MOE_COMBINE, MOE_GATHER, ROUTER_LOSSES, ROUTER_SOFTMAX, STACK, XENT, fusedKernelsActive } from '../backend/webgpu-kernels';
-import { ROUTE_MAX_EXPERTS, TOKEN_CHOICE_ROUTE } from '../backend/webgpu-kernels/moe';
+import { ADD_LAYER_NORM, ATTENTION, EMBED, GELU, LAYER_NORM, MOE_COMBINE, MOE_GATHER, ROUTER_LOSSES, ROUTER_SOFTMAX, STACK, XENT, fusedKernelsActive, tokenRowsIndex } from '../backend/webgpu-kernels';
+import { COMBINE_LOSSES_BINDINGS, MOE_COMBINE_LOSSES, ROUTE_MAX_EXPERTS, TOKEN_CHOICE_ROUTE } from '../backend/webgpu-kernels/moe';
+import { deviceLimit } from '../backend/webgpu-kernels/runner';
 import { attention } from './attention';
 import { ConfigError } from './errors';
 import { ffn } from './ffn';
@@ -60,6 +61,19 @@ export function layerNormDevice(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D):
   return (run(LAYER_NORM, { x, g, b }, { eps: 1e-5 }) as tf.Tensor[])[0] as tf.Tensor2D;
 }
 
+/** The residual add and the LayerNorm after it: [s = x + a, LayerNorm(s)] (one kernel on webgpu). */
+export function addLayerNormDevice(x: tf.Tensor2D, a: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): [tf.Tensor2D, tf.Tensor2D] {
+  if (!fusedKernelsActive()) return addLayerNormHost(x, a, g, b);
+  const [s, y] = run(ADD_LAYER_NORM, { x, a, g, b }, { eps: 1e-5 }) as tf.Tensor2D[];
+  return [s!, y!];
+}
+
+/** The host path's residual add then LayerNorm (src/model/ops.ts), the reference of {@link addLayerNormDevice}. */
+export function addLayerNormHost(x: tf.Tensor2D, a: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): [tf.Tensor2D, tf.Tensor2D] {
+  const s = tf.add(x, a) as tf.Tensor2D;
+  return [s, layerNorm(s, g, b)];
+}
+
 /** Exact GELU (see {@link layerNormDevice} for when it is fused). */
 export function geluDevice(x: tf.Tensor): tf.Tensor {
   if (!fusedKernelsActive()) return gelu(x);
@@ -96,6 +110,26 @@ export function ffnDevice(w: Weights, prefix: string, kind: 'gelu' | 'swiglu', x
   return tf.matMul(tf.mul(silu(tf.matMul(x, w1)), tf.matMul(x, w3)) as tf.Tensor2D, w2);
 }
 
+/**
+ * Token + position embedding of a batch-major [batch, seqLen] token grid: tok[ids[t]] + pos[t mod seqLen]
+ * (fused on webgpu; else two device gathers and an add).
+ */
+export function embedDevice(tok: tf.Tensor2D, pos: tf.Tensor2D, ids: Int32Array, batch: number, seqLen: number): tf.Tensor2D {
+  if (!fusedKernelsActive()) {
+    const positions = Int32Array.from({ length: batch * seqLen }, (_, i) => i % seqLen);
+    return tf.add(gatherRowsDevice(tok, ids), gatherRowsDevice(pos, positions)) as tf.Tensor2D;
+  }
+  const { offsets, rows } = tokenRowsIndex(ids, tok.shape[0]);
+  const i32 = (a: Int32Array) => tf.tensor1d(a, 'int32');
+  return run(EMBED, { tok, pos, ids: i32(ids), offsets: i32(offsets), rows: i32(rows) }, { seqLen }) as tf.Tensor2D;
+}
+
+/** Logits `hf @ tok_embᵀ` (tied) or `hf @ unemb`; the tied product takes a transpose flag on webgpu. */
+export function unembedDevice(hf: tf.Tensor2D, table: tf.Tensor2D, tied: boolean): tf.Tensor2D {
+  if (!fusedKernelsActive()) return matmul2d(hf, tied ? (tf.transpose(table) as tf.Tensor2D) : table);
+  return tf.matMul(hf, table, false, tied);
+}
+
 /** Differentiable row gather `out[i] = x[idx[i]]` on the device (gradient: unsortedSegmentSum). idx ≥ 0. */
 export function gatherRowsDevice(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
   return tf.gather(x, tf.tensor1d(idx, 'int32')) as tf.Tensor2D;
@@ -109,6 +143,8 @@ export interface DeviceMoeOutput {
   balanceLoss: tf.Scalar;
   /** Router z-loss, when the fused router computed it (else the caller computes it from the logits). */
   zLoss?: tf.Scalar;
+  /** lbCoef · balance + zCoef · z, when the fused router computed it. */
+  auxLoss?: tf.Scalar;
   /** [experts + 1]: tokens each expert processed, then the dropped fraction. Read it with {@link resolveMoeStats}. */
   stats: tf.Tensor1D;
 }
@@ -136,6 +172,9 @@ export interface DeviceMoeArgs {
   batch: number;
   /** Tokens per sequence. */
   seqLen: number;
+  /** Weights of the balance loss and the z-loss in the aux loss. */
+  lbCoef: number;
+  zCoef: number;
 }
 
 /** An int32 scalar (a bare JS number would make int arithmetic float32). */
@@ -177,10 +216,15 @@ function tokenChoiceFused(a: DeviceMoeArgs): DeviceMoeOutput {
   const [slotToken, tokenSlot, stats, assigned] = run(TOKEN_CHOICE_ROUTE, { probs: detach(probs) }, { topK: k, cap }) as tf.Tensor[];
   const xin = tf.reshape(run(MOE_GATHER, { x: a.x, slotToken: slotToken!, tokenSlot: tokenSlot! }) as tf.Tensor2D, [experts, cap, d]) as tf.Tensor3D;
   const h = tf.reshape(expertsBatched(a, experts, xin), [experts * cap, d]);
+  const coefs = { lbCoef: a.lbCoef, zCoef: a.zCoef };
+  if (deviceLimit('maxStorageBuffersPerShaderStage') >= COMBINE_LOSSES_BINDINGS) {
+    // Combine and router losses as one op: its backward gives dprobs and dlse in one dispatch.
+    const [y, balanceLoss, zLoss, auxLoss] = run(MOE_COMBINE_LOSSES, { h, probs, tokenSlot: tokenSlot!, slotToken: slotToken!, lse, assigned: assigned! }, { cap, ...coefs }) as tf.Tensor[];
+    return { y: y as tf.Tensor2D, balanceLoss: balanceLoss as tf.Scalar, zLoss: zLoss as tf.Scalar, auxLoss: auxLoss as tf.Scalar, stats: stats as tf.Tensor1D };
+  }
   const y = run(MOE_COMBINE, { h, probs, tokenSlot: tokenSlot!, slotToken: slotToken! }, { cap }) as tf.Tensor2D;
-  const losses = run(ROUTER_LOSSES, { probs, lse, assigned: assigned! }) as tf.Tensor1D;
-  const [balanceLoss, zLoss] = tf.unstack(losses) as [tf.Scalar, tf.Scalar];
-  return { y, balanceLoss, zLoss, stats: stats as tf.Tensor1D };
+  const [balanceLoss, zLoss, auxLoss] = run(ROUTER_LOSSES, { probs, lse, assigned: assigned! }, coefs) as tf.Scalar[];
+  return { y, balanceLoss: balanceLoss!, zLoss, auxLoss, stats: stats as tf.Tensor1D };
 }
 
 /**

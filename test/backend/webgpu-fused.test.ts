@@ -12,7 +12,8 @@ import { adamwDevice } from '../../src/backend/webgpu-kernels';
 import { TOKEN_CHOICE_ROUTE } from '../../src/backend/webgpu-kernels/moe';
 import { attention } from '../../src/model/attention';
 import { crossEntropy, gelu, layerNorm } from '../../src/model/ops';
-import { attentionDevice, crossEntropyDevice, geluDevice, layerNormDevice } from '../../src/model/ops-webgpu';
+import { addLayerNormDevice, addLayerNormHost, attentionDevice, crossEntropyDevice, embedDevice, geluDevice, layerNormDevice, unembedDevice } from '../../src/model/ops-webgpu';
+import { gatherRows, matmul2d } from '../../src/model/ops';
 import { routeTokenChoice, tokenChoiceCapacity } from '../../src/model/moe/routing';
 import { AdamW } from '../../src/train/optimizer';
 import { webgpuSkipReason } from './webgpu-adapter';
@@ -83,6 +84,29 @@ gpuTest('fused LayerNorm (rows 70, d 100 and 256) equals the tfjs LayerNorm: val
       [{ shape: [70, d], seed: 1 }, { shape: [d], seed: 2 }, { shape: [d], seed: 3 }],
     );
   }
+});
+
+gpuTest('fused residual add + LayerNorm equals tf.add then the tfjs LayerNorm: both outputs and dx, da, dγ, dβ within 1e-5', async () => {
+  const both = (impl: typeof addLayerNormHost) => (x: tf.Tensor, a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const [s, y] = impl(x as tf.Tensor2D, a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D);
+    return tf.concat([s, tf.mul(y, 3)], 1);
+  };
+  await assertMatches('add+LayerNorm', both(addLayerNormDevice), both(addLayerNormHost), [
+    { shape: [70, 100], seed: 12 }, { shape: [70, 100], seed: 13 }, { shape: [100], seed: 14 }, { shape: [100], seed: 15 },
+  ]);
+});
+
+gpuTest('fused embedding (token + position, 3 × 20 tokens with repeats) and tied unembedding equal gathers, add and matmul: values and dtok, dpos within 1e-5', async () => {
+  const batch = 3;
+  const seqLen = 20;
+  const ids = Int32Array.from({ length: batch * seqLen }, (_, i) => (i * 7) % 11); // vocab 16: some rows unused
+  const positions = Int32Array.from({ length: batch * seqLen }, (_, i) => i % seqLen);
+  await assertMatches(
+    'embedding',
+    (tok, pos, hf) => tf.concat([embedDevice(tok as tf.Tensor2D, pos as tf.Tensor2D, ids, batch, seqLen), unembedDevice(hf as tf.Tensor2D, tok as tf.Tensor2D, true)], 1),
+    (tok, pos, hf) => tf.concat([tf.add(gatherRows(tok as tf.Tensor2D, ids), gatherRows(pos as tf.Tensor2D, positions)) as tf.Tensor2D, matmul2d(hf as tf.Tensor2D, tf.transpose(tok) as tf.Tensor2D)], 1),
+    [{ shape: [16, 24], seed: 16 }, { shape: [32, 24], seed: 17 }, { shape: [batch * seqLen, 24], seed: 18 }],
+  );
 });
 
 gpuTest('fused GELU equals the tfjs erf GELU on 1000 values: value and gradient within 1e-5', async () => {

@@ -17,7 +17,7 @@ import { forward } from '../../src/model/transformer';
 import { trainRun } from '../../src/train';
 import { initWebGpu } from '../../src/backend/webgpu';
 import { tempDir, tinyTrainConfig } from '../train/fixtures';
-import { webgpuSkipReason } from './webgpu-adapter';
+import { testAdapter, webgpuSkipReason } from './webgpu-adapter';
 
 interface StepOut {
   loss: number;
@@ -216,4 +216,20 @@ gpuTest('trainRun on webgpu follows the cpu loss curve (6 steps, evals within 2e
   for (let i = 0; i < gpu.length; i++) {
     assert.equal(res[i]!.loss ?? res[i]!.valLoss, gpu[i]!.loss ?? gpu[i]!.valLoss, `resumed row ${i} (${gpu[i]!.kind} step ${gpu[i]!.step})`);
   }
+});
+
+gpuTest('with the real software adapter, auto skips it (saying llvmpipe/software) and --backend webgpu uses it', async () => {
+  const { selectBackend: select } = await import('../../src/backend/select');
+  const { isSoftwareAdapter } = await import('../../src/backend/webgpu');
+  const info = await testAdapter();
+  const auto = await select('auto');
+  // On a machine with a real GPU auto takes it; the check is for the software adapter (CI).
+  if (auto.label !== 'tensorflow-gpu' && info && isSoftwareAdapter(info)) {
+    assert.notEqual(auto.tfName, 'webgpu');
+    const reason = auto.skipped.find((s) => s.startsWith('webgpu:')) ?? '';
+    assert.match(reason, /software adapter \(.*llvmpipe/i, reason);
+  }
+  const explicit = await select('webgpu');
+  assert.equal(explicit.tfName, 'webgpu');
+  assert.equal(tf.getBackend(), 'webgpu');
 });

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerAttention } from './attention';
+import { registerEmbedding } from './embedding';
 import { registerGelu } from './gelu';
 import { registerLayerNorm } from './layernorm';
 import { registerMoe } from './moe';
@@ -13,8 +14,9 @@ import { registerRouter } from './router';
 import { registerXent } from './xent';
 
 export { ATTENTION } from './attention';
+export { EMBED, tokenRowsIndex } from './embedding';
 export { GELU } from './gelu';
-export { LAYER_NORM } from './layernorm';
+export { ADD_LAYER_NORM, LAYER_NORM } from './layernorm';
 export { XENT } from './xent';
 export { MOE_COMBINE, MOE_GATHER, STACK } from './moe';
 export { ROUTER_LOSSES, ROUTER_SOFTMAX } from './router';
@@ -26,6 +28,7 @@ let registered = false;
 export function registerFusedWebGpuKernels(): void {
   if (registered) return;
   registerLayerNorm();
+  registerEmbedding();
   registerGelu();
   registerXent();
   registerAttention();

@@ -3,12 +3,18 @@
  * normalise, gain and bias; the row statistics are kept for the backward), the backward in two (dx per row;
  * dγ, dβ as column sums). tfjs composes the same from ~6 kernels forward and ~10 backward.
  * Same formula as `layerNorm` in src/model/ops.ts: y = (x − mean) · rsqrt(mean((x − mean)²) + eps) · γ + β.
+ * The residual variant also does the add before the norm (s = x + a written once, one dispatch) and its
+ * backward adds the residual stream's own gradient (ds + LayerNorm's dx in one pass), which removes the add
+ * and the gradient accumulation at every residual junction.
  */
 import * as tf from '@tensorflow/tfjs';
 import { allocOutput, grid, launch } from './runner';
 
 export const LAYER_NORM = 'MoelabLayerNorm';
 export const LAYER_NORM_GRAD = 'MoelabLayerNormGrad';
+/** The residual add before a LayerNorm fused with it: s = x + a, y = LayerNorm(s); outputs [s, y, stats]. */
+export const ADD_LAYER_NORM = 'MoelabAddLayerNorm';
+export const ADD_LAYER_NORM_GRAD = 'MoelabAddLayerNormGrad';
 
 const ROW_REDUCE = /* wgsl */ `
 var<workgroup> red: array<f32, 64>;
@@ -50,6 +56,34 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
 
+/** s = x + a, then the LayerNorm of s (one workgroup per row). */
+const ADD_FWD = /* wgsl */ `
+struct U { n: u32, d: u32, eps: f32 }
+@group(0) @binding(0) var<storage, read_write> sOut: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(3) var<storage, read> x: array<f32>;
+@group(0) @binding(4) var<storage, read> a: array<f32>;
+@group(0) @binding(5) var<storage, read> g: array<f32>;
+@group(0) @binding(6) var<storage, read> b: array<f32>;
+@group(0) @binding(7) var<uniform> u: U;
+${ROW_REDUCE}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.y * nwg.x + wid.x;
+  if (row >= u.n) { return; }
+  let base = row * u.d;
+  var s = 0.0;
+  for (var c = lid; c < u.d; c = c + 64u) { let v = x[base + c] + a[base + c]; sOut[base + c] = v; s = s + v; }
+  let mean = wgSum(s, lid) / f32(u.d);
+  var q = 0.0;
+  for (var c = lid; c < u.d; c = c + 64u) { let t = x[base + c] + a[base + c] - mean; q = q + t * t; }
+  let rstd = inverseSqrt(wgSum(q, lid) / f32(u.d) + u.eps);
+  for (var c = lid; c < u.d; c = c + 64u) { y[base + c] = (x[base + c] + a[base + c] - mean) * rstd * g[c] + b[c]; }
+  if (lid == 0u) { stats[2u * row] = mean; stats[2u * row + 1u] = rstd; }
+}
+`;
+
 /** dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat)), dxhat = dy · γ; one workgroup per row. */
 const BWD_DX = /* wgsl */ `
 struct U { n: u32, d: u32 }
@@ -82,6 +116,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 }
 `;
+
+/** The same with the residual stream's gradient ds added: dx = ds + LayerNorm's dx. */
+const BWD_DX_RES = BWD_DX.replace(
+  '@group(0) @binding(5) var<uniform> u: U;',
+  '@group(0) @binding(5) var<storage, read> ds: array<f32>;\n@group(0) @binding(6) var<uniform> u: U;',
+).replace('dx[base + c] = rstd *', 'dx[base + c] = ds[base + c] + rstd *');
 
 /** dγ = Σ_rows dy · xhat, dβ = Σ_rows dy: workgroups of 16 columns × 16 row lanes. */
 const BWD_DGB = /* wgsl */ `
@@ -140,8 +180,48 @@ function layerNormGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMa
   return [dx, dg, db];
 }
 
+function addLayerNormKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const { x, a, g, b } = inputs as Record<string, tf.TensorInfo>;
+  const [n, d] = x!.shape as [number, number];
+  const eps = Number(attrs?.eps ?? 1e-5);
+  const sOut = allocOutput([n, d], 'float32', backend);
+  const y = allocOutput([n, d], 'float32', backend);
+  const stats = allocOutput([n, 2], 'float32', backend);
+  launch({ key: 'add-ln-fwd', wgsl: ADD_FWD, buffers: [sOut, y, stats, x!, a!, g!, b!], uniforms: [{ u32: n }, { u32: d }, { f32: eps }], constantUniforms: true, workgroups: grid(n) }, backend);
+  return [sOut, y, stats];
+}
+
+function addLayerNormGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }): tf.TensorInfo[] {
+  const { ds, dy, s: sIn, stats, g } = inputs as Record<string, tf.TensorInfo>;
+  const [n, d] = sIn!.shape as [number, number];
+  const dx = allocOutput([n, d], 'float32', backend);
+  const dg = allocOutput([d], 'float32', backend);
+  const db = allocOutput([d], 'float32', backend);
+  const uniforms = [{ u32: n }, { u32: d }];
+  launch({ key: 'ln-bwd-dx-res', wgsl: BWD_DX_RES, buffers: [dx, dy!, sIn!, stats!, g!, ds!], uniforms, constantUniforms: true, workgroups: grid(n) }, backend);
+  launch({ key: 'ln-bwd-dgb', wgsl: BWD_DGB, buffers: [dg, db, dy!, sIn!, stats!], uniforms, constantUniforms: true, workgroups: [Math.ceil(d / 16)] }, backend);
+  return [dx, dg, db];
+}
+
 /** Registers the LayerNorm kernels for the webgpu backend and their gradient. */
 export function registerLayerNorm(): void {
+  tf.registerKernel({ kernelName: ADD_LAYER_NORM, backendName: 'webgpu', kernelFunc: addLayerNormKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: ADD_LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: addLayerNormGradKernel as unknown as tf.KernelFunc });
+  tf.registerGradient({
+    kernelName: ADD_LAYER_NORM,
+    inputsToSave: ['g'],
+    outputsToSave: [true, false, true],
+    gradFunc: (dy, saved) => {
+      const [g, sSaved, stats] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const [dsIn, dyIn] = dy as Array<tf.Tensor | null>;
+      // s off the loss's path (the last block's output when not collected) has no cotangent: zero.
+      const ds = dsIn ?? tf.zerosLike(sSaved);
+      const dyY = dyIn ?? tf.zerosLike(sSaved);
+      const [dx, dg, db] = tf.engine().runKernel(ADD_LAYER_NORM_GRAD, { ds, dy: dyY, s: sSaved, stats, g }, {}) as tf.Tensor[];
+      // ∂s/∂x = ∂s/∂a = I: both inputs get dx (a clone shares the buffer, no copy).
+      return { x: () => dx!, a: () => dx!.clone(), g: () => dg!, b: () => db! };
+    },
+  });
   tf.registerKernel({ kernelName: LAYER_NORM, backendName: 'webgpu', kernelFunc: layerNormKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: layerNormGradKernel as unknown as tf.KernelFunc });
   tf.registerGradient({

@@ -6,12 +6,16 @@
  *   dx[t] = Σ_r dxin[tokenSlot[t, r]] over the token's kept slots (tfjs: gather + unsortedSegmentSum);
  * - `MoelabMoeCombine`: y[t] = Σ_r probs[t, e(slot)] · h[slot] over the token's kept slots, e(s) = ⌊s / cap⌋;
  *   backward dh[s] = probs[t(s), e(s)] · dy[t(s)] and dprobs[t, e] = dy[t] · h[slot of (t, e)].
+ * - `MoelabMoeCombineLosses`: the combine and the router's balance, z and weighted aux losses in one op (two
+ *   dispatches forward), so the backward gives dprobs (combine + balance terms) and dlse in one dispatch and the
+ *   engine adds no gradient accumulation on probs;
  * - `MoelabTokenChoiceRoute`: token-choice routing in one dispatch (top-k per token, then every expert's
  *   queue in serving order: all first choices in token order, then all second choices, ...; assignments past
  *   the capacity are dropped), the policy of `routeTokenChoice` (src/model/moe/routing.ts).
  * Routing tables: slotToken [E·cap] (token row or −1), tokenSlot [T, K] (slot or −1).
  */
 import * as tf from '@tensorflow/tfjs';
+import { LOSSES_WGSL } from './router';
 import { allocOutput, deviceLimit, grid, launch } from './runner';
 
 export const STACK = 'MoelabStack';
@@ -22,6 +26,10 @@ export const MOE_COMBINE = 'MoelabMoeCombine';
 export const MOE_COMBINE_GRAD_H = 'MoelabMoeCombineGradH';
 export const MOE_COMBINE_GRAD_P = 'MoelabMoeCombineGradP';
 export const TOKEN_CHOICE_ROUTE = 'MoelabTokenChoiceRoute';
+export const MOE_COMBINE_LOSSES = 'MoelabMoeCombineLosses';
+export const MOE_COMBINE_LOSSES_GRAD_P = 'MoelabMoeCombineLossesGradP';
+/** Storage buffers the fused combine-and-losses backward binds. */
+export const COMBINE_LOSSES_BINDINGS = 11;
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
@@ -192,6 +200,49 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
 
+/** COMBINE_GRAD_P plus the router losses' terms: dprobs += (dB + lb·dAux)·E/T·f_e, dlse = (dZ + zc·dAux)·2·lse/T. */
+const COMBINE_LOSSES_GRAD_P = /* wgsl */ `
+struct U { t: u32, d: u32, k: u32, e: u32, cap: u32, lb: f32, zc: f32 }
+@group(0) @binding(0) var<storage, read_write> dp: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dlse: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read> h: array<f32>;
+@group(0) @binding(4) var<storage, read> tokenSlot: array<i32>;
+@group(0) @binding(5) var<storage, read> dB: array<f32>;
+@group(0) @binding(6) var<storage, read> dZ: array<f32>;
+@group(0) @binding(7) var<storage, read> dAux: array<f32>;
+@group(0) @binding(8) var<storage, read> lse: array<f32>;
+@group(0) @binding(9) var<storage, read> assigned: array<f32>;
+@group(0) @binding(10) var<uniform> u: U;
+var<workgroup> red: array<f32, 64>;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let id = wid.y * nwg.x + wid.x;
+  if (id >= u.t * u.e) { return; }
+  let t = id / u.e;
+  let e = id - t * u.e;
+  var slot = -1;
+  for (var r = 0u; r < u.k; r = r + 1u) {
+    let s = tokenSlot[t * u.k + r];
+    if (s >= 0 && u32(s) / u.cap == e) { slot = s; }
+  }
+  var v = 0.0;
+  if (slot >= 0) {
+    for (var c = lid; c < u.d; c = c + 64u) { v = v + dy[t * u.d + c] * h[u32(slot) * u.d + c]; }
+  }
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s2 = 32u; s2 > 0u; s2 = s2 >> 1u) {
+    if (lid < s2) { red[lid] = red[lid] + red[lid + s2]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    dp[id] = red[0] + (dB[0] + u.lb * dAux[0]) * f32(u.e) / f32(u.t) * assigned[e];
+    if (e == 0u) { dlse[t] = (dZ[0] + u.zc * dAux[0]) * 2.0 * lse[t] / f32(u.t); }
+  }
+}
+`;
+
 /** Chunks of assignments per workgroup-local scan in the routing kernel (and the most experts it takes). */
 const ROUTE_CHUNKS = 64;
 export const ROUTE_MAX_EXPERTS = 64;
@@ -328,6 +379,29 @@ function combineGradPKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
   return dp;
 }
 
+function combineLossesKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
+  const { probs, lse, assigned } = inputs as Record<string, tf.TensorInfo>;
+  const y = combineKernel({ inputs, backend, attrs });
+  const [t, e] = probs!.shape as [number, number];
+  const outs = [allocOutput([], 'float32', backend), allocOutput([], 'float32', backend), allocOutput([], 'float32', backend)];
+  const coefs = [{ f32: Number(attrs!.lbCoef) }, { f32: Number(attrs!.zCoef) }];
+  launch({ key: 'router-losses', wgsl: LOSSES_WGSL, buffers: [...outs, probs!, lse!, assigned!], uniforms: [{ u32: t }, { u32: e }, ...coefs], constantUniforms: true, workgroups: [1] }, backend);
+  return [y, ...outs];
+}
+
+function combineLossesGradPKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
+  const { dy, h, tokenSlot, dB, dZ, dAux, lse, assigned } = inputs as Record<string, tf.TensorInfo>;
+  const t = lse!.shape[0]!;
+  const e = assigned!.shape[0]!;
+  const k = tokenSlot!.shape[1]!;
+  const d = dy!.shape[1]!;
+  const dp = allocOutput([t, e], 'float32', backend);
+  const dlse = allocOutput([t], 'float32', backend);
+  const uniforms = [{ u32: t }, { u32: d }, { u32: k }, { u32: e }, { u32: Number(attrs!.cap) }, { f32: Number(attrs!.lbCoef) }, { f32: Number(attrs!.zCoef) }];
+  launch({ key: 'moe-combine-losses-dp', wgsl: COMBINE_LOSSES_GRAD_P, buffers: [dp, dlse, dy!, h!, tokenSlot!, dB!, dZ!, dAux!, lse!, assigned!], uniforms, constantUniforms: true, workgroups: grid(t * e) }, backend);
+  return [dp, dlse];
+}
+
 function routeKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
   const { probs } = inputs as { probs: tf.TensorInfo };
   const [t, e] = probs.shape as [number, number];
@@ -352,6 +426,27 @@ export function registerMoe(): void {
   reg(MOE_COMBINE_GRAD_H, combineGradHKernel);
   reg(MOE_COMBINE_GRAD_P, combineGradPKernel);
   reg(TOKEN_CHOICE_ROUTE, routeKernel);
+  reg(MOE_COMBINE_LOSSES, combineLossesKernel);
+  reg(MOE_COMBINE_LOSSES_GRAD_P, combineLossesGradPKernel);
+  tf.registerGradient({
+    kernelName: MOE_COMBINE_LOSSES,
+    inputsToSave: ['h', 'probs', 'tokenSlot', 'slotToken', 'lse', 'assigned'],
+    gradFunc: (dys, saved, attrs) => {
+      const [h, probs, tokenSlot, slotToken, lse, assigned] = saved as tf.Tensor[];
+      const [dyIn, dB, dZ, dAux] = (dys as Array<tf.Tensor | null>).map((t, i) => t ?? (i === 0 ? tf.zeros([lse!.shape[0]!, h!.shape[1]!]) : tf.zeros([])));
+      const a = attrs as tf.NamedAttrMap;
+      // Both outputs of one dispatch, made here (each input's thunk runs in its own tidy).
+      const [dp, dlse] = tf.engine().runKernel(MOE_COMBINE_LOSSES_GRAD_P, { dy: dyIn!, h: h!, tokenSlot: tokenSlot!, dB: dB!, dZ: dZ!, dAux: dAux!, lse: lse!, assigned: assigned! }, a) as tf.Tensor[];
+      return {
+        h: () => tf.engine().runKernel(MOE_COMBINE_GRAD_H, { dy: dyIn!, probs: probs!, slotToken: slotToken! }, a) as tf.Tensor,
+        probs: () => dp!,
+        lse: () => dlse!,
+        tokenSlot: () => tf.zeros([0]),
+        slotToken: () => tf.zeros([0]),
+        assigned: () => tf.zerosLike(assigned!),
+      };
+    },
+  });
   tf.registerGradient({
     kernelName: STACK,
     gradFunc: (dy) => {

@@ -2,8 +2,9 @@
  * The MoE router's softmax and its two losses, fused for the webgpu backend:
  * - `MoelabRouterSoftmax`: logits [T, E] -> probs [T, E] and lse [T] (row log-sum-exp), one dispatch; backward
  *   dlogits = p ⊙ (dprobs − Σ_e p·dprobs) + dlse · p, one dispatch;
- * - `MoelabRouterLosses`: [balance, z] with balance = E · Σ_e f_e · mean_t p[t, e] (f = assigned fractions,
- *   constant) and z = mean_t lse_t² (Zoph et al. 2022), one dispatch; backward one dispatch.
+ * - `MoelabRouterLosses`: balance = E · Σ_e f_e · mean_t p[t, e] (f = assigned fractions, constant),
+ *   z = mean_t lse_t² (Zoph et al. 2022) and the weighted aux lbCoef · balance + zCoef · z, three scalars in one
+ *   dispatch; backward one dispatch.
  * Same values as src/model/moe/layer.ts `balanceLoss` and `routerZLoss` (tfjs composes ~30 kernels for them
  * and their gradients per layer).
  */
@@ -53,13 +54,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
 
-const LOSSES = /* wgsl */ `
-struct U { t: u32, e: u32 }
-@group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> probs: array<f32>;
-@group(0) @binding(2) var<storage, read> lse: array<f32>;
-@group(0) @binding(3) var<storage, read> assigned: array<f32>;
-@group(0) @binding(4) var<uniform> u: U;
+export const LOSSES_WGSL = /* wgsl */ `
+struct U { t: u32, e: u32, lb: f32, zc: f32 }
+@group(0) @binding(0) var<storage, read_write> outB: array<f32>;
+@group(0) @binding(1) var<storage, read_write> outZ: array<f32>;
+@group(0) @binding(2) var<storage, read_write> outAux: array<f32>;
+@group(0) @binding(3) var<storage, read> probs: array<f32>;
+@group(0) @binding(4) var<storage, read> lse: array<f32>;
+@group(0) @binding(5) var<storage, read> assigned: array<f32>;
+@group(0) @binding(6) var<uniform> u: U;
 var<workgroup> rb: array<f32, 256>;
 var<workgroup> rz: array<f32, 256>;
 @compute @workgroup_size(256)
@@ -77,29 +80,38 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     if (lid < k) { rb[lid] = rb[lid] + rb[lid + k]; rz[lid] = rz[lid] + rz[lid + k]; }
     workgroupBarrier();
   }
-  if (lid == 0u) { out[0] = rb[0] * f32(u.e) / f32(u.t); out[1] = rz[0] / f32(u.t); }
+  if (lid == 0u) {
+    let bal = rb[0] * f32(u.e) / f32(u.t);
+    let z = rz[0] / f32(u.t);
+    outB[0] = bal;
+    outZ[0] = z;
+    outAux[0] = u.lb * bal + u.zc * z;
+  }
 }
 `;
 
 const LOSSES_GRAD = /* wgsl */ `
-struct U { t: u32, e: u32 }
+struct U { t: u32, e: u32, lb: f32, zc: f32 }
 @group(0) @binding(0) var<storage, read_write> dprobs: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dlse: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read> lse: array<f32>;
-@group(0) @binding(4) var<storage, read> assigned: array<f32>;
-@group(0) @binding(5) var<uniform> u: U;
+@group(0) @binding(2) var<storage, read> dB: array<f32>;
+@group(0) @binding(3) var<storage, read> dZ: array<f32>;
+@group(0) @binding(4) var<storage, read> dAux: array<f32>;
+@group(0) @binding(5) var<storage, read> lse: array<f32>;
+@group(0) @binding(6) var<storage, read> assigned: array<f32>;
+@group(0) @binding(7) var<uniform> u: U;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let t = (wid.y * nwg.x + wid.x) * 64u + lid;
   if (t >= u.t) { return; }
-  let cb = dy[0] * f32(u.e) / f32(u.t);
+  let cb = (dB[0] + u.lb * dAux[0]) * f32(u.e) / f32(u.t);
   for (var e = 0u; e < u.e; e = e + 1u) { dprobs[t * u.e + e] = cb * assigned[e]; }
-  dlse[t] = dy[1] * 2.0 * lse[t] / f32(u.t);
+  dlse[t] = (dZ[0] + u.zc * dAux[0]) * 2.0 * lse[t] / f32(u.t);
 }
 `;
 
-type Args = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend };
+type Args = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+const coefs = (attrs?: tf.NamedAttrMap) => [{ f32: Number(attrs?.lbCoef ?? 0) }, { f32: Number(attrs?.zCoef ?? 0) }];
 const rowsGrid = (t: number) => grid(Math.ceil(t / 64));
 
 function softmaxKernel({ inputs, backend }: Args): tf.TensorInfo[] {
@@ -119,21 +131,21 @@ function softmaxGradKernel({ inputs, backend }: Args): tf.TensorInfo {
   return dl;
 }
 
-function lossesKernel({ inputs, backend }: Args): tf.TensorInfo {
+function lossesKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
   const { probs, lse, assigned } = inputs as Record<string, tf.TensorInfo>;
   const [t, e] = probs!.shape as [number, number];
-  const out = allocOutput([2], 'float32', backend);
-  launch({ key: 'router-losses', wgsl: LOSSES, buffers: [out, probs!, lse!, assigned!], uniforms: [{ u32: t }, { u32: e }], constantUniforms: true, workgroups: [1] }, backend);
-  return out;
+  const outs = [allocOutput([], 'float32', backend), allocOutput([], 'float32', backend), allocOutput([], 'float32', backend)];
+  launch({ key: 'router-losses', wgsl: LOSSES_WGSL, buffers: [...outs, probs!, lse!, assigned!], uniforms: [{ u32: t }, { u32: e }, ...coefs(attrs)], constantUniforms: true, workgroups: [1] }, backend);
+  return outs;
 }
 
-function lossesGradKernel({ inputs, backend }: Args): tf.TensorInfo[] {
-  const { dy, lse, assigned } = inputs as Record<string, tf.TensorInfo>;
+function lossesGradKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
+  const { dB, dZ, dAux, lse, assigned } = inputs as Record<string, tf.TensorInfo>;
   const t = lse!.shape[0]!;
   const e = assigned!.shape[0]!;
   const dprobs = allocOutput([t, e], 'float32', backend);
   const dlse = allocOutput([t], 'float32', backend);
-  launch({ key: 'router-losses-grad', wgsl: LOSSES_GRAD, buffers: [dprobs, dlse, dy!, lse!, assigned!], uniforms: [{ u32: t }, { u32: e }], constantUniforms: true, workgroups: rowsGrid(t) }, backend);
+  launch({ key: 'router-losses-grad', wgsl: LOSSES_GRAD, buffers: [dprobs, dlse, dB!, dZ!, dAux!, lse!, assigned!], uniforms: [{ u32: t }, { u32: e }, ...coefs(attrs)], constantUniforms: true, workgroups: rowsGrid(t) }, backend);
   return [dprobs, dlse];
 }
 
@@ -158,9 +170,11 @@ export function registerRouter(): void {
   tf.registerGradient({
     kernelName: ROUTER_LOSSES,
     inputsToSave: ['lse', 'assigned'],
-    gradFunc: (dy, saved) => {
+    gradFunc: (dy, saved, attrs) => {
       const [lse, assigned] = saved as [tf.Tensor, tf.Tensor];
-      const [dprobs, dlse] = tf.engine().runKernel(ROUTER_LOSSES_GRAD, { dy: dy as tf.Tensor, lse, assigned }, {}) as tf.Tensor[];
+      // Outputs off the loss's path (balance and z are only reported) have no cotangent: zero.
+      const [dB, dZ, dAux] = (dy as Array<tf.Tensor | null>).map((t) => t ?? tf.zeros([]));
+      const [dprobs, dlse] = tf.engine().runKernel(ROUTER_LOSSES_GRAD, { dB: dB!, dZ: dZ!, dAux: dAux!, lse, assigned }, attrs as tf.NamedAttrMap) as tf.Tensor[];
       return { probs: () => dprobs!, lse: () => dlse!, assigned: () => tf.zerosLike(assigned) };
     },
   });

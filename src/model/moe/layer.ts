@@ -28,6 +28,8 @@ export interface MoeLayerOutput {
   balanceLoss: tf.Scalar;
   /** Router z-loss mean(logsumexp(logits)²), scalar tensor. */
   zLoss: tf.Scalar;
+  /** lbCoef · balance + zCoef · z when the device path computed it in one kernel (webgpu); else absent. */
+  auxLoss?: tf.Scalar;
   routing: Routing;
   /** Device path only: [experts + 1] served counts and dropped fraction, for `resolveMoeStats`. */
   pendingStats?: tf.Tensor1D;
@@ -59,10 +61,10 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
     // No synchronous readback (webgpu): softmax, route, dispatch and combine on the device (src/model/ops-webgpu.ts).
     const out = routedExpertsDevice({
       w, prefix, ffnKind: cfg.ffn, x, logits, router: moe.router, topK: k, capacityFactor: moe.capacityFactor,
-      groupSize: moe.groupSize, batch, seqLen,
+      groupSize: moe.groupSize, batch, seqLen, lbCoef: moe.lbCoef, zCoef: moe.zCoef,
     });
     const routing: Routing = { perExpert: [], load: [], droppedFraction: NaN, assignedFraction: [] };
-    return { y: finishMoe(w, prefix, cfg, x, out.y), balanceLoss: out.balanceLoss, zLoss: out.zLoss ?? routerZLoss(logits), routing, pendingStats: out.stats };
+    return { y: finishMoe(w, prefix, cfg, x, out.y), balanceLoss: out.balanceLoss, zLoss: out.zLoss ?? routerZLoss(logits), ...(out.auxLoss ? { auxLoss: out.auxLoss } : {}), routing, pendingStats: out.stats };
   }
   const probs = tf.softmax(logits) as tf.Tensor2D;
   const p = probs.dataSync() as Float32Array;
