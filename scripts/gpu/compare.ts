@@ -5,7 +5,9 @@
  *                                        choice, 8×64 tokens per step) from the same seed and data order
  *                                        -> $OUT/curve-<backend>.json (train + eval losses, tokens/s)
  *   --part bench                         the GPU step bench (src/bench/gpu.ts, d_model 256/512/768, dense and
- *                                        MoE 8×top-2, 32×256 tokens) on webgpu -> $OUT/bench-webgpu.json
+ *                                        MoE 8×top-2, 32×256 tokens) on webgpu: the model's fused step and the
+ *                                        plain tfjs-ops step, tokens/s and per-step dispatch/buffer/upload/
+ *                                        readback counts -> $OUT/bench-webgpu.json
  *   --part diff                          compares $OUT/curve-webgpu.json with $OUT/curve-wasm.json -> stdout
  * Options: --steps N (default 100), --corpus DIR (default $MOELAB_GPU_CORPUS, else .gpu-bundle/corpus),
  * --quick (bench: 2 shapes, 3 reps).
@@ -15,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
 import { initWebGpu } from '../../src/backend/webgpu';
-import { GPU_BENCH_SHAPES, stepFlops, timeGpuStep } from '../../src/bench/gpu';
+import { GPU_BENCH_SHAPES, buildGpuStep, buildModelStep, countGpuStep, stepFlops, timeStep } from '../../src/bench/gpu';
 import { trainRun } from '../../src/train/trainer';
 import type { TrainConfigInput } from '../../src/train/config';
 
@@ -83,11 +85,26 @@ async function bench(quick: boolean): Promise<void> {
   const adapter = await initWebGpu();
   const rows: Record<string, unknown>[] = [];
   for (const s of quick ? GPU_BENCH_SHAPES.slice(0, 2) : GPU_BENCH_SHAPES) {
-    const { seconds, loss } = await timeGpuStep(s, quick ? 3 : 10);
+    const reps = quick ? 3 : 10;
     const tokens = s.batch * s.seqLen;
-    const row = { ...s, seconds, tokensPerSecond: tokens / seconds, modelTflops: stepFlops(s) / seconds / 1e12, loss };
+    // The model's own step (fused WGSL kernels, device routing, fused AdamW), then the plain tfjs-ops step.
+    const fused = await timeStep(() => buildModelStep(s), reps);
+    const plain = await timeStep(() => buildGpuStep(s), reps);
+    const counts = await countGpuStep({ ...s, batch: 1 });
+    const row = {
+      ...s,
+      seconds: fused.seconds,
+      tokensPerSecond: tokens / fused.seconds,
+      modelTflops: stepFlops(s) / fused.seconds / 1e12,
+      loss: fused.loss,
+      plainTfjsOps: { seconds: plain.seconds, tokensPerSecond: tokens / plain.seconds, modelTflops: stepFlops(s) / plain.seconds / 1e12 },
+      perStep: counts,
+    };
     rows.push(row);
-    console.log(`webgpu d${s.dModel} ${s.experts ? 'moe8' : 'dense'}: ${(tokens / seconds).toFixed(0)} tokens/s, ${row.modelTflops.toFixed(2)} TFLOP/s (${(seconds * 1000).toFixed(1)} ms/step)`);
+    console.log(
+      `webgpu d${s.dModel} ${s.experts ? 'moe8' : 'dense'}: model step ${(tokens / fused.seconds).toFixed(0)} tokens/s, ${row.modelTflops.toFixed(2)} TFLOP/s ` +
+        `(${(fused.seconds * 1000).toFixed(1)} ms/step, ${counts.fused.dispatches} dispatches); plain tfjs ops ${(tokens / plain.seconds).toFixed(0)} tokens/s (${counts.tfjsOps.dispatches} dispatches)`,
+    );
   }
   writeJson('bench-webgpu.json', { date: new Date().toISOString(), adapter, rows });
 }

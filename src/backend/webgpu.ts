@@ -10,6 +10,7 @@
  * is a named error instead of tfjs silently staying on the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerFusedWebGpuKernels } from './webgpu-kernels';
 
 /** Adapter facts worth printing and recording next to benchmark numbers. */
 export interface WebGpuAdapterInfo {
@@ -188,6 +189,8 @@ function requiredLimitsOf(adapter: GpuAdapterLike): Record<string, number> {
     'maxBufferSize',
     'maxComputeWorkgroupSizeX',
     'maxComputeInvocationsPerWorkgroup',
+    // The fused kernels bind as many buffers per dispatch as allowed (AdamW, expert weight stacking).
+    'maxStorageBuffersPerShaderStage',
   ];
   const out: Record<string, number> = {};
   for (const n of names) if (adapter.limits[n] !== undefined) out[n] = Number(adapter.limits[n]);
@@ -220,6 +223,102 @@ export function installSyncReadGuard(backend: tf.KernelBackend): void {
   };
 }
 
+/**
+ * What the GPU was asked to do, counted at Dawn's API (every caller: tfjs-backend-webgpu's programs and this
+ * project's own kernels alike). `perStep` figures in the GPU bench are differences of two snapshots.
+ */
+export interface WebGpuCounters {
+  /** Compute dispatches (`dispatchWorkgroups`): one per kernel launch. */
+  dispatches: number;
+  /** GPU buffers created (`device.createBuffer`): real allocations, not tfjs's pool reuse. */
+  bufferCreates: number;
+  /** Buffers taken from tfjs's buffer pool (`acquireBuffer`: reuse or a new buffer). */
+  bufferAcquires: number;
+  /** Tensor uploads from host memory (a tfjs tensor created from JS values and first used on the GPU). */
+  tensorUploads: number;
+  /** `queue.writeBuffer` calls (tfjs writes one uniform buffer per dispatch; our kernels write theirs). */
+  queueWrites: number;
+  /** Buffer-to-buffer copies recorded (`copyBufferToBuffer`). */
+  bufferCopies: number;
+  /** Readbacks: buffers mapped for reading (`mapAsync(READ)`), each a GPU round trip. */
+  readbacks: number;
+  /** Command buffers submitted (`queue.submit`). */
+  submits: number;
+  /** Bind groups created (`device.createBindGroup`): one per dispatch. */
+  bindGroups: number;
+  /** Compute pipelines created (shader compilations). */
+  pipelines: number;
+}
+
+const counters: WebGpuCounters = {
+  dispatches: 0, bufferCreates: 0, bufferAcquires: 0, tensorUploads: 0, queueWrites: 0, bufferCopies: 0,
+  readbacks: 0, submits: 0, bindGroups: 0, pipelines: 0,
+};
+
+/** A copy of the counters now; subtract two snapshots with {@link diffWebGpuCounters}. */
+export function webGpuCounters(): WebGpuCounters {
+  return { ...counters };
+}
+
+/** `after - before`, field by field. */
+export function diffWebGpuCounters(after: WebGpuCounters, before: WebGpuCounters): WebGpuCounters {
+  const out = { ...after };
+  for (const k of Object.keys(out) as (keyof WebGpuCounters)[]) out[k] = after[k] - before[k];
+  return out;
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+/** Wraps `proto[name]` so that each call first runs `count(args)`; once per prototype. */
+function countCalls(proto: Record<string, unknown> | undefined, name: string, count: (args: unknown[]) => void): void {
+  if (!proto) return;
+  const orig = proto[name] as (Method & { __moelabCounted?: boolean }) | undefined;
+  if (typeof orig !== 'function' || orig.__moelabCounted) return;
+  const wrapped = function (this: unknown, ...args: unknown[]) {
+    count(args);
+    return orig.apply(this, args);
+  } as Method & { __moelabCounted?: boolean };
+  wrapped.__moelabCounted = true;
+  proto[name] = wrapped;
+}
+
+/**
+ * Counts dispatches, buffer creations, writes, copies, readbacks, submits, bind groups and pipelines at Dawn's
+ * classes (their prototypes, from the `webgpu` package's globals), so nothing that reaches the GPU is missed.
+ */
+export function installDawnCounters(globals: Record<string, unknown>): void {
+  const proto = (cls: string) => (globals[cls] as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  const mapRead = Number((globals.GPUMapMode as { READ?: number } | undefined)?.READ ?? 1);
+  countCalls(proto('GPUComputePassEncoder'), 'dispatchWorkgroups', () => counters.dispatches++);
+  countCalls(proto('GPUComputePassEncoder'), 'dispatchWorkgroupsIndirect', () => counters.dispatches++);
+  countCalls(proto('GPUDevice'), 'createBuffer', () => counters.bufferCreates++);
+  countCalls(proto('GPUDevice'), 'createBindGroup', () => counters.bindGroups++);
+  countCalls(proto('GPUDevice'), 'createComputePipeline', () => counters.pipelines++);
+  countCalls(proto('GPUDevice'), 'createComputePipelineAsync', () => counters.pipelines++);
+  countCalls(proto('GPUQueue'), 'writeBuffer', () => counters.queueWrites++);
+  countCalls(proto('GPUQueue'), 'submit', () => counters.submits++);
+  countCalls(proto('GPUCommandEncoder'), 'copyBufferToBuffer', () => counters.bufferCopies++);
+  countCalls(proto('GPUBuffer'), 'mapAsync', (args) => {
+    if ((Number(args[0]) & mapRead) !== 0) counters.readbacks++;
+  });
+}
+
+/** Counts tfjs-backend-webgpu's pool acquisitions and host-to-GPU tensor uploads on `backend`. */
+export function installBackendCounters(backend: tf.KernelBackend): void {
+  const b = backend as unknown as {
+    bufferManager: Record<string, unknown>;
+    tensorMap: { get(id: object): { values?: unknown; resource?: unknown } | undefined };
+    uploadToGPU: Method;
+  };
+  countCalls(b.bufferManager, 'acquireBuffer', () => counters.bufferAcquires++);
+  const upload = b.uploadToGPU;
+  b.uploadToGPU = function (this: unknown, ...args: unknown[]) {
+    const entry = b.tensorMap.get(args[0] as object);
+    if (entry && entry.resource == null && entry.values != null) counters.tensorUploads++;
+    return upload.apply(this, args);
+  };
+}
+
 let initialised: WebGpuAdapterInfo | null = null;
 let registeredByUs = false;
 
@@ -240,6 +339,7 @@ export async function initWebGpu(opts: WebGpuOptions = {}): Promise<WebGpuAdapte
   }
   const { gpu, adapter, module } = await requestAdapterOrThrow(opts);
   installNavigatorGpu(module, gpu);
+  installDawnCounters(module.globals);
   // Imported only now: its kernels need the WebGPU globals installed above.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const webgpuPkg = require('@tensorflow/tfjs-backend-webgpu') as {
@@ -261,6 +361,7 @@ export async function initWebGpu(opts: WebGpuOptions = {}): Promise<WebGpuAdapte
         });
         const backend = new webgpuPkg.WebGPUBackend(device, adapter.info);
         installSyncReadGuard(backend);
+        installBackendCounters(backend);
         return backend;
       },
       3,
@@ -281,6 +382,7 @@ export async function initWebGpu(opts: WebGpuOptions = {}): Promise<WebGpuAdapte
         'see the warning tfjs printed above)',
     );
   }
+  registerFusedWebGpuKernels();
   initialised = info;
   return info;
 }

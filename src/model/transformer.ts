@@ -9,7 +9,7 @@ import { ModelConfig, isMoeLayer } from './config';
 import { ffn } from './ffn';
 import { MoeLayerStats, moeLayer } from './moe/layer';
 import { crossEntropy, gatherRows, layerNorm, matmul2d } from './ops';
-import { deviceOpsActive, gatherRowsDevice } from './ops-webgpu';
+import { addLayerNormDevice, addLayerNormHost, attentionDevice, crossEntropyDevice, deviceOpsActive, embedDevice, ffnDevice, layerNormDevice, unembedDevice } from './ops-webgpu';
 import { Weights } from './weights';
 
 export interface ForwardOptions {
@@ -48,36 +48,57 @@ function positionRows(batch: number, seqLen: number): Int32Array {
 export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, targets: Int32Array | null, o: ForwardOptions): ForwardResult {
   const { batch, seqLen } = o;
   const W = (name: string) => w.get(name)!;
-  const rows = deviceOpsActive() ? gatherRowsDevice : gatherRows; // webgpu cannot read the table back to JS
-  let x = tf.add(rows(W('tok_emb') as tf.Tensor2D, inputs), rows(W('pos_emb') as tf.Tensor2D, positionRows(batch, seqLen))) as tf.Tensor2D;
+  // The device path (webgpu: no synchronous reads; fused WGSL kernels) or the host path, chosen once.
+  const dev = deviceOpsActive();
+  const ln = dev ? layerNormDevice : layerNorm;
+  const attn = dev ? attentionDevice : attention;
+  const ff = dev ? ffnDevice : ffn;
+  const xent = dev ? crossEntropyDevice : crossEntropy;
+  let x = dev
+    ? embedDevice(W('tok_emb') as tf.Tensor2D, W('pos_emb') as tf.Tensor2D, inputs, batch, seqLen)
+    : (tf.add(gatherRows(W('tok_emb') as tf.Tensor2D, inputs), gatherRows(W('pos_emb') as tf.Tensor2D, positionRows(batch, seqLen))) as tf.Tensor2D);
   const blockOutputs: tf.Tensor2D[] = [];
   const moeStats: MoeLayerStats[] = [];
-  let aux: tf.Scalar = tf.scalar(0);
-  let bal: tf.Scalar = tf.scalar(0);
-  let z: tf.Scalar = tf.scalar(0);
+  const auxTerms: tf.Scalar[] = [];
+  const balTerms: tf.Scalar[] = [];
+  const zTerms: tf.Scalar[] = [];
+  // Host: running sums from 0 in layer order (as always); device: one addN per sum (each kernel counts there).
+  const total = (terms: tf.Scalar[]): tf.Scalar =>
+    dev && terms.length > 0
+      ? (terms.length === 1 ? terms[0]! : (tf.addN(terms) as tf.Scalar))
+      : terms.reduce<tf.Scalar>((acc, t) => tf.add(acc, t), tf.scalar(0));
   let moeLayers = 0;
+  // Every residual add is followed by a LayerNorm (the next sublayer's, or the final one): one fused kernel
+  // on webgpu (addLayerNormDevice), the add then layerNorm on the host (the same ops as always).
+  const addLn = dev ? addLayerNormDevice : addLayerNormHost;
+  const lnW = (name: string) => [W(`${name}.g`) as tf.Tensor1D, W(`${name}.b`) as tf.Tensor1D] as const;
+  let h = ln(x, ...lnW('b0.ln1'));
   for (let l = 0; l < cfg.layers; l++) {
     const p = `b${l}`;
-    const h1 = layerNorm(x, W(`${p}.ln1.g`) as tf.Tensor1D, W(`${p}.ln1.b`) as tf.Tensor1D);
-    x = tf.add(x, attention(w, `${p}.attn`, h1, batch, seqLen, cfg.heads)) as tf.Tensor2D;
-    const h2 = layerNorm(x, W(`${p}.ln2.g`) as tf.Tensor1D, W(`${p}.ln2.b`) as tf.Tensor1D);
+    let h2: tf.Tensor2D;
+    [x, h2] = addLn(x, attn(w, `${p}.attn`, h, batch, seqLen, cfg.heads), ...lnW(`${p}.ln2`));
+    const next = l + 1 < cfg.layers ? `b${l + 1}.ln1` : 'ln_f';
     if (isMoeLayer(cfg, l)) {
       const out = moeLayer(w, `${p}.moe`, cfg, h2, batch, seqLen);
-      x = tf.add(x, out.y) as tf.Tensor2D;
+      [x, h] = addLn(x, out.y, ...lnW(next));
       const moe = cfg.moe!;
-      aux = tf.add(aux, tf.add(tf.mul(out.balanceLoss, moe.lbCoef), tf.mul(out.zLoss, moe.zCoef)));
-      bal = tf.add(bal, out.balanceLoss);
-      z = tf.add(z, out.zLoss);
+      auxTerms.push(out.auxLoss ?? tf.add(tf.mul(out.balanceLoss, moe.lbCoef), tf.mul(out.zLoss, moe.zCoef)));
+      balTerms.push(out.balanceLoss);
+      zTerms.push(out.zLoss);
       moeLayers++;
       moeStats.push({ layer: l, droppedFraction: out.routing.droppedFraction, load: out.routing.load, ...(out.pendingStats ? { pending: out.pendingStats } : {}) });
     } else {
-      x = tf.add(x, ffn(w, `${p}.ffn`, cfg.ffn, h2)) as tf.Tensor2D;
+      [x, h] = addLn(x, ff(w, `${p}.ffn`, cfg.ffn, h2), ...lnW(next));
     }
     if (o.collectBlockOutputs) blockOutputs.push(x);
   }
-  const hf = layerNorm(x, W('ln_f.g') as tf.Tensor1D, W('ln_f.b') as tf.Tensor1D);
-  const unemb = cfg.tiedEmbeddings ? (tf.transpose(W('tok_emb')) as tf.Tensor2D) : (W('unemb') as tf.Tensor2D);
-  const logits = matmul2d(hf, unemb);
+  const hf = h;
+  const logits = dev
+    ? unembedDevice(hf, W(cfg.tiedEmbeddings ? 'tok_emb' : 'unemb') as tf.Tensor2D, cfg.tiedEmbeddings)
+    : matmul2d(hf, cfg.tiedEmbeddings ? (tf.transpose(W('tok_emb')) as tf.Tensor2D) : (W('unemb') as tf.Tensor2D));
+  const aux = total(auxTerms);
+  const bal = total(balTerms);
+  const z = total(zTerms);
   const res: ForwardResult = {
     logits,
     auxLoss: aux,
@@ -85,7 +106,7 @@ export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, target
     zLoss: moeLayers > 0 ? tf.div(z, moeLayers) : z,
     moeStats,
   };
-  if (targets) res.lmLoss = crossEntropy(logits, targets);
+  if (targets) res.lmLoss = xent(logits, targets);
   if (o.collectBlockOutputs) res.blockOutputs = blockOutputs;
   return res;
 }

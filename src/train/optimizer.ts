@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hostMemory, tensorOf, type HostMemory } from '../backend/host-memory';
 import { nativeBlas, type NativeBlas } from '../backend/native-blas';
+import { adamwDevice, fusedKernelsActive } from '../backend/webgpu-kernels';
 
 export interface AdamWArgs {
   /** β1, β2. */
@@ -52,7 +53,26 @@ export class AdamW {
     const blas = host ? nativeBlas() : null;
     const all32 = [...this.params.values()].every((p) => p.dtype === 'float32') && Object.values(grads).every((g) => g.dtype === 'float32');
     if (blas && host && all32) return this.applyFused(blas, host, grads, lr);
+    if (this.options.fused !== false && all32 && fusedKernelsActive()) return this.applyDevice(grads, lr);
     return this.applyTensorOps(grads, lr);
+  }
+
+  /**
+   * The webgpu update: fused WGSL kernels update parameters and moments in place, the norm and clipping
+   * factor stay on the device (src/backend/webgpu-kernels/adamw.ts; same arithmetic as applyTensorOps).
+   */
+  private applyDevice(grads: tf.NamedTensorMap, lr: number): tf.Scalar {
+    const [b1, b2] = this.args.betas;
+    this.step++;
+    const list = [...this.params].flatMap(([name, p]) => {
+      const g = grads[p.name];
+      if (!g) return [];
+      const weightDecay = this.args.weightDecay > 0 && p.rank >= 2 ? this.args.weightDecay : 0;
+      return [{ p, m: this.m.get(name)!, v: this.v.get(name)!, g, weightDecay }];
+    });
+    return adamwDevice(list, {
+      lr, b1, b2, c1: 1 - Math.pow(b1, this.step), c2: 1 - Math.pow(b2, this.step), eps: this.args.eps, gradClip: this.args.gradClip,
+    });
   }
 
   /**

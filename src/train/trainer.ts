@@ -223,6 +223,11 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
       }, vars);
       value.dispose();
       try {
+        // webgpu: the update is queued before the step's only readback (its fused AdamW leaves everything
+        // untouched on a non-finite norm, and a non-finite loss has non-finite gradients), so a step costs one
+        // GPU round trip instead of two. Host backends keep "read the loss, then update only if finite".
+        const updateFirst = tf.getBackend() === 'webgpu';
+        if (updateFirst) kept.push(tf.tidy(() => opt.apply(grads, lr)));
         // One readback for the losses and all layers' routing stats (each GPU readback costs a round trip).
         const pending = stats.flatMap((s) => (s.pending ? [s.pending] : []));
         const packed = tf.tidy(() => tf.concat([...kept.map((t) => tf.reshape(t, [1])), ...pending]));
@@ -230,8 +235,10 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
         packed.dispose();
         tf.dispose(kept);
         [lm, bal, z, aux] = Array.from(values.subarray(0, 4)) as [number, number, number, number];
-        await resolveMoeStats(stats, values.subarray(4));
-        if (Number.isFinite(lm) && Number.isFinite(aux)) gradNorm = await readScalar(tf.tidy(() => opt.apply(grads, lr)));
+        const off = updateFirst ? 5 : 4;
+        if (updateFirst) gradNorm = values[4]!;
+        await resolveMoeStats(stats, values.subarray(off));
+        if (!updateFirst && Number.isFinite(lm) && Number.isFinite(aux)) gradNorm = await readScalar(tf.tidy(() => opt.apply(grads, lr)));
       } finally {
         tf.dispose(Object.values(grads));
         for (const s of stats) s.pending?.dispose();

@@ -1,21 +1,14 @@
 /**
- * The kernels an MoE training step uses, on webgpu against the cpu backend. Needs a real WebGPU adapter:
- * CI has none (Debian 12's software Vulkan, lavapipe from Mesa 22.3, lacks shaderUniform*ArrayDynamicIndexing,
- * which Dawn requires, and Dawn's null backend runs no shaders), so there the test is skipped with that reason.
- * On a GPU box the same ops run in `scripts/gpu/run.sh smoke` (op coverage) and `gpu-compare` (loss curves).
+ * The tfjs kernels an MoE training step uses, on webgpu against the cpu backend. Needs a real WebGPU adapter:
+ * in CI the llvmpipe software adapter (Mesa >= 25 from bookworm-backports, installed by
+ * scripts/setup-system.sh; Debian 12's own Mesa 22.3 is refused by Dawn, and Dawn's null backend runs no
+ * shaders); elsewhere the test skips with the reason unless MOELAB_REQUIRE_WEBGPU=1 (./webgpu-adapter.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { WebGpuSyncReadError, initWebGpu, probeWebGpu } from '../../src/backend/webgpu';
-
-async function skipReason(): Promise<string | false> {
-  const info = await probeWebGpu().catch(() => null);
-  if (!info || info.device === 'null-backend') {
-    return 'no WebGPU adapter (needs a GPU with a Vulkan driver; Debian 12 lavapipe is too old for Dawn)';
-  }
-  return false;
-}
+import { WebGpuSyncReadError, initWebGpu } from '../../src/backend/webgpu';
+import { webgpuSkipReason as skipReason } from './webgpu-adapter';
 
 /** Runs `fn` on `backend` and returns the flattened values of its outputs. */
 async function on(backend: string, fn: () => tf.Tensor[]): Promise<Float32Array[]> {

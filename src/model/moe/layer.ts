@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, effectiveTopK, expertCount } from '../config';
 import { ffn } from '../ffn';
 import { gatherRows, layerNorm, logSumExpRows, matmul2d, scatterAddRows } from '../ops';
-import { deviceOpsActive, routedExpertsDevice } from '../ops-webgpu';
+import { deviceOpsActive, ffnDevice, layerNormDevice, matmulDevice, routedExpertsDevice } from '../ops-webgpu';
 import { Weights } from '../weights';
 import { Routing, routeExpertChoice, routeTokenChoice } from './routing';
 
@@ -28,6 +28,8 @@ export interface MoeLayerOutput {
   balanceLoss: tf.Scalar;
   /** Router z-loss mean(logsumexp(logits)²), scalar tensor. */
   zLoss: tf.Scalar;
+  /** lbCoef · balance + zCoef · z when the device path computed it in one kernel (webgpu); else absent. */
+  auxLoss?: tf.Scalar;
   routing: Routing;
   /** Device path only: [experts + 1] served counts and dropped fraction, for `resolveMoeStats`. */
   pendingStats?: tf.Tensor1D;
@@ -53,17 +55,18 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
   const experts = expertCount(moe);
   const k = effectiveTopK(moe);
   const tokens = x.shape[0];
-  const logits = matmul2d(x, w.get(`${prefix}.router`) as tf.Tensor2D);
-  const probs = tf.softmax(logits) as tf.Tensor2D;
-  if (deviceOpsActive()) {
-    // No synchronous readback (webgpu): route, dispatch and combine with tensor ops (src/model/ops-webgpu.ts).
-    const dev = routedExpertsDevice({
-      w, prefix, ffnKind: cfg.ffn, x, probs, router: moe.router, topK: k, capacityFactor: moe.capacityFactor,
-      groupSize: moe.groupSize, batch, seqLen,
+  const dev = deviceOpsActive();
+  const logits = (dev ? matmulDevice : matmul2d)(x, w.get(`${prefix}.router`) as tf.Tensor2D);
+  if (dev) {
+    // No synchronous readback (webgpu): softmax, route, dispatch and combine on the device (src/model/ops-webgpu.ts).
+    const out = routedExpertsDevice({
+      w, prefix, ffnKind: cfg.ffn, x, logits, router: moe.router, topK: k, capacityFactor: moe.capacityFactor,
+      groupSize: moe.groupSize, batch, seqLen, lbCoef: moe.lbCoef, zCoef: moe.zCoef,
     });
     const routing: Routing = { perExpert: [], load: [], droppedFraction: NaN, assignedFraction: [] };
-    return { y: finishMoe(w, prefix, cfg, x, dev.y), balanceLoss: dev.balanceLoss, zLoss: routerZLoss(logits), routing, pendingStats: dev.stats };
+    return { y: finishMoe(w, prefix, cfg, x, out.y), balanceLoss: out.balanceLoss, zLoss: out.zLoss ?? routerZLoss(logits), ...(out.auxLoss ? { auxLoss: out.auxLoss } : {}), routing, pendingStats: out.stats };
   }
+  const probs = tf.softmax(logits) as tf.Tensor2D;
   const p = probs.dataSync() as Float32Array;
   const routing =
     moe.router === 'token-choice'
@@ -109,9 +112,10 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
 function finishMoe(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Tensor2D, routed: tf.Tensor2D): tf.Tensor2D {
   const moe = cfg.moe!;
   let y = routed;
-  for (let s = 0; s < moe.sharedExperts; s++) y = tf.add(y, ffn(w, `${prefix}.s${s}`, cfg.ffn, x)) as tf.Tensor2D;
+  const dev = deviceOpsActive();
+  for (let s = 0; s < moe.sharedExperts; s++) y = tf.add(y, (dev ? ffnDevice : ffn)(w, `${prefix}.s${s}`, cfg.ffn, x)) as tf.Tensor2D;
   if (moe.outputLayerNorm) {
-    y = layerNorm(y, w.get(`${prefix}.ln.g`) as tf.Tensor1D, w.get(`${prefix}.ln.b`) as tf.Tensor1D);
+    y = (dev ? layerNormDevice : layerNorm)(y, w.get(`${prefix}.ln.g`) as tf.Tensor1D, w.get(`${prefix}.ln.b`) as tf.Tensor1D);
   }
   return y;
 }
