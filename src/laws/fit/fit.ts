@@ -5,7 +5,7 @@ import { getLaw } from '../forms';
 import { cartesian } from '../forms/lse';
 import type { FitObjective, FitProtocol, LossTarget, ProtocolId } from '../protocol';
 import type { Coefficients, LawForm, LawObservations } from '../types';
-import { minimizeLbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsStop } from './lbfgs';
+import { allFinite, minimizeLbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsStop } from './lbfgs';
 import { minimizeNewton, type NewtonOptions } from './newton';
 import { observationsFromRuns, validateObservations } from './observations';
 import { FitProblem } from './problem';
@@ -379,9 +379,4 @@ function checkBounds<C extends Coefficients>(law: LawForm<C>, problem: FitProble
       );
     }
   }
-}
-
-function allFinite(a: ArrayLike<number>): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
 }

@@ -286,7 +286,7 @@ export function normInf(a: Float64Array): number {
 }
 
 /** True when every entry is finite. Shared with the Newton solver. */
-export function allFinite(a: Float64Array): boolean {
+export function allFinite(a: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
 }
