@@ -2,7 +2,8 @@
 // npm postinstall for moelab: wires what the notebooks need, and never fails the install.
 //  1. links node_modules/moelab -> .. so notebooks `import { ... } from "moelab"` (tslab resolves like node10,
 //     using package.json main/types, so it needs compiled JS + .d.ts, see platform-notes);
-//  2. builds dist/ with `tsc -p tsconfig.build.json` (errors are reported, the emitted output is kept);
+//  2. builds dist/ with `node scripts/build.mjs` (tsc -p tsconfig.build.json + the record of the sources it was built
+//     from, so `moelab` starts from dist/ while it matches them; errors are reported, the emitted output is kept);
 //  3. registers the tslab kernel into the project (.jupyter/) when Debian's Jupyter is installed;
 //  0b. builds the optional native CPU-kernel addon (scripts/build-native.mjs → build/native/).
 //  0. first, the Debian packages the figures and notebooks need (Chromium, Jupyter): `scripts/setup-system.sh`
@@ -36,8 +37,8 @@ function linkSelf() {
 function build() {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   if (!fs.existsSync(tsc)) return say('typescript not installed; run `npm run build` later to build dist/');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (r.status === 0) return say('built dist/ (tsc -p tsconfig.build.json)');
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
+  if (r.status === 0) return say('built dist/ (scripts/build.mjs: tsc -p tsconfig.build.json)');
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 20).join('\n');
   say(`tsc reported errors (dist/ was still emitted where possible); fix them and run \`npm run build\`:\n${out}`);
 }
