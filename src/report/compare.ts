@@ -41,6 +41,8 @@ export interface ResultsComparison {
 
 export class CompareError extends Error {
   override name = 'CompareError';
+  /** A folder that is not a results folder is a usage error. */
+  readonly exitCode = 2;
 }
 
 async function runsOf(dir: string): Promise<RunSummary[]> {
