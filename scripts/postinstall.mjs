@@ -9,6 +9,7 @@
 //  0. first, the Debian packages the figures and notebooks need (Chromium, Jupyter): `scripts/setup-system.sh`
 //     installs them with apt-get when running as root, else prints the exact command. Set
 //     MOELAB_SKIP_SYSTEM_SETUP=1 to skip this step.
+//  1b. links node_modules/.bin/moelab -> bin/moelab.js (npm links only dependencies' bins), for `npx moelab`;
 // Flags: --kernel-only (step 3 only), --no-build (skip step 2).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +32,26 @@ function linkSelf() {
     say('linked node_modules/moelab -> .. (notebooks import from "moelab")');
   } catch (err) {
     say(`could not link node_modules/moelab (${err.message}); notebooks will not find "moelab"`);
+  }
+}
+
+// npm links the bins of dependencies into node_modules/.bin, never the project's own: link `moelab` there, so that
+// `npx moelab …` finds it at once and `export PATH="$PWD/node_modules/.bin:$PATH"` makes plain `moelab …` work.
+function linkBin() {
+  const binDir = path.join(root, 'node_modules', '.bin');
+  if (!fs.existsSync(path.join(root, 'node_modules'))) return;
+  const link = path.join(binDir, 'moelab');
+  const target = path.join('..', '..', 'bin', 'moelab.js');
+  try {
+    fs.mkdirSync(binDir, { recursive: true });
+    const st = fs.lstatSync(link, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink() && fs.readlinkSync(link) === target) return;
+    if (st) fs.rmSync(link, { force: true });
+    fs.symlinkSync(target, link);
+    fs.chmodSync(path.join(root, 'bin', 'moelab.js'), 0o755);
+    say('linked node_modules/.bin/moelab -> bin/moelab.js (npx moelab, or put node_modules/.bin on your PATH)');
+  } catch (err) {
+    say(`could not link node_modules/.bin/moelab (${err.message}); run the CLI as node bin/moelab.js`);
   }
 }
 
@@ -89,6 +110,7 @@ try {
     systemPackages();
     nativeAddon();
     linkSelf();
+    linkBin();
     if (!args.has('--no-build')) build();
   }
   registerKernel();
