@@ -24,7 +24,11 @@ export function packageRoot(from: string = __dirname): string {
 /** Repository root (works from src/ and dist/). */
 export const REPO_ROOT = packageRoot();
 
-/** moelab's version, from package.json. */
+/** moelab's version, from package.json (`unknown` in a bundle shipped without it, e.g. the GPU bundle). */
 export function moelabVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
