@@ -2,7 +2,8 @@
  * `moelab compare A B [--loss-tolerance X] [--coef-tolerance R] [--all] [--json]`: per-run validation-loss and
  * per-coefficient differences between two results folders, e.g. `moelab compare results/ results/reference/tiny/`
  * after a fresh `repro`. Like `diff`, it exits 1 when the folders differ beyond the tolerances (a run or a fitted
- * law on one side only counts as a difference), 0 when they agree, 2 when a folder cannot be read.
+ * law on one side only, or fit records that cannot be read, count as a difference: nothing is left uncompared
+ * silently), 0 when they agree, 2 when a folder holds no run table.
  */
 import type { Command } from 'commander';
 import type { CoefficientDifference, ResultsComparison, RunDifference } from '../report/compare';
@@ -15,7 +16,7 @@ export interface CompareVerdict {
   runsBeyond: RunDifference[];
   /** |relative difference| above `coefTolerance` (or a coefficient that is not finite on one side). */
   coefficientsBeyond: CoefficientDifference[];
-  /** True when nothing differs beyond the tolerances and no run or law is on one side only. */
+  /** True when nothing differs beyond the tolerances, no run or law is on one side only, and every fit record could be read. */
   same: boolean;
   lossTolerance: number;
   coefTolerance: number;
@@ -28,7 +29,8 @@ export const DEFAULT_COEF_TOLERANCE = 1e-6;
 export function verdict(c: ResultsComparison, lossTolerance = DEFAULT_LOSS_TOLERANCE, coefTolerance = DEFAULT_COEF_TOLERANCE): CompareVerdict {
   const runsBeyond = c.runs.filter((r) => !(Math.abs(r.valLossDelta) <= lossTolerance)).sort((x, y) => Math.abs(y.valLossDelta) - Math.abs(x.valLossDelta));
   const coefficientsBeyond = c.coefficients.filter((d) => (d.a === d.b ? false : !(Math.abs(d.relative) <= coefTolerance)));
-  const same = runsBeyond.length === 0 && coefficientsBeyond.length === 0 && c.onlyInA.length === 0 && c.onlyInB.length === 0 && c.lawsMissing.length === 0;
+  const same =
+    runsBeyond.length === 0 && coefficientsBeyond.length === 0 && c.onlyInA.length === 0 && c.onlyInB.length === 0 && c.lawsMissing.length === 0 && c.fitsUnreadable.length === 0;
   return { runsBeyond, coefficientsBeyond, same, lossTolerance, coefTolerance };
 }
 
@@ -87,11 +89,13 @@ export function formatComparison(c: ResultsComparison, v: CompareVerdict, all = 
     }
   }
   if (c.lawsMissing.length) out.push(`laws fitted (successfully) in only one folder: ${c.lawsMissing.join(', ')}`);
+  for (const u of c.fitsUnreadable) out.push(`fits of ${u.folder} not compared: ${u.reason}`);
   const parts = [
     v.runsBeyond.length ? `${v.runsBeyond.length} run(s) beyond the loss tolerance` : '',
     v.coefficientsBeyond.length ? `${v.coefficientsBeyond.length} coefficient(s) beyond the tolerance` : '',
     c.onlyInA.length + c.onlyInB.length ? `${c.onlyInA.length + c.onlyInB.length} run(s) on one side only` : '',
     c.lawsMissing.length ? `${c.lawsMissing.length} law(s) fitted on one side only` : '',
+    c.fitsUnreadable.length ? `fits not compared: ${c.fitsUnreadable.length} folder(s) with unreadable fit records` : '',
   ].filter(Boolean);
   out.push(v.same ? 'verdict: same within the tolerances' : `verdict: different (${parts.join(', ')})`);
   return out.join('\n');

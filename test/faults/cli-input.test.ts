@@ -121,7 +121,7 @@ describe('fault matrix 34–38: numeric options are parsed in one place and refu
     const ok = fit(GOOD, '--bootstrap', '1e1', '--seed', '7', '--holdout', '0.2');
     assert.equal(ok.status, 0, ok.stderr);
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'good.csv.fit.json'), 'utf8'));
-    assert.equal(report.bootstrap.resamples, 10);
+    assert.equal(report.bootstrap.scheme.resamples, 10);
     assert.equal(report.bootstrap.seed, 7);
   });
 
