@@ -1,10 +1,10 @@
 /**
- * A strict CSV reader for run tables and plain fit tables (RFC 4180: comma-separated, `"` quoting with `""`
- * escapes, LF or CRLF line ends, an optional UTF-8 BOM). Strict where a lenient reader would guess: a binary or
- * non-UTF-8 file, a duplicated or empty header name, a row with more or fewer fields than the header, an
- * unterminated quote, or a file with a header and no rows is a `CsvError` naming the file, the line and the fix.
- * Cells stay text; `parseDecimal` reads numbers the one way moelab accepts them.
+ * CSV tables for run tables and plain fit tables, on src/util/csv.ts's RFC 4180 reader. Strict where a lenient
+ * reader would guess: a binary or non-UTF-8 file, a duplicated or empty header name, a row with more or fewer fields
+ * than the header, an unterminated quote, or a file with a header and no rows is a `CsvError` naming the file, the
+ * line and the fix. Cells stay text; `parseDecimal` reads numbers the one way moelab accepts them.
  */
+import { CsvSyntaxError, parseCsv } from '../util/csv';
 
 /** A CSV file that cannot be read as a table; `line` is 1-based (the header is line 1). */
 export class CsvError extends Error {
@@ -60,79 +60,26 @@ function binaryOffset(bytes: Uint8Array): { offset: number; why: string } | unde
 }
 
 /**
- * Parses CSV bytes. `what` names the file in messages (e.g. "run table results/runs.csv").
+ * Reads CSV bytes as a table (the tokenizer is src/util/csv.ts's RFC 4180 reader; this adds what a table needs):
+ * refuses binary or non-UTF-8 bytes, an empty file, a header-only file, an empty or duplicated header name and a row
+ * with more or fewer fields than the header, each as a `CsvError` naming `what` (e.g. "run table results/runs.csv")
+ * and the line. Cells are trimmed.
  */
-export function parseCsv(bytes: Uint8Array, file: string, what = file): CsvTable {
+export function parseCsvTable(bytes: Uint8Array, file: string, what = file): CsvTable {
   if (bytes.length === 0 || bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) {
     throw new CsvError(`${what} is empty; it needs a header line and one row per run`, file);
   }
   const bad = binaryOffset(bytes);
   if (bad) throw new CsvError(`${what} is not a text CSV: byte ${bad.offset} is ${bad.why}; pass a comma-separated text file`, file);
-  let text = new TextDecoder('utf-8').decode(bytes);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-
-  const records: Array<{ cells: string[]; line: number }> = [];
-  let line = 1;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const startLine = line;
-    const cells: string[] = [];
-    let blank = true;
-    for (;;) {
-      // one field
-      let cell = '';
-      let j = i;
-      while (j < n && (text[j] === ' ' || text[j] === '\t')) j++;
-      if (text[j] === '"') {
-        blank = false;
-        j++;
-        for (;;) {
-          if (j >= n) throw new CsvError(`${what}, line ${startLine}: a quoted field is not closed; add the closing " or remove the stray one`, file, startLine);
-          const c = text[j]!;
-          if (c === '"') {
-            if (text[j + 1] === '"') {
-              cell += '"';
-              j += 2;
-              continue;
-            }
-            j++;
-            break;
-          }
-          if (c === '\n') line++;
-          cell += c;
-          j++;
-        }
-        while (j < n && (text[j] === ' ' || text[j] === '\t')) j++;
-        if (j < n && text[j] !== ',' && text[j] !== '\n' && text[j] !== '\r') {
-          throw new CsvError(`${what}, line ${line}: text after a closing quote; quote the whole field`, file, line);
-        }
-      } else {
-        let k = i;
-        while (k < n && text[k] !== ',' && text[k] !== '\n' && text[k] !== '\r') k++;
-        cell = text.slice(i, k).trim();
-        if (cell.includes('"')) throw new CsvError(`${what}, line ${line}: a " inside an unquoted field; quote the field and double the "`, file, line);
-        if (cell !== '') blank = false;
-        j = k;
-      }
-      cells.push(cell);
-      if (j < n && text[j] === ',') {
-        blank = false;
-        i = j + 1;
-        continue;
-      }
-      // end of record
-      if (text[j] === '\r') j++;
-      if (text[j] === '\n') j++;
-      i = j;
-      line++;
-      break;
-    }
-    if (!blank) records.push({ cells, line: startLine });
+  let parsed: ReturnType<typeof parseCsv>;
+  try {
+    parsed = parseCsv(new TextDecoder('utf-8').decode(bytes));
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) throw new CsvError(`${what}, ${e.message}`, file, e.line);
+    throw e;
   }
-  if (records.length === 0) throw new CsvError(`${what} is empty; it needs a header line and one row per run`, file);
-  const [header, ...body] = records;
-  const columns = header!.cells.map((c) => c.trim());
+  const columns = parsed.header;
+  if (columns.length === 0) throw new CsvError(`${what} is empty; it needs a header line and one row per run`, file);
   columns.forEach((c, k) => {
     if (c === '') throw new CsvError(`${what}: header column ${k + 1} has no name; name every column in line 1`, file, 1);
     const first = columns.indexOf(c);
@@ -140,8 +87,8 @@ export function parseCsv(bytes: Uint8Array, file: string, what = file): CsvTable
       throw new CsvError(`${what}: column "${c}" appears twice in the header (columns ${first + 1} and ${k + 1}); rename or drop one`, file, 1, c);
     }
   });
-  if (body.length === 0) throw new CsvError(`${what} has a header but no rows; add one row per run`, file, 1);
-  for (const r of body) {
+  if (parsed.records.length === 0) throw new CsvError(`${what} has a header but no rows; add one row per run`, file, 1);
+  for (const r of parsed.records) {
     if (r.cells.length !== columns.length) {
       throw new CsvError(
         `${what}, line ${r.line}: ${r.cells.length} field(s), but the header has ${columns.length} (${columns.join(', ')}); fix the row (a missing or extra comma?)`,
@@ -150,7 +97,7 @@ export function parseCsv(bytes: Uint8Array, file: string, what = file): CsvTable
       );
     }
   }
-  return { columns, rows: body.map((r) => r.cells), lines: body.map((r) => r.line) };
+  return { columns, rows: parsed.records.map((r) => r.cells.map((c) => c.trim())), lines: parsed.records.map((r) => r.line) };
 }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { RUN_COLUMNS, type RunColumn, type RunSummary } from './types';
-import { CsvError, parseCsv, parseDecimal } from './csv';
+import { CsvError, parseCsvTable, parseDecimal } from './csv';
 import { writeFileAtomic } from '../util/atomic-write';
 
 /** A run table that cannot be used; the message names the file, row and column, and the fix. */
@@ -37,7 +37,7 @@ function loadCsv(file: string, what: string): { columns: string[]; rows: string[
   if (!fs.existsSync(file)) throw new RunTableError(`${what} does not exist; run the sweep first or pass the right --runs path`, file);
   if (fs.statSync(file).isDirectory()) throw new RunTableError(`${what} is a directory; pass the CSV file inside it (e.g. ${file.replace(/\/+$/, '')}/runs.csv)`, file);
   try {
-    return parseCsv(fs.readFileSync(file), file, what);
+    return parseCsvTable(fs.readFileSync(file), file, what);
   } catch (e) {
     if (e instanceof CsvError) throw new RunTableError(e.message, file, e.line, e.column);
     throw e;

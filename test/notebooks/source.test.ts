@@ -24,13 +24,15 @@ describe('notebooks/*.ipynb are the source', () => {
     assert.deepEqual(fs.readdirSync(NOTEBOOKS).filter((f) => !f.endsWith('.ipynb')), []);
   });
 
-  it('every notebook uses the shared set-up (openNotebook) instead of a repeated boilerplate cell', () => {
+  it('every notebook uses the shared set-up (openNotebook) instead of a repeated boilerplate cell, and shows DataFrames as tables', () => {
     for (const f of fs.readdirSync(NOTEBOOKS).filter((x) => x.endsWith('.ipynb'))) {
       const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, f), 'utf8')) as { cells: Array<{ cell_type: string; source: string[] }> };
       const code = nb.cells.filter((c) => c.cell_type === 'code').map((c) => c.source.join(''));
-      assert.match(code[0]!, /const nb = await openNotebook\(\);/, f);
-      assert.ok(code[0]!.split('\n').length <= 3, `${f}: the set-up cell stays two lines`);
-      assert.ok(!code.some((c) => c.includes('loadNotebookRuns') || c.includes('openNotebookRenderer')), `${f} repeats the set-up`);
+      assert.match(code[0]!, /const nb = await openNotebook\(/, `${f}: the first code cell opens the shared set-up`);
+      for (const c of code) {
+        assert.doesNotMatch(c, /loadNotebookRuns|openNotebookRenderer|figureNotebookHtml|tslab\.display/, `${f} repeats the set-up instead of nb.show: ${c.slice(0, 80)}`);
+        assert.doesNotMatch(c, /\.print\(\)/, `${f} prints a DataFrame as box-drawing text; use nb.show(df) or end the cell with it`);
+      }
     }
   });
 
