@@ -129,6 +129,16 @@ const CASES: Record<string, Case> = {
   'run a sweep at another scale': {
     run: (c, [cmd]) => ok(c.run(dry(cmd!)), dry(cmd!)),
   },
+  "use Clark et al.'s 223 released runs (no training)": {
+    run: (c, cmds) => {
+      assert.deepEqual(cmds, ['moelab repro --preset clark', 'moelab import --source clark --out results/clark']);
+      ok(c.run(dry(cmds[0]!)), dry(cmds[0]!));
+      const r = c.run(cmds[1]!);
+      ok(r, cmds[1]!);
+      assert.ok(fs.existsSync(path.join(c.dir, 'results', 'clark', 'runs.csv')));
+    },
+  },
+  'import my own released run table': { skip: "needs the user's own table: test/runs/released/ imports tables in moelab's released format and Clark's" },
   'run my own sweep': {
     run: (c, cmds) => {
       fs.copyFileSync(path.join(c.dir, 'pipeline', 'presets', 'tiny.ts'), path.join(c.dir, 'my-preset.ts'));
