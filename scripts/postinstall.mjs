@@ -2,12 +2,14 @@
 // npm postinstall for moelab: wires what the notebooks need, and never fails the install.
 //  1. links node_modules/moelab -> .. so notebooks `import { ... } from "moelab"` (tslab resolves like node10,
 //     using package.json main/types, so it needs compiled JS + .d.ts, see platform-notes);
-//  2. builds dist/ with `tsc -p tsconfig.build.json` (errors are reported, the emitted output is kept);
+//  2. builds dist/ with `node scripts/build.mjs` (tsc -p tsconfig.build.json + the record of the sources it was built
+//     from, so `moelab` starts from dist/ while it matches them; errors are reported, the emitted output is kept);
 //  3. registers the tslab kernel into the project (.jupyter/) when Debian's Jupyter is installed;
 //  0b. builds the optional native CPU-kernel addon (scripts/build-native.mjs → build/native/).
 //  0. first, the Debian packages the figures and notebooks need (Chromium, Jupyter): `scripts/setup-system.sh`
 //     installs them with apt-get when running as root, else prints the exact command. Set
 //     MOELAB_SKIP_SYSTEM_SETUP=1 to skip this step.
+//  1b. links node_modules/.bin/moelab -> bin/moelab.js (npm links only dependencies' bins), for `npx moelab`;
 // Flags: --kernel-only (step 3 only), --no-build (skip step 2).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,11 +35,31 @@ function linkSelf() {
   }
 }
 
+// npm links the bins of dependencies into node_modules/.bin, never the project's own: link `moelab` there, so that
+// `npx moelab …` finds it at once and `export PATH="$PWD/node_modules/.bin:$PATH"` makes plain `moelab …` work.
+function linkBin() {
+  const binDir = path.join(root, 'node_modules', '.bin');
+  if (!fs.existsSync(path.join(root, 'node_modules'))) return;
+  const link = path.join(binDir, 'moelab');
+  const target = path.join('..', '..', 'bin', 'moelab.js');
+  try {
+    fs.mkdirSync(binDir, { recursive: true });
+    const st = fs.lstatSync(link, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink() && fs.readlinkSync(link) === target) return;
+    if (st) fs.rmSync(link, { force: true });
+    fs.symlinkSync(target, link);
+    fs.chmodSync(path.join(root, 'bin', 'moelab.js'), 0o755);
+    say('linked node_modules/.bin/moelab -> bin/moelab.js (npx moelab, or put node_modules/.bin on your PATH)');
+  } catch (err) {
+    say(`could not link node_modules/.bin/moelab (${err.message}); run the CLI as node bin/moelab.js`);
+  }
+}
+
 function build() {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   if (!fs.existsSync(tsc)) return say('typescript not installed; run `npm run build` later to build dist/');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (r.status === 0) return say('built dist/ (tsc -p tsconfig.build.json)');
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
+  if (r.status === 0) return say('built dist/ (scripts/build.mjs: tsc -p tsconfig.build.json)');
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 20).join('\n');
   say(`tsc reported errors (dist/ was still emitted where possible); fix them and run \`npm run build\`:\n${out}`);
 }
@@ -88,6 +110,7 @@ try {
     systemPackages();
     nativeAddon();
     linkSelf();
+    linkBin();
     if (!args.has('--no-build')) build();
   }
   registerKernel();

@@ -12,6 +12,7 @@ PACKAGES=(
   jupyter-nbconvert   # notebooks: `jupyter nbconvert --execute` (src/notebooks/execute.ts)
   python3-nbclient    # notebooks: kernel client used by nbconvert --execute
   jupyter-client      # notebooks: kernel specs / `jupyter kernelspec`
+  jupyter-notebook    # `npm run lab`: Jupyter Notebook 6 to edit the notebooks (Debian bookworm and its backports package no JupyterLab)
   libopenblas-dev     # native matmul addon for the wasm/cpu backends (src/backend/native/blas.c, scripts/build-native.mjs)
   python3-scipy       # bench suite `fit`: scipy L-BFGS-B reference (scripts/bench/scipy_fit.py, /usr/bin/python3)
 )

@@ -30,8 +30,8 @@ export default defineStage<Preset>()({
     }
     // Rebuild dist/ (what `import … from "moelab"` loads in a notebook) so notebooks never run stale code.
     const { spawnSync } = await import('node:child_process');
-    const tsc = path.join(ctx.repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ctx.repoRoot, encoding: 'utf8' });
+    // scripts/build.mjs = tsc -p tsconfig.build.json plus the record of the sources built (the fast CLI start checks it)
+    const build = spawnSync(process.execPath, [path.join(ctx.repoRoot, 'scripts', 'build.mjs')], { cwd: ctx.repoRoot, encoding: 'utf8' });
     if (build.status !== 0) {
       throw new Error(`building dist/ for the notebooks failed (npm run build):\n${`${build.stdout}${build.stderr}`.trim().split('\n').slice(0, 20).join('\n')}`);
     }

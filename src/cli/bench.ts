@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { BenchResult, BenchSuite } from '../bench/types';
-import { REPO_ROOT } from './repro';
+import { REPO_ROOT } from './paths';
 
 const BENCH_DIR = path.join(REPO_ROOT, 'src', 'bench');
 

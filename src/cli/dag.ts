@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { dagMermaid, dagText, openPipeline, stageEdges, stageList } from '../pipeline';
-import { addPipelineOptions, targetFromOptions, type PipelineCliOptions } from './repro';
+import { addPipelineOptions, targetFromOptions, type PipelineCliOptions } from './pipeline-options';
 
 export function register(program: Command): void {
   const cmd = program
@@ -8,7 +7,8 @@ export function register(program: Command): void {
     .description('show the pipeline DAG for a preset: a text tree (default) or Mermaid')
     .option('--mermaid', 'print a Mermaid flowchart of the stages')
     .option('--instances', 'list every instance of matrix stages');
-  addPipelineOptions(cmd).action((o: PipelineCliOptions & { mermaid?: boolean; instances?: boolean }) => {
+  addPipelineOptions(cmd).action(async (o: PipelineCliOptions & { mermaid?: boolean; instances?: boolean }) => {
+    const { dagMermaid, dagText, openPipeline, stageEdges, stageList } = await import('../pipeline');
     const { dag, loaded } = openPipeline(targetFromOptions(o));
     if (o.json) {
       const out = {

@@ -4,6 +4,7 @@
  * add yours to `REGISTRATIONS` below (one line).
  */
 import { Command, CommanderError } from 'commander';
+import { moelabVersion } from './paths';
 
 /** A subcommand module's registration function. */
 export type Registration = (program: Command) => void;
@@ -26,6 +27,8 @@ export const REGISTRATIONS: Array<[name: string, load: () => Registration]> = [
   ['inference', () => require('./inference').register],
   ['figures', () => require('./figures').register],
   ['import', () => require('./import').register],
+  ['notebooks', () => require('./notebooks').register],
+  ['kernel', () => require('./kernel').register],
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -35,8 +38,11 @@ export function buildProgram(only?: string): Command {
   program
     .name('moelab')
     .description('Reproduce and extend scaling laws for Mixture-of-Experts language models')
+    .version(moelabVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str) })
+    // before the subcommands are added, so that they inherit it: usage errors reach reportError (exit 2)
+    .exitOverride();
   const one = REGISTRATIONS.find(([name]) => name === only);
   for (const [, load] of one ? [one] : REGISTRATIONS) load()(program);
   return program;
@@ -47,7 +53,8 @@ export const EXIT_USER_ERROR = 2;
 
 /** Prints an error the way every subcommand does: one line naming the error class and the fix. */
 export function reportError(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode;
+  // commander has printed its message (help, version, or a usage error such as a missing option): usage errors exit 2
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USER_ERROR;
   const e = err as Error;
   const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
   process.stderr.write(`moelab: ${name}${e?.message ?? String(err)}\n`);
@@ -58,7 +65,6 @@ export function reportError(err: unknown): number {
 /** Runs the CLI on `argv` (process.argv form). */
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram(argv[2]);
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

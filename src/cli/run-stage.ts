@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { runStageInstance } from '../pipeline';
-import { REPO_ROOT } from './repro';
+import { REPO_ROOT } from './paths';
 
 export function register(program: Command): void {
   program
@@ -23,6 +22,7 @@ export function register(program: Command): void {
         setTimeout(() => process.exit(code), 250).unref();
       };
       try {
+        const { runStageInstance } = await import('../pipeline');
         code = await runStageInstance({
           pipelineModule: path.resolve(o.dag),
           preset: o.preset,

@@ -5,9 +5,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { ConfigError } from '../model/errors';
-import { parseTrainConfig } from '../train/config';
-import { trainRun } from '../train/trainer';
 
 export interface TrainCliOptions {
   /** Path of the TrainConfig JSON. */
@@ -22,7 +19,7 @@ export interface TrainCliOptions {
   json?: boolean;
 }
 
-function readConfig(file: string): unknown {
+function readConfig(file: string, ConfigError: typeof import('../model/errors').ConfigError): unknown {
   if (!fs.existsSync(file)) throw new ConfigError('--config', `file ${file} does not exist; pass a TrainConfig JSON (see examples/)`);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -32,7 +29,10 @@ function readConfig(file: string): unknown {
 }
 
 export async function runTrainCommand(o: TrainCliOptions): Promise<void> {
-  const raw = readConfig(o.config) as Record<string, unknown>;
+  const { ConfigError } = await import('../model/errors');
+  const { parseTrainConfig } = await import('../train/config');
+  const { trainRun } = await import('../train/trainer');
+  const raw = readConfig(o.config, ConfigError) as Record<string, unknown>;
   if (o.backend) raw.backend = o.backend;
   const cfg = parseTrainConfig(raw);
   const outDir = o.out ?? path.join('results', 'runs', cfg.runId);

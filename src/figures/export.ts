@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { figureHtml, galleryHtml, PLOTLY_FILE, tableHtmlPage, type GalleryEntry } from './html';
-import { plotlyBundlePath, writeFileAtomic } from './io';
+import { plotlyBundlePath, plotlyMinBundlePath, writeFileAtomic } from './io';
 import { selectFigures, type FigureInputs } from './registry';
 import { FigureRenderer, type RendererOptions } from './render';
 import { tableToMarkdown } from './tables';
@@ -112,12 +112,16 @@ export async function exportFigures(options: ExportOptions): Promise<ExportResul
     await renderer?.close();
   }
 
-  // Offline gallery: plotly.js copied beside index.html (only when it changed).
+  // Offline gallery: the minified plotly bundle once per figures folder, beside index.html (only when it changed);
+  // every page links it relatively (`plotly.min.js`, `../plotly.min.js`), so a copied folder still renders.
   const plotlyDest = path.join(outDir, PLOTLY_FILE);
-  const src = plotlyBundlePath();
-  if (!fs.existsSync(plotlyDest) || fs.statSync(plotlyDest).size !== fs.statSync(src).size) {
+  const src = plotlyMinBundlePath();
+  if (!fs.existsSync(plotlyDest) || !fs.readFileSync(plotlyDest).equals(fs.readFileSync(src))) {
     writeFileAtomic(plotlyDest, fs.readFileSync(src));
   }
+  // the unminified 11 MB copy earlier versions wrote here is no longer linked from any page
+  const legacy = path.join(outDir, 'plotly.js');
+  if (fs.existsSync(legacy) && fs.statSync(legacy).size === fs.statSync(plotlyBundlePath()).size) fs.rmSync(legacy);
   const galleryEntries: GalleryEntry[] = entries.map((e) => {
     const b = built.find((x) => x.id === e.id);
     const w = written.find((x) => x.id === e.id);

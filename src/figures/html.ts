@@ -1,9 +1,13 @@
-/** Standalone HTML for one figure and the offline gallery page (plotly.js copied next to them). */
+/**
+ * Standalone HTML for one figure and the offline gallery page. Both load the minified plotly bundle that the
+ * export writes once into the figures folder (`<figures>/plotly.min.js`) by a relative link, so a copied results or
+ * figures folder still renders offline.
+ */
 import { escapeHtml, tableToHtml } from './tables';
 import type { FigureOrTable, FigureSpec } from './types';
 
-/** File name of the plotly bundle copied into `results/figures/`. */
-export const PLOTLY_FILE = 'plotly.js';
+/** File name of the plotly bundle copied once into each figures folder (`results/figures/`). */
+export const PLOTLY_FILE = 'plotly.min.js';
 
 const STYLE = `body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#222;max-width:1800px}
 .caption{max-width:1100px;font-size:14px;line-height:1.45;color:#333}
@@ -26,7 +30,7 @@ function plotDiv(spec: FigureSpec, domId: string): string {
   ].join('\n');
 }
 
-/** `<paper>/<figure>.html`: the interactive figure and its caption; plotly from `../plotly.js`. */
+/** `<paper>/<figure>.html`: the interactive figure and its caption; plotly from `../plotly.min.js`. */
 export function figureHtml(spec: FigureSpec, plotlySrc = `../${PLOTLY_FILE}`): string {
   return [
     '<!doctype html><html><head><meta charset="utf-8">',

@@ -24,6 +24,8 @@ export class NotebookError extends Error {
 }
 
 export interface ExecuteNotebooksOptions {
+  /** The moelab checkout (kernel spec in `.jupyter/`, dist/); default: found upwards from the working directory. */
+  repoRoot?: string;
   /** Folder of the `.ipynb` sources; default `<repo>/notebooks`. */
   notebooksDir?: string;
   /** Output folder for executed `.ipynb` and `.html`; default `<repo>/results/notebooks`. */
@@ -138,7 +140,7 @@ function env(repoRoot: string, resultsDir: string): NodeJS.ProcessEnv {
 
 /** Executes the notebooks one by one (in name order); throws `NotebookError` at the first failing one. */
 export async function executeNotebooks(options: ExecuteNotebooksOptions = {}): Promise<ExecutedNotebook[]> {
-  const repoRoot = findRepoRoot();
+  const repoRoot = options.repoRoot ?? findRepoRoot();
   const why = jupyterUnavailable(repoRoot);
   if (why) throw new NotebookError('(all)', undefined, why);
   const notebooksDir = path.resolve(options.notebooksDir ?? path.join(repoRoot, 'notebooks'));
@@ -151,6 +153,10 @@ export async function executeNotebooks(options: ExecuteNotebooksOptions = {}): P
     .filter((f) => f.endsWith('.ipynb') && !f.includes('.tmp-'))
     .filter((f) => !options.only || options.only.some((o) => f.includes(o)))
     .sort();
+  if (files.length === 0) {
+    const all = fs.readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb'));
+    throw new NotebookError('(none)', undefined, `no notebook in ${notebooksDir} matches ${options.only ? `--only ${options.only.join(',')}` : '*.ipynb'}; notebooks: ${all.join(', ') || 'none'}`);
+  }
   const done: ExecutedNotebook[] = [];
   for (const file of files) {
     const t0 = performance.now();

@@ -84,7 +84,8 @@ export async function figureNotebookHtml(spec: FigureSpec, renderer?: FigureRend
   const fallback = png
     ? `<img alt="${spec.id}" style="max-width:100%" src="data:image/png;base64,${png}">`
     : `<p><i>${spec.id}: interactive figure (plotly.js not reachable and no Chromium for a PNG)</i></p>`;
-  const sources = [`/files/node_modules/plotly.js-dist/plotly.js`, `../figures/${PLOTLY_FILE}`, `../results/figures/${PLOTLY_FILE}`];
+  // Jupyter serving the repository (npm run lab), an executed copy in <results>/notebooks/, a notebook in notebooks/
+  const sources = [`/files/node_modules/plotly.js-dist-min/plotly.min.js`, `../figures/${PLOTLY_FILE}`, `../results/figures/${PLOTLY_FILE}`];
   const loader = `(function(){var el=document.getElementById(${JSON.stringify(id)});var src=${JSON.stringify(sources)};
 function draw(){el.innerHTML='';el.style.width='${spec.layout.width}px';el.style.height='${spec.layout.height}px';Plotly.newPlot(el,${scriptJson(spec.data)},${scriptJson(spec.layout)},{displaylogo:false});}
 if(window.Plotly){draw();return;}

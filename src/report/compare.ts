@@ -37,10 +37,14 @@ export interface ResultsComparison {
   coefficients: CoefficientDifference[];
   /** Laws fitted in one folder but not (successfully) in the other. */
   lawsMissing: string[];
+  /** Folders whose fit records could not be read (e.g. written by an older moelab), with the reason: their coefficients are not compared. */
+  fitsUnreadable: Array<{ folder: string; reason: string }>;
 }
 
 export class CompareError extends Error {
   override name = 'CompareError';
+  /** A folder that is not a results folder is a usage error. */
+  readonly exitCode = 2;
 }
 
 async function runsOf(dir: string): Promise<RunSummary[]> {
@@ -59,8 +63,19 @@ export async function compareResults(a: string, b: string): Promise<ResultsCompa
     if (rb) runs.push({ runId: ra.runId, valLossA: ra.valLoss, valLossB: rb.valLoss, valLossDelta: ra.valLoss - rb.valLoss });
   }
   const deltas = runs.map((r) => r.valLossDelta);
-  const fitsA = readFitRecords(a).filter((f) => f.status === 'ok' && f.fit);
-  const fitsB = new Map(readFitRecords(b).filter((f) => f.status === 'ok' && f.fit).map((f) => [f.law, f]));
+  const fitsUnreadable: ResultsComparison['fitsUnreadable'] = [];
+  const recordsOf = (dir: string) => {
+    try {
+      return readFitRecords(dir);
+    } catch (e) {
+      fitsUnreadable.push({ folder: dir, reason: (e as Error).message });
+      return [];
+    }
+  };
+  const [recordsA, recordsB] = [recordsOf(a), recordsOf(b)];
+  const readable = fitsUnreadable.length === 0;
+  const fitsA = readable ? recordsA.filter((f) => f.status === 'ok' && f.fit) : [];
+  const fitsB = new Map((readable ? recordsB : []).filter((f) => f.status === 'ok' && f.fit).map((f) => [f.law, f]));
   const coefficients: CoefficientDifference[] = [];
   const lawsMissing: string[] = [];
   for (const fa of fitsA) {
@@ -86,5 +101,6 @@ export async function compareResults(a: string, b: string): Promise<ResultsCompa
     rmsValLossDelta: deltas.length ? Math.sqrt(deltas.reduce((s, d) => s + d * d, 0) / deltas.length) : NaN,
     coefficients,
     lawsMissing,
+    fitsUnreadable,
   };
 }

@@ -1,3 +1,4 @@
 export * from './types';
 export * from './table';
 export * from './released';
+export * from './csv';

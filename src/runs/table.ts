@@ -1,16 +1,19 @@
 /**
  * Run-table I/O (`results/runs.csv`): one row per finished run, columns `RUN_COLUMNS` (snake_case), read with
- * danfojs-node and validated strictly at the boundary; written atomically (temp file + rename).
+ * the strict CSV reader (`./csv`: a binary file, a duplicated header, a short row or `0x10` is an error naming the
+ * file and line) and validated at the boundary; written with danfojs-node atomically (temp file + rename).
+ * Reading does not load danfojs (nor tfjs), so `moelab fit` and `import … from "moelab/runs"` start fast.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as dfd from 'danfojs-node';
 import { RUN_COLUMNS, type RunColumn, type RunSummary } from './types';
+import { CsvError, parseCsvTable, parseDecimal } from './csv';
 import { writeFileAtomic } from '../util/atomic-write';
 
 /** A run table that cannot be used; the message names the file, row and column, and the fix. */
 export class RunTableError extends Error {
   override readonly name = 'RunTableError';
+  /** A bad table is a usage error: exit code 2. */
+  readonly exitCode = 2;
   constructor(
     message: string,
     readonly file: string,
@@ -29,24 +32,26 @@ const ENUMS: Partial<Record<RunColumn, readonly string[]>> = {
   router: ['none', 'token-choice', 'expert-choice'],
 };
 
-/** Loads a CSV with danfojs-node into header + rows of raw cell values (danfojs types numbers itself). */
-async function loadCsv(file: string): Promise<{ columns: string[]; rows: unknown[][] }> {
-  if (!fs.existsSync(file)) throw new RunTableError(`run table ${file} does not exist; run the sweep first or pass the right --runs path`, file);
-  const text = fs.readFileSync(file, 'utf8');
-  if (text.trim().length === 0) throw new RunTableError(`run table ${file} is empty; it needs a header and one row per run`, file);
-  const df = (await dfd.readCSV(file)) as unknown as { columns: string[]; values: unknown[][] };
-  return { columns: df.columns.map((c) => String(c).trim()), rows: df.values as unknown[][] };
-}
-
-function parseNumber(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v.trim() !== '') return Number(v);
-  return NaN;
+/** Reads a CSV into header + text rows + line numbers, as `RunTableError`s naming the file and line. */
+function loadCsv(file: string, what: string): { columns: string[]; rows: string[][]; lines: number[] } {
+  if (!fs.existsSync(file)) throw new RunTableError(`${what} does not exist; run the sweep first or pass the right --runs path`, file);
+  if (fs.statSync(file).isDirectory()) throw new RunTableError(`${what} is a directory; pass the CSV file inside it (e.g. ${file.replace(/\/+$/, '')}/runs.csv)`, file);
+  try {
+    return parseCsvTable(fs.readFileSync(file), file, what);
+  } catch (e) {
+    if (e instanceof CsvError) throw new RunTableError(e.message, file, e.line, e.column);
+    throw e;
+  }
 }
 
 /** Reads and validates a run table written by `writeRunTable` (or by hand with the same header). */
 export async function readRunTable(file: string): Promise<RunSummary[]> {
-  const { columns, rows } = await loadCsv(file);
+  return readRunTableSync(file);
+}
+
+/** `readRunTable` without the promise (the reader does no asynchronous I/O). */
+export function readRunTableSync(file: string): RunSummary[] {
+  const { columns, rows, lines } = loadCsv(file, `run table ${file}`);
   const index = new Map(columns.map((c, i) => [c, i]));
   for (const [, header] of RUN_COLUMNS) {
     if (!index.has(header)) {
@@ -59,7 +64,7 @@ export async function readRunTable(file: string): Promise<RunSummary[]> {
     }
   }
   return rows.map((cells, r) => {
-    const rowNo = r + 2; // 1-based, after the header line
+    const rowNo = lines[r]!; // 1-based line of the row in the file
     const out: Record<string, unknown> = {};
     for (const [key, header] of RUN_COLUMNS) {
       const raw = cells[index.get(header)!];
@@ -77,10 +82,11 @@ export async function readRunTable(file: string): Promise<RunSummary[]> {
         out[key] = s;
         continue;
       }
-      const v = parseNumber(raw);
+      const parsed = parseDecimal(raw ?? '');
+      const v = typeof parsed === 'number' ? parsed : NaN;
       const minOk = NON_NEGATIVE_COLUMNS.has(key) ? v >= 0 : v > 0;
-      if (!Number.isFinite(v) || !minOk) {
-        const what = !Number.isFinite(v) ? (typeof raw === 'number' ? 'not finite' : 'not a number') : NON_NEGATIVE_COLUMNS.has(key) ? 'negative' : 'not positive';
+      if (typeof parsed !== 'number' || !minOk) {
+        const what = typeof parsed !== 'number' ? parsed.problem : NON_NEGATIVE_COLUMNS.has(key) ? 'negative' : 'not positive';
         throw new RunTableError(
           `run table ${file}, line ${rowNo}, column "${header}": ${JSON.stringify(raw)} is ${what}; it must be a finite number ${NON_NEGATIVE_COLUMNS.has(key) ? '≥ 0' : '> 0'} (fix the run or drop the row)`,
           file,
@@ -101,6 +107,9 @@ export async function writeRunTable(file: string, rows: readonly RunSummary[]): 
   if (records.length === 0) {
     csv = RUN_COLUMNS.map(([, h]) => h).join(',') + '\n';
   } else {
+    // danfojs only for writing (lazily: readers of the table never load it)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const dfd = require('danfojs-node') as typeof import('danfojs-node');
     const df = new dfd.DataFrame(records, { columns: RUN_COLUMNS.map(([, h]) => h) });
     csv = dfd.toCSV(df) as string;
     if (!csv.endsWith('\n')) csv += '\n';
@@ -131,29 +140,38 @@ export function runTableFromSummaries(summaries: readonly RunSummary[]): RunSumm
 
 /**
  * Reads a plain CSV of numeric columns (e.g. `params,tokens,loss` for `moelab fit --law chinchilla`) with
- * the same strict validation: every listed column present, every value a finite number > 0.
+ * the same strict validation: every listed column present, every value a finite decimal number > 0.
+ * Returns the columns and the 1-based file line of each row (for messages and fit labels).
  */
-export async function readNumericCsv(file: string, required: readonly string[]): Promise<Record<string, number[]>> {
-  const { columns, rows } = await loadCsv(file);
+export async function readNumericCsv(file: string, required: readonly string[]): Promise<Record<string, number[]> & { lines?: number[] }> {
+  return readNumericCsvSync(file, required);
+}
+
+/** `readNumericCsv` without the promise. */
+export function readNumericCsvSync(file: string, required: readonly string[]): Record<string, number[]> & { lines?: number[] } {
+  const { columns, rows, lines } = loadCsv(file, file);
   const index = new Map(columns.map((c, i) => [c, i]));
   for (const c of required) {
-    if (!index.has(c)) throw new RunTableError(`${file} has no column "${c}"; needed columns: ${required.join(', ')}`, file, undefined, c);
+    if (!index.has(c)) {
+      throw new RunTableError(`${file} has no column "${c}"; needed columns: ${required.join(', ')} (found: ${columns.join(', ')})`, file, 1, c);
+    }
   }
   const out: Record<string, number[]> = Object.fromEntries(required.map((c) => [c, [] as number[]]));
   rows.forEach((cells, r) => {
     for (const c of required) {
-      const raw = cells[index.get(c)!];
-      const v = parseNumber(raw);
-      if (!Number.isFinite(v) || v <= 0) {
+      const raw = cells[index.get(c)!] ?? '';
+      const parsed = parseDecimal(raw);
+      if (typeof parsed !== 'number' || parsed <= 0) {
+        const problem = typeof parsed !== 'number' ? parsed.problem : parsed === 0 ? 'zero' : 'negative';
         throw new RunTableError(
-          `${file}, line ${r + 2}, column "${c}": ${JSON.stringify(raw)} is ${Number.isFinite(v) ? 'not positive' : 'not a finite number'}; fix or drop the row`,
+          `${file}, line ${lines[r]}, column "${c}": ${JSON.stringify(raw)} is ${problem}; every value must be a finite decimal number > 0 (fix or drop the row)`,
           file,
-          r + 2,
+          lines[r],
           c,
         );
       }
-      out[c].push(v);
+      out[c]!.push(parsed);
     }
   });
-  return out;
+  return Object.assign(out, { lines });
 }

@@ -97,7 +97,9 @@ test('repro builds a user corpus, then status reports it up to date and --json i
   // a new document makes the corpus stale, and status says why
   fs.writeFileSync(path.join(sb.root, 'd9.txt'), 'late document');
   const st2 = sb.run('status', 'corpus', '--preset', file);
-  assert.match(st2.stdout, /corpus\s+stale: input d9\.txt added|corpus\s+stale: input .*d9\.txt added/);
+  assert.match(st2.stdout, /^corpus\s+1\s+0\s+1\s+input .*d9\.txt added/m);
+  const all = sb.run('status', 'corpus', '--preset', file, '--all');
+  assert.match(all.stdout, /corpus\s+stale: input d9\.txt added|corpus\s+stale: input .*d9\.txt added/);
 });
 
 test('moelab dag prints the project DAG as a text tree and Mermaid; every command has --help', () => {

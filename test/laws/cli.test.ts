@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runFit } from '../../src/cli/fit';
 import { loadCoefficients, runOptimal } from '../../src/cli/optimal';
-import { FitError } from '../../src/laws/errors';
+import { UsageError } from '../../src/cli/options';
 import { RunTableError } from '../../src/runs/table';
 import { syntheticObservations } from '../../src/laws/synthetic';
 
@@ -16,7 +16,7 @@ test('moelab optimal --law fine-grained --coefficients published reproduces Tabl
 });
 
 test('moelab optimal refuses published experts coefficients (Yun et al. published none)', () => {
-  assert.throws(() => loadCoefficients('experts', 'published'), (e: unknown) => e instanceof FitError && /published no coefficients/.test(e.message));
+  assert.throws(() => loadCoefficients('experts', 'published'), (e: unknown) => e instanceof UsageError && e.exitCode === 2 && /published no coefficients/.test(e.message));
 });
 
 test('moelab fit reads a plain params,tokens,loss CSV, bootstraps and holds out; NaN rows are rejected with the line', async () => {

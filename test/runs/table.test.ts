@@ -75,8 +75,8 @@ test('readRunTable names file, line and column for a non-numeric value', async (
 });
 
 test('readRunTable rejects NaN, negative and zero values with the row', async () => {
-  await expectTableError((l) => setCell(l, 2, 'val_loss', 'NaN'), /line 2, column "val_loss": "NaN" is not a number/);
-  await expectTableError((l) => setCell(l, 2, 'tokens', '-5'), /line 2, column "tokens": -5 is not positive/);
+  await expectTableError((l) => setCell(l, 2, 'val_loss', 'NaN'), /line 2, column "val_loss": "NaN" is not a finite number/);
+  await expectTableError((l) => setCell(l, 2, 'tokens', '-5'), /line 2, column "tokens": "-5" is not positive/);
   await expectTableError((l) => setCell(l, 3, 'params_total', ''), /line 3, column "params_total"/);
   await expectTableError((l) => setCell(l, 2, 'family', 'sparse'), /column "family": "sparse" is not allowed \(one of dense, moe\)/);
 });
@@ -95,8 +95,10 @@ test('readNumericCsv reads params,tokens,loss and rejects a negative token count
   const dir = tmp();
   const good = path.join(dir, 'good.csv');
   fs.writeFileSync(good, 'params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n');
-  assert.deepEqual(await readNumericCsv(good, ['params', 'tokens', 'loss']), { params: [1e8, 2e8], tokens: [2e9, 4e9], loss: [3.1, 2.9] });
+  const { lines, ...columns } = await readNumericCsv(good, ['params', 'tokens', 'loss']);
+  assert.deepEqual(columns, { params: [1e8, 2e8], tokens: [2e9, 4e9], loss: [3.1, 2.9] });
+  assert.deepEqual(lines, [2, 3], 'the file line of each row, for messages and fit labels');
   const bad = path.join(dir, 'bad.csv');
   fs.writeFileSync(bad, 'params,tokens,loss\n1e8,-2e9,3.1\n2e8,4e9,2.9\n');
-  await assert.rejects(readNumericCsv(bad, ['params', 'tokens', 'loss']), /line 2, column "tokens": -2000000000 is not positive/);
+  await assert.rejects(readNumericCsv(bad, ['params', 'tokens', 'loss']), /line 2, column "tokens": "-2e9" is negative/);
 });
