@@ -5,17 +5,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readCorpusManifest } from '../../src/data/build';
 import { defineStage } from '../../src/pipeline/types';
 import { parseTrainConfig } from '../../src/train/config';
 import type { Preset } from '../presets/schema';
 import { assertTokensFitCorpus, expandSweeps, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
 
-/** Reads the train-split token count from a corpus manifest, or undefined when the corpus is not built yet. */
+/** The train-split token count of a corpus, or undefined when the corpus is not built yet (a corrupt manifest is a CorpusError naming it). */
 function trainSplitTokens(corpusDir: string): number | undefined {
-  const manifest = path.join(corpusDir, 'manifest.json');
-  if (!fs.existsSync(manifest)) return undefined;
-  const parsed = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { splits?: { train?: { tokens?: number } } };
-  return parsed.splits?.train?.tokens;
+  if (!fs.existsSync(path.join(corpusDir, 'manifest.json'))) return undefined;
+  return readCorpusManifest(corpusDir).splits.train.tokens;
 }
 
 export default defineStage<Preset>()({
@@ -47,7 +46,9 @@ export default defineStage<Preset>()({
     const summary = await trainRun(config, {
       outDir: ctx.stateDir,
       resume,
+      allowRepeatedData: ctx.params.train.allowRepeatedData,
       log: (line) => ctx.log.info(line),
+      warn: (line) => ctx.log.warn(line),
       onProgress: (p) =>
         ctx.progress({
           fraction: p.step / p.totalSteps,

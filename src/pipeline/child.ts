@@ -6,6 +6,8 @@ import { expandDag, type StageInstance } from './graph';
 import { loadPipeline } from './load';
 import { ENGINE_DIRS, resolveInputPath, safeInstanceName, type PipelineRoots, type ResolvedOutput } from './paths';
 import type { AnyStage, ChildMessage, StageContext, StageProgress } from './types';
+import { writeFileAtomic } from '../util/atomic-write';
+import { asDiskError } from '../util/fs-errors';
 
 /** Options of `runStageInstance` (what `moelab run-stage` receives). */
 export interface RunStageOptions extends PipelineRoots {
@@ -130,11 +132,17 @@ export async function runStageInstance(opts: RunStageOptions, send: (m: ChildMes
   if (instance.stage.state) {
     stateDir = path.join(opts.resultsDir, ENGINE_DIRS.state, safeInstanceName(instance.name));
     const keyFile = path.join(stateDir, '.moelab-key');
-    if (opts.key && fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8').trim() !== opts.key) {
-      fs.rmSync(stateDir, { recursive: true, force: true }); // state of another fingerprint: never resume it
+    try {
+      if (opts.key && fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8').trim() !== opts.key) {
+        fs.rmSync(stateDir, { recursive: true, force: true }); // state of another fingerprint: never resume it
+      }
+      fs.mkdirSync(stateDir, { recursive: true });
+      if (opts.key) writeFileAtomic(keyFile, opts.key);
+    } catch (e) {
+      const err = asDiskError(e, keyFile) as Error;
+      send({ type: 'error', name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+      throw err;
     }
-    fs.mkdirSync(stateDir, { recursive: true });
-    if (opts.key) fs.writeFileSync(keyFile, opts.key);
   }
 
   const ctx: StageContext<Record<string, unknown>, unknown> = {
@@ -199,9 +207,10 @@ export async function runStageInstance(opts: RunStageOptions, send: (m: ChildMes
     for (const o of instance.outputs) commitOutput(o, tmpOf(o));
     if (instance.stage.state === true && stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   } catch (e) {
-    const err = e as Error;
+    // A full disk or read-only folder is named with its path (e.g. the metrics file the trainer appends to).
+    const err = asDiskError(e) as Error;
     send({ type: 'error', name: err?.name ?? 'Error', message: err?.message ?? String(e) });
-    throw e;
+    throw err;
   } finally {
     cleanup();
     process.removeListener('SIGTERM', onSignal);

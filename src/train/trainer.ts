@@ -20,6 +20,10 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { TrainConfig, parseTrainConfig, totalSteps } from './config';
 import { AdamW } from './optimizer';
 import { learningRate } from './schedule';
+import { METRICS_FILE, MetricsWriter, truncateMetrics, type MetricsRow } from './metrics';
+import { removeStaleTempFiles, writeFileAtomic } from '../util/atomic-write';
+import { withDiskErrors } from '../util/fs-errors';
+import { warnToStderr } from '../util/jsonl';
 
 /** Progress report after each optimizer step (the pipeline shows it). */
 export interface TrainProgress {
@@ -49,28 +53,16 @@ export interface TrainRunOptions {
   onProgress?: (p: TrainProgress) => void;
   /** Log line sink (backend choice, evaluations). Default: none. */
   log?: (line: string) => void;
+  /** Warnings (a torn metrics line dropped on resume). Default: stderr. */
+  warn?: (line: string) => void;
   /** Stop (without error) after this many steps of this call: for tests of resume. Default: run to the end. */
   stopAfterSteps?: number;
+  /**
+   * Allow more training tokens than the corpus's train split holds (the data then repeats, epoch after epoch).
+   * Default false: such a run is refused with a ConfigError before it starts, as the pipeline refuses it.
+   */
+  allowRepeatedData?: boolean;
 }
-
-/** One line of metrics.jsonl. */
-export type MetricsRow =
-  | {
-      kind: 'train';
-      step: number;
-      tokens: number;
-      loss: number;
-      lr: number;
-      auxLoss: number;
-      balanceLoss: number;
-      zLoss: number;
-      gradNorm: number;
-      droppedFraction: number;
-      /** Per MoE layer, fraction of routed slots per expert. */
-      expertLoad: number[][];
-      tokensPerSecond: number;
-    }
-  | { kind: 'eval'; step: number; tokens: number; valLoss: number };
 
 interface TrainerState {
   step: number;
@@ -82,12 +74,6 @@ interface TrainerState {
   wallSeconds: number;
   /** JSON of the resolved config, to refuse resuming a different run. */
   config: string;
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** Reads a scalar tensor asynchronously (works on every backend, webgpu included) and disposes it. */
@@ -117,13 +103,22 @@ export async function evaluate(w: Weights, cfg: TrainConfig, shard: TokenShard):
 export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOptions): Promise<RunSummary> {
   const cfg = isResolved(config) ? config : parseTrainConfig(config);
   const log = opts.log ?? (() => {});
+  const warn = opts.warn ?? warnToStderr;
   const { outDir } = opts;
-  fs.mkdirSync(outDir, { recursive: true });
   const corpusDir = cfg.data.corpusDir;
   const manifest = readCorpusManifest(corpusDir);
   if (manifest.tokenizer.vocabSize > cfg.model.vocab) {
     throw new ConfigError('model.vocab', `${cfg.model.vocab} is smaller than the corpus vocabulary ${manifest.tokenizer.vocabSize} (${corpusDir}); set model.vocab ≥ ${manifest.tokenizer.vocabSize}`);
   }
+  const splitTokens = manifest.splits.train.tokens;
+  if (cfg.tokens > splitTokens && !opts.allowRepeatedData) {
+    throw new ConfigError(
+      'tokens',
+      `${cfg.tokens} training tokens exceed the ${splitTokens} tokens of the train split of ${corpusDir}, so the run would repeat data; lower tokens, use a larger corpus, or allow it explicitly (--allow-repeated-data, allowRepeatedData)`,
+    );
+  }
+  withDiskErrors(outDir, () => fs.mkdirSync(outDir, { recursive: true }));
+  removeStaleTempFiles(outDir);
   const backend = await selectBackend(cfg.backend);
   log(`backend: ${backend.label}${backend.skipped.length ? ` (skipped ${backend.skipped.join('; ')})` : ''}`);
   if (backend.label === 'wasm' || backend.label === 'cpu') log(`native CPU kernels not in use: ${nativeBlasStatus().detail} (training runs 3-4x slower)`);
@@ -136,7 +131,7 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
   const steps = totalSteps(cfg);
   const tokensPerStep = cfg.data.batchSize * cfg.data.seqLen;
   const configJson = JSON.stringify(cfg);
-  const metricsFile = path.join(outDir, 'metrics.jsonl');
+  const metricsFile = path.join(outDir, METRICS_FILE);
   let state: TrainerState = {
     step: 0,
     batches: batches.state(),
@@ -147,6 +142,7 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
     wallSeconds: 0,
     config: configJson,
   };
+  let metrics: MetricsWriter | undefined;
   try {
     const ckpt = loadCheckpoint<TrainerState>(outDir);
     if (ckpt && !opts.resume) {
@@ -169,14 +165,9 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
       state = ckpt.state;
       opt.step = state.adamStep;
       batches.restore(state.batches);
-      // Drop metrics rows written after the checkpoint (they will be recomputed identically).
-      if (fs.existsSync(metricsFile)) {
-        const kept = fs
-          .readFileSync(metricsFile, 'utf8')
-          .split('\n')
-          .filter((l) => l.trim() !== '' && (JSON.parse(l) as MetricsRow).step <= state.step);
-        writeAtomic(metricsFile, kept.map((l) => l + '\n').join(''));
-      }
+      // Drop metrics rows written after the checkpoint (they will be recomputed identically), and a torn last
+      // line left by a kill or a full disk.
+      truncateMetrics(outDir, state.step, warn);
       log(`resumed at step ${state.step}/${steps}`);
     } else if (fs.existsSync(metricsFile)) {
       fs.unlinkSync(metricsFile);
@@ -187,7 +178,8 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
       (cfg.checkpointEveryTokens ? Math.max(1, Math.round(cfg.checkpointEveryTokens / tokensPerStep)) : Math.max(1, Math.round(steps / 10)));
     const evalEvery = Math.max(1, Math.round(cfg.evalEveryTokens / tokensPerStep));
     const vars = [...weights.values()];
-    const appendMetrics = (row: MetricsRow) => fs.appendFileSync(metricsFile, JSON.stringify(row) + '\n');
+    metrics = new MetricsWriter(outDir);
+    const appendMetrics = (row: MetricsRow) => metrics!.write(row);
     const writeCheckpoint = async () => {
       const tensors: Array<[string, tf.Tensor]> = [];
       for (const [n, v] of weights) tensors.push([`w/${n}`, v]);
@@ -285,9 +277,10 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
     }
     void lastLoss;
     const summary = summarize(cfg, state, backend.label, steps * tokensPerStep);
-    if (state.step >= steps) writeAtomic(path.join(outDir, 'final.json'), JSON.stringify(summary, null, 2) + '\n');
+    if (state.step >= steps) writeFileAtomic(path.join(outDir, 'final.json'), JSON.stringify(summary, null, 2) + '\n');
     return summary;
   } finally {
+    metrics?.close();
     opt.dispose();
     disposeWeights(weights);
     train.close();
