@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readCorpusManifest } from '../../src/data/build';
 import { defineStage } from '../../src/pipeline/types';
+import { ConfigError } from '../../src/model/errors';
 import { parseTrainConfig } from '../../src/train/config';
 import type { Preset } from '../presets/schema';
-import { assertTokensFitCorpus, expandSweeps, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
+import { assertTokensFitCorpus, expandSweeps, presetKeyOf, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
 
 /** The train-split token count of a corpus, or undefined when the corpus is not built yet (a corrupt manifest is a CorpusError naming it). */
 function trainSplitTokens(corpusDir: string): number | undefined {
@@ -32,8 +33,15 @@ export default defineStage<Preset>()({
   resources: { cpus: 1 },
   state: true,
   check: (p, run, repoRoot) => {
-    // Validates the trainer config before anything runs (bad shapes fail at plan time, not mid-sweep).
-    parseTrainConfig(sweepRunToTrainConfig(run, p.train, path.join(repoRoot, 'data', p['corpus.name'])));
+    // Validates the trainer config before anything runs (bad shapes fail at plan time, not mid-sweep), naming
+    // the preset key that sets the bad value and the run.
+    try {
+      parseTrainConfig(sweepRunToTrainConfig(run, p.train, path.join(repoRoot, 'data', p['corpus.name'])));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const detail = e.message.startsWith(`${e.field}: `) ? e.message.slice(e.field.length + 2) : e.message;
+      throw new ConfigError(presetKeyOf(p.sweeps, run, e.field), `${detail.replace(/; fix this value in the config$/, '')} (run ${run.runId}, trainer field ${e.field})`);
+    }
   },
   async run(ctx) {
     const run = ctx.matrix;

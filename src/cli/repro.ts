@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { LineReporter, SilentReporter, TtyReporter, repro, type PipelineTarget, type ReproReporter, type ReproSummary } from '../pipeline';
-import { selectExecutorForTarget } from '../pipeline/executors/slurm-select';
+import { selectExecutorForTarget } from '../pipeline/executors/select';
+import { UsageError } from '../errors';
 
 /** Repository root (this file is `src/cli/repro.ts`). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -60,11 +61,11 @@ export function register(program: Command): void {
     .option('-j, --jobs <n>', 'CPU slots: stage instances run in parallel processes', (v) => Number.parseInt(v, 10), os.cpus().length)
     .option('-n, --dry-run', 'print what would run and why, run nothing')
     .option('--force <stage>', 're-run a stage or instance even if up to date (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    // slurm executor (src/pipeline/executors/slurm-select.ts; README "Running on a cluster")
+    // slurm executor (src/pipeline/executors/select.ts; README "Running on a cluster")
     .addOption(new Option('--executor <kind>', "where stage instances run: local processes or slurm jobs (default: the preset's executor, else local)").choices(['local', 'slurm']))
     .option('--profile <file>', "slurm profile (JSON: partition, account, resources, retries); replaces the preset's slurm section, implies --executor slurm");
   addPipelineOptions(cmd).action(async (targets: string[], o: PipelineCliOptions & { jobs: number; dryRun?: boolean; force: string[]; executor?: string; profile?: string }) => {
-    if (!Number.isInteger(o.jobs) || o.jobs < 1) throw Object.assign(new Error(`-j/--jobs must be a positive integer, got ${o.jobs}`), { exitCode: 2 });
+    if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`-j/--jobs must be a positive integer, got ${o.jobs}`);
     const chosen = o.dryRun ? undefined : await selectExecutorForTarget(targetFromOptions(o), { executor: o.executor, profile: o.profile });
     if (chosen?.defaultJobs && cmd.getOptionValueSource('jobs') !== 'cli') o.jobs = chosen.defaultJobs;
     const reporter: ReproReporter = o.json || o.dryRun ? new SilentReporter() : process.stderr.isTTY ? new TtyReporter(o.jobs) : new LineReporter(o.jobs);

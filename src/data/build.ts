@@ -241,7 +241,15 @@ export function buildCorpus(config: CorpusConfig, paths: BuildCorpusPaths, optio
 export function readCorpusManifest(dir: string): CorpusManifest {
   const file = path.join(dir, 'manifest.json');
   if (!fs.existsSync(file)) throw new CorpusError(`${file} does not exist; build the corpus first (moelab repro corpus)`);
-  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as CorpusManifest;
+  let m: CorpusManifest;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8')) as CorpusManifest;
+  } catch (e) {
+    throw new CorpusError(`${file} is not valid JSON (${(e as Error).message}); the corpus is damaged: rebuild it (moelab repro corpus --force corpus)`);
+  }
+  if (!m || typeof m !== 'object' || !m.splits?.train || !m.splits?.val || !m.tokenizer) {
+    throw new CorpusError(`${file} is not a moelab corpus manifest (no splits/tokenizer); rebuild the corpus (moelab repro corpus --force corpus)`);
+  }
   if (m.format !== CORPUS_FORMAT) throw new CorpusError(`${file} has format '${String(m.format)}', expected ${CORPUS_FORMAT}; rebuild the corpus`);
   return m;
 }

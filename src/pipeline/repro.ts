@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TargetError } from './errors';
+import { PresetError, StageCheckError, TargetError } from './errors';
 import { Fingerprinter, InputsPendingError, type Fingerprint, type InstanceStatus } from './fingerprint';
 import { expandDag, selectInstances, type Dag, type StageInstance } from './graph';
 import { loadPipeline } from './load';
 import { acquireReproLock, readLock, writeLock, type LockEntry, type LockFileData } from './lock';
-import { LocalExecutor } from './executor-local';
+import { LocalExecutor } from './executors/local';
 import { instanceSpec } from './child';
+import { assertWritableRoot, foreignFiles, foreignFilesError } from './ownership';
 import { ENGINE_DIRS, safeInstanceName, type PipelineRoots } from './paths';
 import { SilentReporter, type ReproReporter } from './progress';
 import type { Executor, LoadedConfig, Pipeline, RunningJob } from './types';
@@ -75,7 +76,14 @@ export function openPipeline(target: PipelineTarget): PipelineSession {
   const pipelineModule = path.resolve(target.pipelineModule);
   const pipeline = loadPipeline(pipelineModule);
   const loaded = pipeline.loadConfig(target.preset ?? pipeline.defaultPreset, roots.repoRoot);
-  const dag = expandDag(pipeline.stages, loaded.config, roots);
+  let dag: Dag;
+  try {
+    dag = expandDag(pipeline.stages, loaded.config, roots);
+  } catch (e) {
+    // A stage's plan-time check names the preset key; say which preset file it is in.
+    if (e instanceof StageCheckError) throw new PresetError(`invalid preset ${loaded.file}: ${e.message}`, { cause: e.reason });
+    throw e;
+  }
   const fingerprinter = new Fingerprinter(roots, dag, [__dirname]);
   return { pipeline, loaded, dag, roots, fingerprinter, pipelineModule };
 }
@@ -113,8 +121,8 @@ export function planStatus(session: PipelineSession, instances: readonly StageIn
       try {
         fp = session.fingerprinter.fingerprint(inst, depKeys);
       } catch (e) {
-        if (!(e instanceof InputsPendingError)) throw e;
-        reasons.push(e.message);
+        // status and --dry-run report, never crash: a pending input (an upstream killed mid-run) or a broken one
+        reasons.push(e instanceof InputsPendingError ? e.message : `${(e as Error).name}: ${(e as Error).message}`);
       }
     } else {
       reasons.push('upstream not built yet');
@@ -200,7 +208,23 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
     return summary;
   }
 
+  // Never write into a folder that is not moelab's (`--results .`), nor replace a folder holding a user's files.
+  assertWritableRoot(roots.resultsDir, '--results', roots.repoRoot);
+  assertWritableRoot(roots.dataDir, '--data', roots.repoRoot);
   const lockHandle = acquireReproLock(roots.resultsDir, warn);
+  try {
+    const recorded = readLock(roots.resultsDir).instances;
+    for (const inst of selected) {
+      for (const o of inst.outputs) {
+        if (!o.isDir) continue;
+        const foreign = foreignFiles(o.abs, recorded[inst.name]?.outputs?.[o.spec], fingerprinter.hashes);
+        if (foreign.length > 0) throw foreignFilesError(o.abs, foreign, inst.name);
+      }
+    }
+  } catch (e) {
+    lockHandle.release();
+    throw e;
+  }
   const reporter = options.reporter ?? new SilentReporter();
   const executor: Executor = options.executor ?? new LocalExecutor();
   const running = new Map<string, { job: RunningJob; done: Promise<void> }>();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readRunTable } from '../runs/table';
 import type { RunSummary } from '../runs/types';
 import { readFitRecords } from './fits';
+import { MoelabError } from '../errors';
 
 export interface RunDifference {
   runId: string;
@@ -39,7 +40,7 @@ export interface ResultsComparison {
   lawsMissing: string[];
 }
 
-export class CompareError extends Error {
+export class CompareError extends MoelabError {
   override name = 'CompareError';
 }
 

@@ -7,9 +7,10 @@ import * as path from 'node:path';
 import * as dfd from 'danfojs-node';
 import { RUN_COLUMNS, type RunColumn, type RunSummary } from './types';
 import { writeFileAtomic } from '../util/atomic-write';
+import { MoelabError } from '../errors';
 
 /** A run table that cannot be used; the message names the file, row and column, and the fix. */
-export class RunTableError extends Error {
+export class RunTableError extends MoelabError {
   override readonly name = 'RunTableError';
   constructor(
     message: string,

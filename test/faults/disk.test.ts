@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  PIPELINE_DAG,
+  bindReadOnly,
   cannotMount,
   leftovers,
   lossesOf,
@@ -16,6 +18,7 @@ import {
   mountTmpfs,
   sandbox,
   summaryWithoutWall,
+  treeHashes,
 } from './helpers';
 
 const skip = cannotMount;
@@ -28,6 +31,58 @@ after(() => {
       // already unmounted
     }
   }
+});
+
+/** The engine fixture (a → b) run once into a sandbox, then its parameter b.m changed so that b is stale. */
+function fixtureWithStaleB() {
+  const sb = sandbox();
+  const config = { name: 'fixture', fixtureDir: path.join(sb.root, 'fixture'), a: { n: 1 }, b: { m: 1 }, c: { k: 1 }, grid: [1], slow: { size: 10 } };
+  fs.mkdirSync(config.fixtureDir);
+  const preset = path.join(sb.root, 'preset.json');
+  fs.writeFileSync(preset, JSON.stringify(config));
+  const args = ['--dag', PIPELINE_DAG, '--preset', preset, '--results', sb.results, '--data', sb.data];
+  const first = sb.run(['repro', 'b', ...args]);
+  assert.equal(first.status, 0, first.stdout + first.stderr);
+  fs.writeFileSync(preset, JSON.stringify({ ...config, b: { m: 2 } }));
+  // Copying or restoring results keeps contents but not mtimes: the hash cache then has to re-hash (and would save).
+  const later = new Date(Date.now() + 5000);
+  fs.utimesSync(path.join(sb.results, 'a.txt'), later, later);
+  return { sb, args };
+}
+
+describe('read-only results folder', { skip }, () => {
+  it('41: repro on read-only results stops with a DiskError naming the folder and EROFS, exit 2, every file unchanged', () => {
+    const { sb, args } = fixtureWithStaleB();
+    const before = treeHashes(sb.results);
+    const ro = bindReadOnly(sb.results);
+    unmounts.push(ro.unmount);
+    const r = sb.run(['repro', 'b', ...args]);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`DiskError: cannot write ${sb.results}/\\S+: the file system is read-only \\(EROFS\\); remount it read-write or choose a writable --results`));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    ro.unmount();
+    assert.deepEqual(treeHashes(sb.results), before);
+  });
+
+  it('42: status and repro --dry-run work on read-only results (the hash cache is not written) and report b as stale', () => {
+    const { sb, args } = fixtureWithStaleB();
+    const ro = bindReadOnly(sb.results);
+    unmounts.push(ro.unmount);
+    const st = sb.run(['status', ...args]);
+    assert.equal(st.status, 0, st.stdout + st.stderr);
+    assert.match(st.stdout, /^a\s+up to date$/m);
+    assert.match(st.stdout, /^b\s+stale: param b\.m changed \(1 → 2\)$/m);
+    const dry = sb.run(['repro', 'b', '--dry-run', ...args]);
+    assert.equal(dry.status, 0, dry.stdout + dry.stderr);
+    assert.match(dry.stdout, /^would run b: param b\.m changed \(1 → 2\)$/m);
+    const json = sb.run(['status', '--json', ...args]);
+    assert.equal(json.status, 0, json.stderr);
+    assert.deepEqual(
+      (JSON.parse(json.stdout) as { instances: Array<{ name: string; stale: boolean }> }).instances.filter((i) => ['a', 'b'].includes(i.name)).map((i) => [i.name, i.stale]),
+      [['a', false], ['b', true]],
+    );
+    ro.unmount();
+  });
 });
 
 describe('full disk', { skip }, () => {

@@ -33,8 +33,8 @@ export interface Sandbox {
   data: string;
   /** Unique marker of this sandbox's processes. */
   mark: string;
-  /** `moelab <args>` synchronously (cwd = repo root, marker set). */
-  run(args: string[], env?: Record<string, string>): RunResult;
+  /** `moelab <args>` synchronously (cwd: the repo root unless given; marker set). */
+  run(args: string[], env?: Record<string, string>, cwd?: string): RunResult;
   /** `moelab <args>` as the leader of a new process group (detached), output collected. */
   start(args: string[], env?: Record<string, string>): Started;
   /** Live processes carrying this sandbox's marker (orphans, once the group was killed). */
@@ -61,8 +61,8 @@ export function sandbox(prefix = 'moelab-faults-'): Sandbox {
     results,
     data,
     mark,
-    run(args, extra) {
-      const r = spawnSync(process.execPath, [MOELAB, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: env(extra), timeout: 10 * 60_000 });
+    run(args, extra, cwd = REPO_ROOT) {
+      const r = spawnSync(process.execPath, [MOELAB, ...args], { cwd, encoding: 'utf8', env: env(extra), timeout: 10 * 60_000 });
       return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
     },
     start(args, extra) {
@@ -105,6 +105,11 @@ export function processesWithEnv(name: string, value: string): Array<{ pid: numb
     }
   }
   return out;
+}
+
+/** `s` with RegExp metacharacters escaped. */
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Polls `predicate` every 20 ms until it is true; throws naming `what` after `ms`. */
