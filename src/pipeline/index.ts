@@ -11,6 +11,7 @@ export * from './executors/local';
 export * from './child';
 export * from './load';
 export * from './repro';
+export * from './decide';
 export * from './render';
 export * from './ownership';
 export * from './glob';
