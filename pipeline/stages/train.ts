@@ -11,6 +11,7 @@ import { ConfigError } from '../../src/model/errors';
 import { parseTrainConfig } from '../../src/train/config';
 import type { Preset } from '../presets/schema';
 import { assertTokensFitCorpus, expandSweeps, presetKeyOf, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
+import { OUTPUTS } from '../outputs';
 
 /** The train-split token count of a corpus, or undefined when the corpus is not built yet (a corrupt manifest is a CorpusError naming it). */
 function trainSplitTokens(corpusDir: string): number | undefined {
@@ -28,8 +29,8 @@ export default defineStage<Preset>()({
   gridParams: ['sweeps'],
   matrix: (p) => expandSweeps(p.sweeps).map((run) => ({ name: run.runId, params: run })),
   deps: ['corpus'],
-  inputs: (p) => [`data:${p['corpus.name']}/manifest.json`],
-  outputs: (_p, run: SweepRun) => [`runs/${run.runId}/final.json`, `runs/${run.runId}/metrics.jsonl`],
+  inputs: (p) => [OUTPUTS.corpus(p['corpus.name']).manifest],
+  outputs: (_p, run: SweepRun) => Object.values(OUTPUTS.run(run.runId)),
   resources: { cpus: 1 },
   state: true,
   check: (p, run, repoRoot) => {
@@ -65,7 +66,8 @@ export default defineStage<Preset>()({
           etaSeconds: p.etaSeconds,
         }),
     });
-    fs.writeFileSync(ctx.out(`runs/${run.runId}/final.json`), JSON.stringify(summary, null, 2) + '\n');
-    fs.copyFileSync(path.join(ctx.stateDir, 'metrics.jsonl'), ctx.out(`runs/${run.runId}/metrics.jsonl`));
+    const out = OUTPUTS.run(run.runId);
+    fs.writeFileSync(ctx.out(out.summary), JSON.stringify(summary, null, 2) + '\n');
+    fs.copyFileSync(path.join(ctx.stateDir, 'metrics.jsonl'), ctx.out(out.metrics));
   },
 });

@@ -41,7 +41,8 @@ export function decide(
   let fingerprint: Fingerprint | null = null;
   let error: Error | undefined;
   if (unknown.length > 0) {
-    reasons.push(unknown.length === 1 ? `upstream ${unknown[0]} not built yet` : `upstream not built yet (${unknown.join(', ')})`);
+    const named = unknown.length > 3 ? `${unknown.slice(0, 3).join(', ')} and ${unknown.length - 3} more` : unknown.join(', ');
+    reasons.push(`upstream ${named} not built yet`);
   } else {
     try {
       fingerprint = fingerprinter.fingerprint(inst, keys);
