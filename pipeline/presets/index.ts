@@ -69,8 +69,22 @@ function readPresetFile(file: string): unknown {
       throw new PresetError(`preset ${file} is not valid JSON: ${(e as Error).message}`);
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(file) as { default?: unknown; preset?: unknown };
+  let mod: { default?: unknown; preset?: unknown };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(file) as { default?: unknown; preset?: unknown };
+  } catch (e) {
+    // A preset module that throws (or fails to compile): its message and where in the file it was thrown.
+    const err = e as Error;
+    const at = String(err?.stack ?? '')
+      .split('\n')
+      .filter((l) => /^\s+at /.test(l))
+      .filter((l) => l.includes(file) || !l.includes('node:'))
+      .slice(0, 3)
+      .map((l) => l.trim())
+      .join('; ');
+    throw new PresetError(`preset ${file} threw while loading: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}${at ? ` (${at})` : ''}; fix the preset file`, { cause: e });
+  }
   const value = mod.default ?? mod.preset;
   if (!value) throw new PresetError(`preset ${file} must \`export default\` a preset object`);
   return value;

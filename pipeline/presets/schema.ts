@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { corpusConfigSchema } from '../../src/data/corpus-config';
-import { slurmProfileSchema } from '../../src/pipeline/executors/slurm-profile';
+import { slurmProfileSchema } from '../../src/pipeline/executors/slurm/profile';
 import { analysisSchema, figuresSchema, fitSchema, notebooksSchema, sourceSchema, sweepsSchema, trainSchema } from './sections';
 
 /** `data/released/` holds vendored released tables, so no corpus may take that name. */

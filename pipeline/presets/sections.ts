@@ -59,8 +59,8 @@ export const sweepsSchema = z
 
 export const trainSchema = z
   .object({
-    /** Tokens per sequence. */
-    seqLen: posInt.default(64),
+    /** Tokens per sequence (at most 65536, the trainer's MAX_SEQ_LEN). */
+    seqLen: posInt.max(65536, 'at most 65536 tokens per sequence').default(64),
     /** Sequences per optimizer step. */
     batchSize: posInt.default(16),
     /** Peak learning rate (AdamW). */

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
+import { asInput, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'analysis',
@@ -15,8 +16,8 @@ export default defineStage<Preset>()({
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['fit'],
-  inputs: ['results:fits/*.json'],
-  outputs: ['tables/compute-optimal.json', 'tables/inference.json'],
+  inputs: [asInput(OUTPUTS.fits)],
+  outputs: [OUTPUTS.computeOptimal, OUTPUTS.inference],
   async run(ctx) {
     const { computeOptimalTables, inferenceTables } = await import('../../src/report/analysis');
     const { coefficientsFromRecords, readFitRecords } = await import('../../src/report/fits');
@@ -24,11 +25,11 @@ export default defineStage<Preset>()({
     const e = ctx.params['sweeps.fineGrained.expansionRate'] ?? 64;
     const { budgetsFlops, inferenceBudgetsFlops, gpu } = ctx.params.analysis;
     const tables = computeOptimalTables(fits, budgetsFlops, e);
-    fs.writeFileSync(ctx.out('tables/compute-optimal.json'), JSON.stringify(tables, null, 2) + '\n');
+    fs.writeFileSync(ctx.out(OUTPUTS.computeOptimal), JSON.stringify(tables, null, 2) + '\n');
     ctx.progress({ fraction: 0.5, message: 'inference tables' });
     const inference = fits.experts
       ? inferenceTables(fits.experts, inferenceBudgetsFlops, gpu)
       : { gpu, boundedLoss: [], boundedCost: [], failures: [], note: 'no experts-law fit at this scale' };
-    fs.writeFileSync(ctx.out('tables/inference.json'), JSON.stringify(inference, null, 2) + '\n');
+    fs.writeFileSync(ctx.out(OUTPUTS.inference), JSON.stringify(inference, null, 2) + '\n');
   },
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
+import { asInput, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'claims',
@@ -17,14 +18,14 @@ export default defineStage<Preset>()({
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit'],
-  inputs: (p) => ['results:runs.csv', 'results:fits/*.json', ...(p['fit.sensitivity'] ? ['results:fits/variants/*/*.json'] : [])],
-  outputs: ['tables/claims.json'],
+  inputs: (p) => [OUTPUTS.runTable, OUTPUTS.fits, ...(p['fit.sensitivity'] ? [OUTPUTS.fitVariants] : [])].map(asInput),
+  outputs: [OUTPUTS.claims],
   async run(ctx) {
     const { claimsTable, claimsTableJson } = await import('../../src/report/claims');
     const { readFitRecords, readVariantRecords } = await import('../../src/report/fits');
     const { variantChange } = await import('../../src/laws/protocol');
     const { readRunTable } = await import('../../src/runs/table');
-    const runs = await readRunTable(ctx.resolve('results:runs.csv'));
+    const runs = await readRunTable(ctx.resolve(asInput(OUTPUTS.runTable)));
     const records = readFitRecords(ctx.resultsDir);
     const variants = [...readVariantRecords(ctx.resultsDir)].map(([id, rs]) => ({ id, change: variantChange(id, rs.map((r) => r.protocol)), records: rs }));
     ctx.progress({ fraction: 0.1, message: `claims under the ${ctx.params['fit.protocol']} protocol and ${variants.length} variants` });
@@ -33,6 +34,6 @@ export default defineStage<Preset>()({
       ctx.params['fit.protocol'],
       variants,
     );
-    fs.writeFileSync(ctx.out('tables/claims.json'), claimsTableJson(table));
+    fs.writeFileSync(ctx.out(OUTPUTS.claims), claimsTableJson(table));
   },
 });

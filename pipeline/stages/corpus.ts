@@ -9,6 +9,7 @@ import { PresetError } from '../../src/pipeline/errors';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
+import { OUTPUTS } from '../outputs';
 
 /** The preset's corpus (present whenever the stage applies: the schema requires it for a preset that trains). */
 function corpusOf(p: { readonly corpus: CorpusConfig | null }): CorpusConfig {
@@ -26,7 +27,7 @@ export default defineStage<Preset>()({
   inputs: (p) => corpusOf(p).sources.flatMap((s) => (s.kind === 'embedded' ? sourceFiles([s], process.cwd()) : [s.path])),
   outputs: (p) => {
     const { name } = corpusOf(p);
-    return [`data:${name}/train.bin`, `data:${name}/val.bin`, `data:${name}/manifest.json`];
+    return Object.values(OUTPUTS.corpus(name));
   },
   resources: { cpus: 1 },
   check: (p, _m, repoRoot) => {
@@ -40,9 +41,9 @@ export default defineStage<Preset>()({
     const manifest = buildCorpus(
       corpus,
       {
-        trainPath: ctx.out(`data:${name}/train.bin`),
-        valPath: ctx.out(`data:${name}/val.bin`),
-        manifestPath: ctx.out(`data:${name}/manifest.json`),
+        trainPath: ctx.out(OUTPUTS.corpus(name).train),
+        valPath: ctx.out(OUTPUTS.corpus(name).val),
+        manifestPath: ctx.out(OUTPUTS.corpus(name).manifest),
       },
       { cwd: ctx.repoRoot, onProgress: (fraction, message) => ctx.progress({ fraction, message }) },
     );

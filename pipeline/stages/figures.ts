@@ -5,6 +5,7 @@
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
+import { asInput, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'figures',
@@ -14,14 +15,14 @@ export default defineStage<Preset>()({
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit'],
-  inputs: ['results:runs.csv', 'results:fits/*.json'],
-  outputs: ['figures/'],
+  inputs: [asInput(OUTPUTS.runTable), asInput(OUTPUTS.fits)],
+  outputs: [OUTPUTS.figures],
   async run(ctx) {
     const path = await import('node:path');
     const { buildFigureInputs, exportFigures, readTrainingCurves } = await import('../../src/figures');
     const { readRunTable } = await import('../../src/runs/table');
     const { coefficientsFromRecords, readFitRecords } = await import('../../src/report/fits');
-    const runs = await readRunTable(ctx.resolve('results:runs.csv'));
+    const runs = await readRunTable(ctx.resolve(asInput(OUTPUTS.runTable)));
     const records = readFitRecords(ctx.resultsDir);
     const fits = coefficientsFromRecords(records);
     // The Krajewski figures draw the loss column their fit used (the protocol's target).
@@ -37,7 +38,7 @@ export default defineStage<Preset>()({
     });
     const result = await exportFigures({
       inputs,
-      outDir: ctx.out('figures/'),
+      outDir: ctx.out(OUTPUTS.figures),
       formats: ctx.params.figures.formats,
       log: (line) => ctx.log.info(line),
     });

@@ -13,6 +13,7 @@ import { protocolVariants, type FitProtocol } from '../../src/laws/protocol';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
 import { PresetError } from '../../src/pipeline/errors';
+import { asInput, OUTPUTS } from '../outputs';
 
 interface FitInstance {
   law: LawName;
@@ -25,7 +26,7 @@ interface FitInstance {
 
 /** Where an instance's record goes. */
 export function fitRecordPath(law: LawName, variant: string, main: boolean): string {
-  return main ? `fits/${law}.json` : `fits/variants/${variant}/${law}.json`;
+  return main ? OUTPUTS.fit(law) : OUTPUTS.fitVariant(variant, law);
 }
 
 function instanceName(law: LawName, variant: string, main: boolean): string {
@@ -54,7 +55,7 @@ export default defineStage<Preset>()({
   when: trainsItsRuns,
   matrix: (p) => fitInstances(p.fit).map((i) => ({ name: instanceName(i.law, i.variant, i.main), params: i })),
   deps: (_p, i: FitInstance) => ['runs', ...i.protocol.shared.map((s) => `fit@${instanceName(s.fromLaw, i.variant, i.main)}`)],
-  inputs: (_p, i: FitInstance) => ['results:runs.csv', ...i.protocol.shared.map((s) => `results:${fitRecordPath(s.fromLaw, i.variant, i.main)}`)],
+  inputs: (_p, i: FitInstance) => [asInput(OUTPUTS.runTable), ...i.protocol.shared.map((s) => asInput(fitRecordPath(s.fromLaw, i.variant, i.main)))],
   outputs: (_p, i: FitInstance) => [fitRecordPath(i.law, i.variant, i.main)],
   check(p, i: FitInstance) {
     for (const s of i.protocol.shared) {
@@ -71,10 +72,10 @@ export default defineStage<Preset>()({
     const { runsForLaw } = await import('../../src/laws/selection');
     const { readRunTable } = await import('../../src/runs/table');
     const inst = ctx.matrix;
-    const runs = runsForLaw(inst.law, await readRunTable(ctx.resolve('results:runs.csv')));
+    const runs = runsForLaw(inst.law, await readRunTable(ctx.resolve(asInput(OUTPUTS.runTable))));
     const shared: Record<string, number> = {};
     for (const s of inst.protocol.shared) {
-      const src = readFitRecord(ctx.resolve(`results:${fitRecordPath(s.fromLaw, inst.variant, inst.main)}`));
+      const src = readFitRecord(ctx.resolve(asInput(fitRecordPath(s.fromLaw, inst.variant, inst.main))));
       const c = coefficientsOf([src], s.fromLaw) as Record<string, number> | undefined;
       if (c?.[s.fromCoefficient] !== undefined) shared[s.coefficient] = c[s.fromCoefficient]!;
     }

@@ -12,6 +12,7 @@ import { defineStage } from '../../src/pipeline/types';
 import { importReleased, isReleasedSourceName, RELEASED_SOURCE_NAMES, RELEASED_SOURCES } from '../../src/runs/released/sources';
 import type { Preset } from '../presets/schema';
 import { importsReleasedRuns, type SourceSection } from '../presets/sections';
+import { OUTPUTS } from '../outputs';
 
 /** The released source of a preset (present whenever the stage applies). */
 function releasedOf(p: { readonly source: SourceSection }): Extract<SourceSection, { kind: 'released' }> {
@@ -32,7 +33,7 @@ export default defineStage<Preset>()({
   params: ['source'],
   when: importsReleasedRuns,
   inputs: (p) => [tableFile(p)],
-  outputs: ['released/'],
+  outputs: [OUTPUTS.released],
   check: (p, _m, repoRoot) => {
     const file = path.resolve(repoRoot, tableFile(p));
     if (!fs.existsSync(file)) {
@@ -42,7 +43,7 @@ export default defineStage<Preset>()({
   async run(ctx) {
     const source = releasedOf(ctx.params);
     const ref = isReleasedSourceName(source.table) ? source.table : path.resolve(ctx.repoRoot, source.table);
-    const { manifest } = importReleased(ref, ctx.out('released/'), { format: source.format, target: source.target, finalStepTolerance: source.finalStepTolerance });
+    const { manifest } = importReleased(ref, ctx.out(OUTPUTS.released), { format: source.format, target: source.target, finalStepTolerance: source.finalStepTolerance });
     const counts = Object.entries(manifest.byRouter).map(([r, n]) => `${r} ${n}`).join(', ');
     ctx.log.info(`${manifest.table}: ${manifest.runs} runs from ${manifest.rows} rows (${counts}); target ${manifest.target}`);
     if (manifest.selection) ctx.log.info(`selection for the paper's fits (${manifest.selection.description}): ${manifest.selection.runs} runs`);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
+import { asInput, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'notebooks',
@@ -18,11 +19,11 @@ export default defineStage<Preset>()({
   when: trainsItsRuns,
   deps: ['runs', 'fit', 'analysis', 'figures'],
   // The notebooks import the compiled package (dist/), so any source change re-runs them after a rebuild.
-  inputs: ['notebooks/*.ipynb', 'src/**/*.ts', 'pipeline/**/*.ts', 'results:runs.csv', 'results:fits/*.json'],
-  outputs: ['notebooks/'],
+  inputs: ['notebooks/*.ipynb', 'src/**/*.ts', 'pipeline/**/*.ts', asInput(OUTPUTS.runTable), asInput(OUTPUTS.fits)],
+  outputs: [OUTPUTS.notebooks],
   async run(ctx) {
     const path = await import('node:path');
-    const outDir = ctx.out('notebooks/');
+    const outDir = ctx.out(OUTPUTS.notebooks);
     fs.mkdirSync(outDir, { recursive: true });
     if (!ctx.params.notebooks.execute) {
       fs.writeFileSync(path.join(outDir, 'SKIPPED.md'), 'Notebook execution is turned off in this preset (notebooks.execute: false).\n');

@@ -5,6 +5,7 @@
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
+import { asInput, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'report',
@@ -14,8 +15,8 @@ export default defineStage<Preset>()({
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit', 'analysis', 'claims', 'figures', 'notebooks'],
-  inputs: ['results:runs.csv', 'results:fits/*.json', 'results:tables/compute-optimal.json', 'results:tables/inference.json', 'results:tables/claims.json', 'results:figures/manifest.json'],
-  outputs: ['REPORT.md', 'REPORT.html'],
+  inputs: [OUTPUTS.runTable, OUTPUTS.fits, OUTPUTS.computeOptimal, OUTPUTS.inference, OUTPUTS.claims, OUTPUTS.figureManifest].map(asInput),
+  outputs: [OUTPUTS.report, OUTPUTS.reportHtml],
   async run(ctx) {
     const fs = await import('node:fs');
     const os = await import('node:os');
@@ -28,18 +29,18 @@ export default defineStage<Preset>()({
     const { corpusStats } = await import('../../src/data/stats');
     const readJson = <T>(p: string): T | undefined => (fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as T) : undefined);
 
-    const runs = await readRunTable(ctx.resolve('results:runs.csv'));
+    const runs = await readRunTable(ctx.resolve(asInput(OUTPUTS.runTable)));
     const manifest = readJson<{ written: Array<{ id: string; kind: string; files: string[] }>; skipped: Array<{ id: string; reason: string }> }>(
-      path.join(ctx.resultsDir, 'figures', 'manifest.json'),
+      ctx.resolve(asInput(OUTPUTS.figureManifest)),
     );
     const figures = [
       ...(manifest?.written ?? []).map((f) => {
         const png = f.files.find((x) => x.endsWith('.png'));
         const json = f.files.find((x) => x.endsWith('.json'));
-        const spec = json ? readJson<{ caption?: string; title?: string }>(path.join(ctx.resultsDir, 'figures', json)) : undefined;
+        const spec = json ? readJson<{ caption?: string; title?: string }>(path.join(ctx.resultsDir, OUTPUTS.figures, json)) : undefined;
         const md = f.files.find((x) => x.endsWith('.md'));
         const html = f.files.find((x) => x.endsWith('.html'));
-        const read = (rel: string) => fs.readFileSync(path.join(ctx.resultsDir, 'figures', rel), 'utf8');
+        const read = (rel: string) => fs.readFileSync(path.join(ctx.resultsDir, OUTPUTS.figures, rel), 'utf8');
         // Tables are embedded (Markdown in REPORT.md; the table element of their HTML page in REPORT.html).
         const table = f.kind === 'table' && md ? { markdown: read(md), html: html ? (/<table[\s\S]*<\/table>/.exec(read(html))?.[0] ?? '') : '' } : undefined;
         return { id: f.id, paper: f.id.split('.')[0]!, png: png ? `figures/${png}` : undefined, caption: spec?.caption, title: spec?.title, table };
@@ -62,9 +63,9 @@ export default defineStage<Preset>()({
       preset: ctx.params.name,
       runs,
       fits: readFitRecords(ctx.resultsDir),
-      tables: readJson(ctx.resolve('results:tables/compute-optimal.json')),
-      inference: readJson(ctx.resolve('results:tables/inference.json')),
-      claims: parseClaimsTable(fs.readFileSync(ctx.resolve('results:tables/claims.json'), 'utf8')),
+      tables: readJson(ctx.resolve(asInput(OUTPUTS.computeOptimal))),
+      inference: readJson(ctx.resolve(asInput(OUTPUTS.inference))),
+      claims: parseClaimsTable(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.claims)), 'utf8')),
       figures,
       corpus: stats && { name: stats.name, trainTokens: stats.trainTokens, valTokens: stats.valTokens, unigramEntropyNats: stats.unigramEntropyNats },
       environment: {
@@ -78,7 +79,7 @@ export default defineStage<Preset>()({
       },
       stageSeconds: [...perStage.entries()].map(([stage, s]) => ({ stage, ...s })),
     });
-    fs.writeFileSync(ctx.out('REPORT.md'), toMarkdown(blocks));
-    fs.writeFileSync(ctx.out('REPORT.html'), toHtml(blocks, `moelab report (${ctx.params.name})`));
+    fs.writeFileSync(ctx.out(OUTPUTS.report), toMarkdown(blocks));
+    fs.writeFileSync(ctx.out(OUTPUTS.reportHtml), toHtml(blocks, `moelab report (${ctx.params.name})`));
   },
 });

@@ -5,6 +5,7 @@ import type { RunSummary } from '../../src/runs/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
 import { expandSweeps } from '../sweeps';
+import { asInput, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'runs',
@@ -14,14 +15,14 @@ export default defineStage<Preset>()({
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['train'],
-  inputs: (p) => expandSweeps(p.sweeps).map((r) => `results:runs/${r.runId}/final.json`),
-  outputs: ['runs.csv'],
+  inputs: (p) => expandSweeps(p.sweeps).map((r) => asInput(OUTPUTS.run(r.runId).summary)),
+  outputs: [OUTPUTS.runTable],
   async run(ctx) {
     const { runTableFromSummaries, writeRunTable } = await import('../../src/runs/table');
     const summaries = expandSweeps(ctx.params.sweeps).map(
-      (r) => JSON.parse(fs.readFileSync(ctx.resolve(`results:runs/${r.runId}/final.json`), 'utf8')) as RunSummary,
+      (r) => JSON.parse(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.run(r.runId).summary)), 'utf8')) as RunSummary,
     );
-    await writeRunTable(ctx.out('runs.csv'), runTableFromSummaries(summaries));
+    await writeRunTable(ctx.out(OUTPUTS.runTable), runTableFromSummaries(summaries));
     ctx.log.info(`runs.csv: ${summaries.length} runs`);
   },
 });

@@ -5,17 +5,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readCorpusManifest } from '../../src/data/build';
 import { defineStage } from '../../src/pipeline/types';
+import { ConfigError } from '../../src/model/errors';
 import { parseTrainConfig } from '../../src/train/config';
 import type { Preset } from '../presets/schema';
-import { assertTokensFitCorpus, expandSweeps, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
+import { assertTokensFitCorpus, expandSweeps, presetKeyOf, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
+import { OUTPUTS } from '../outputs';
 
-/** Reads the train-split token count from a corpus manifest, or undefined when the corpus is not built yet. */
+/** The train-split token count of a corpus, or undefined when the corpus is not built yet (a corrupt manifest is a CorpusError naming it). */
 function trainSplitTokens(corpusDir: string): number | undefined {
-  const manifest = path.join(corpusDir, 'manifest.json');
-  if (!fs.existsSync(manifest)) return undefined;
-  const parsed = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { splits?: { train?: { tokens?: number } } };
-  return parsed.splits?.train?.tokens;
+  if (!fs.existsSync(path.join(corpusDir, 'manifest.json'))) return undefined;
+  return readCorpusManifest(corpusDir).splits.train.tokens;
 }
 
 export default defineStage<Preset>()({
@@ -28,13 +29,20 @@ export default defineStage<Preset>()({
   gridParams: ['sweeps'],
   matrix: (p) => expandSweeps(p.sweeps).map((run) => ({ name: run.runId, params: run })),
   deps: ['corpus'],
-  inputs: (p) => [`data:${p['corpus.name']}/manifest.json`],
-  outputs: (_p, run: SweepRun) => [`runs/${run.runId}/final.json`, `runs/${run.runId}/metrics.jsonl`],
+  inputs: (p) => [OUTPUTS.corpus(p['corpus.name']).manifest],
+  outputs: (_p, run: SweepRun) => Object.values(OUTPUTS.run(run.runId)),
   resources: { cpus: 1 },
   state: true,
   check: (p, run, repoRoot) => {
-    // Validates the trainer config before anything runs (bad shapes fail at plan time, not mid-sweep).
-    parseTrainConfig(sweepRunToTrainConfig(run, p.train, path.join(repoRoot, 'data', p['corpus.name'])));
+    // Validates the trainer config before anything runs (bad shapes fail at plan time, not mid-sweep), naming
+    // the preset key that sets the bad value and the run.
+    try {
+      parseTrainConfig(sweepRunToTrainConfig(run, p.train, path.join(repoRoot, 'data', p['corpus.name'])));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const detail = e.message.startsWith(`${e.field}: `) ? e.message.slice(e.field.length + 2) : e.message;
+      throw new ConfigError(presetKeyOf(p.sweeps, run, e.field), `${detail.replace(/; fix this value in the config$/, '')} (run ${run.runId}, trainer field ${e.field})`);
+    }
   },
   async run(ctx) {
     const run = ctx.matrix;
@@ -47,7 +55,9 @@ export default defineStage<Preset>()({
     const summary = await trainRun(config, {
       outDir: ctx.stateDir,
       resume,
+      allowRepeatedData: ctx.params.train.allowRepeatedData,
       log: (line) => ctx.log.info(line),
+      warn: (line) => ctx.log.warn(line),
       onProgress: (p) =>
         ctx.progress({
           fraction: p.step / p.totalSteps,
@@ -56,7 +66,8 @@ export default defineStage<Preset>()({
           etaSeconds: p.etaSeconds,
         }),
     });
-    fs.writeFileSync(ctx.out(`runs/${run.runId}/final.json`), JSON.stringify(summary, null, 2) + '\n');
-    fs.copyFileSync(path.join(ctx.stateDir, 'metrics.jsonl'), ctx.out(`runs/${run.runId}/metrics.jsonl`));
+    const out = OUTPUTS.run(run.runId);
+    fs.writeFileSync(ctx.out(out.summary), JSON.stringify(summary, null, 2) + '\n');
+    fs.copyFileSync(path.join(ctx.stateDir, 'metrics.jsonl'), ctx.out(out.metrics));
   },
 });

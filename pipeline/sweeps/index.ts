@@ -6,6 +6,7 @@ export * from './types';
 export * from './experts';
 export * from './fine-grained';
 export * from './paper';
+export * from './preset-key';
 
 /** The sweeps of a preset: either may be null to skip that paper's sweep. */
 export interface SweepsSpec {

@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
 import { initWebGpu } from '../../src/backend/webgpu';
 import { GPU_BENCH_SHAPES, buildGpuStep, buildModelStep, countGpuStep, stepFlops, timeStep } from '../../src/bench/gpu';
+import { readMetrics } from '../../src/train/metrics';
 import { trainRun } from '../../src/train/trainer';
 import type { TrainConfigInput } from '../../src/train/config';
 
@@ -61,12 +62,7 @@ async function curve(backend: 'webgpu' | 'wasm', steps: number, corpusDir: strin
       }
     },
   });
-  const rows = fs
-    .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { kind: string; step: number; loss?: number; valLoss?: number; droppedFraction?: number; tokensPerSecond?: number });
-  const train = rows.filter((r) => r.kind === 'train');
+  const train = readMetrics(path.join(runDir, 'metrics.jsonl')).flatMap((r) => (r.kind === 'train' ? [r] : []));
   writeJson(`curve-${backend}.json`, {
     date: new Date().toISOString(),
     backend: summary.backend,

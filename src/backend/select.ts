@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { backendKernelLabel, registerFastKernels } from './kernels';
 import { loadWebGpuAutoCandidate, loadWebGpuCandidate } from './webgpu';
+import { MoelabError } from '../errors';
 
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends MoelabError {
   readonly backend: string;
   constructor(backend: string, reason: string) {
     super(

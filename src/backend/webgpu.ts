@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerFusedWebGpuKernels } from './webgpu-kernels';
+import { EXIT_FAILURE, MoelabError } from '../errors';
 
 /** Adapter facts worth printing and recording next to benchmark numbers. */
 export interface WebGpuAdapterInfo {
@@ -64,7 +65,7 @@ export interface WebGpuOptions {
 }
 
 /** The `webgpu` backend was requested but cannot run here; the message says why and what to install. */
-export class WebGpuUnavailableError extends Error {
+export class WebGpuUnavailableError extends MoelabError {
   override name = 'WebGpuUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -198,8 +199,9 @@ function requiredLimitsOf(adapter: GpuAdapterLike): Record<string, number> {
 }
 
 /** A synchronous read (`dataSync`, `arraySync`) of a GPU-resident tensor on webgpu in Node. */
-export class WebGpuSyncReadError extends Error {
+export class WebGpuSyncReadError extends MoelabError {
   override name = 'WebGpuSyncReadError';
+  override readonly exitCode: number = EXIT_FAILURE;
 }
 
 /**

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { BenchResult, BenchSuite } from '../bench/types';
 import { REPO_ROOT } from './paths';
+import { UsageError } from '../errors';
 
 const BENCH_DIR = path.join(REPO_ROOT, 'src', 'bench');
 
@@ -60,7 +61,7 @@ export function register(program: Command): void {
       }
       const unknown = names.filter((n) => !all.some((s) => s.name === n));
       if (unknown.length) {
-        throw Object.assign(new Error(`unknown bench suite(s) ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`), { exitCode: 2 });
+        throw new UsageError(`unknown bench suite(s) ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`);
       }
       const chosen = names.length ? all.filter((s) => names.includes(s.name)) : all;
       const report: Record<string, BenchResult[]> = {};

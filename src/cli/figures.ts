@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { UsageError } from '../errors';
+import { assertSafeSegment } from '../util/safe-name';
 
 const FORMATS = ['json', 'html', 'png', 'svg'] as const;
 
@@ -23,7 +25,16 @@ export function register(program: Command): void {
       const { exportFigures } = await import('../figures/export');
       const formats = opts.format.split(',').map((f) => f.trim()).filter(Boolean);
       const bad = formats.filter((f) => !(FORMATS as readonly string[]).includes(f));
-      if (bad.length > 0) throw Object.assign(new Error(`--format: unknown ${bad.join(', ')}; use ${FORMATS.join(',')}`), { exitCode: 2 });
+      if (bad.length > 0) throw new UsageError(`--format: unknown ${bad.join(', ')}; use ${FORMATS.join(',')}`);
+      // Figure ids become file names: refuse anything but a known id or prefix before reading or writing anything.
+      const only = opts.only?.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const id of only ?? []) assertSafeSegment(id, '--only');
+      const { selectFigures } = await import('../figures/registry');
+      try {
+        selectFigures(only);
+      } catch (err) {
+        throw new UsageError(`--only: ${(err as Error).message}`);
+      }
       const log = (line: string) => {
         if (!opts.json) process.stderr.write(`${line}\n`);
       };
@@ -32,7 +43,7 @@ export function register(program: Command): void {
         inputs,
         outDir: opts.out ?? path.join(opts.results, 'figures'),
         formats: formats as Array<(typeof FORMATS)[number]>,
-        only: opts.only?.split(',').map((s) => s.trim()).filter(Boolean),
+        only,
         log,
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);

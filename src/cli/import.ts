@@ -5,6 +5,7 @@
  * final step), `DIR/curves.csv.gz` (every evaluation) and `DIR/import.json` (source, counts, notes on the data).
  */
 import { Command, Option } from 'commander';
+import { UsageError } from '../errors';
 
 interface ImportCliOptions {
   source: string;
@@ -18,7 +19,7 @@ interface ImportCliOptions {
 function parseFraction(v: string): number {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x >= 1) {
-    throw Object.assign(new Error(`--final-step-tolerance must be a fraction in [0, 1), got ${JSON.stringify(v)}`), { exitCode: 2 });
+    throw new UsageError(`--final-step-tolerance must be a fraction in [0, 1), got ${JSON.stringify(v)}`);
   }
   return x;
 }

@@ -30,12 +30,12 @@ export function register(program: Command): void {
     .option('-j, --jobs <n>', 'CPU slots: stage instances run in parallel processes', numberOption('--jobs', { min: 1, max: 4096, integer: true, example: '4' }), os.cpus().length)
     .option('-n, --dry-run', 'print what would run and why, run nothing')
     .option('--force <stage>', 're-run a stage or instance even if up to date (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    // slurm executor (src/pipeline/executors/slurm-select.ts; README "Running on a cluster")
+    // slurm executor (src/pipeline/executors/select.ts; README "Running on a cluster")
     .addOption(new Option('--executor <kind>', "where stage instances run: local processes or slurm jobs (default: the preset's executor, else local)").choices(['local', 'slurm']))
     .option('--profile <file>', "slurm profile (JSON: partition, account, resources, retries); replaces the preset's slurm section, implies --executor slurm");
   addPipelineOptions(cmd).action(async (targets: string[], o: PipelineCliOptions & { jobs: number; dryRun?: boolean; force: string[]; executor?: string; profile?: string }) => {
     const { LineReporter, SilentReporter, TtyReporter, repro } = await import('../pipeline');
-    const { selectExecutorForTarget } = await import('../pipeline/executors/slurm-select');
+    const { selectExecutorForTarget } = await import('../pipeline/executors/select');
     const chosen = o.dryRun ? undefined : await selectExecutorForTarget(targetFromOptions(o), { executor: o.executor, profile: o.profile });
     if (chosen?.defaultJobs && cmd.getOptionValueSource('jobs') !== 'cli') o.jobs = chosen.defaultJobs;
     const reporter: ReproReporter = o.json || o.dryRun ? new SilentReporter() : process.stderr.isTTY ? new TtyReporter(o.jobs) : new LineReporter(o.jobs);

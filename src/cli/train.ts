@@ -17,6 +17,8 @@ export interface TrainCliOptions {
   resume?: boolean;
   /** Print the final RunSummary as JSON on stdout. */
   json?: boolean;
+  /** Allow more tokens than the corpus's train split holds (repeated data). */
+  allowRepeatedData?: boolean;
 }
 
 function readConfig(file: string, ConfigError: typeof import('../model/errors').ConfigError): unknown {
@@ -41,7 +43,9 @@ export async function runTrainCommand(o: TrainCliOptions): Promise<void> {
   const summary = await trainRun(cfg, {
     outDir,
     resume: o.resume,
+    allowRepeatedData: o.allowRepeatedData,
     log,
+    warn: (line) => process.stderr.write(`moelab: warning: ${line}\n`),
     onProgress: (p) => {
       const now = Date.now();
       if (now - lastPrint < 2000 && p.step !== p.totalSteps) return;
@@ -69,6 +73,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory (default results/runs/<runId>)')
     .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (overrides the config)')
     .option('--resume', 'continue from the checkpoint in --out')
+    .option('--allow-repeated-data', "allow more tokens than the corpus's train split holds (the data repeats)")
     .option('--json', 'print the RunSummary as JSON')
     .action(async (opts: TrainCliOptions) => {
       await runTrainCommand(opts);

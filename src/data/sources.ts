@@ -46,6 +46,68 @@ export function embeddedFiles(dataset: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** Offset of the first byte of `buf` that does not start or continue a valid UTF-8 sequence, or -1. */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i]!;
+    let n: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) [n, min] = [1, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [n, min] = [2, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = b & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const c = buf[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+/** Options of a user source that say how its bytes become text (see corpus-config.ts). */
+export interface TextOptions {
+  encoding?: 'utf-8' | 'latin1';
+  allowInvalid?: boolean;
+}
+
+/** UTF-8 decoder that throws on invalid input and keeps a byte-order mark (as `buf.toString('utf8')` does). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The text of a source file, checked: a NUL byte (binary content) or invalid UTF-8 is a CorpusError naming the
+ * file, the byte offset and line, and the fix (`encoding: 'latin1'`, `allowInvalid: true`, or removing the file).
+ */
+export function readSourceText(file: string, field: string, options: TextOptions = {}): string {
+  const buf = fs.readFileSync(file);
+  const where = (offset: number) => `offset ${offset}, line ${buf.subarray(0, offset).filter((c) => c === 10).length + 1}`;
+  if (!options.allowInvalid) {
+    const nul = buf.indexOf(0);
+    if (nul >= 0) {
+      throw new CorpusError(
+        `${field}: ${file} looks binary (a NUL byte at ${where(nul)}); corpus sources must be text files: remove it from ${field}, or set ${field}.allowInvalid: true to strip such bytes`,
+      );
+    }
+  }
+  if (options.encoding === 'latin1') return buf.toString('latin1');
+  if (options.allowInvalid) return buf.toString('utf8');
+  try {
+    return STRICT_UTF8.decode(buf);
+  } catch {
+    const bad = Math.max(0, firstInvalidUtf8(buf));
+    throw new CorpusError(
+      `${field}: ${file} is not valid UTF-8 (byte 0x${buf[bad]!.toString(16).padStart(2, '0')} at ${where(bad)}); convert it (iconv -f latin1 -t utf-8), or set ${field}.encoding: 'latin1' if it is Latin-1 text, or ${field}.allowInvalid: true to replace invalid bytes with U+FFFD`,
+    );
+  }
+}
+
+
 /** Files a user source names, resolved against `cwd`; a CorpusError naming `field` when nothing matches. */
 export function userSourceFiles(source: { path: string }, field: string, cwd: string): string[] {
   const pattern = source.path;
@@ -55,6 +117,9 @@ export function userSourceFiles(source: { path: string }, field: string, cwd: st
     return files;
   }
   const abs = path.resolve(cwd, pattern);
+  if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
+    throw new CorpusError(`${field}: ${abs} is a directory; name its files with a glob such as '${path.join(pattern, '*.txt')}'`);
+  }
   if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) {
     throw new CorpusError(`${field}: corpus file ${abs} does not exist; fix the path (relative to ${cwd}) or remove the source`);
   }
@@ -73,16 +138,16 @@ export function* iterateDocuments(sources: readonly CorpusSource[], cwd: string)
     const field = `corpus.sources[${i}]`;
     if (s.kind === 'embedded') {
       for (const f of embeddedFiles(s.dataset)) {
-        yield { id: `${s.dataset}/${path.basename(f, '.txt')}`, source: `embedded:${s.dataset}`, text: fs.readFileSync(f, 'utf8') };
+        yield { id: `${s.dataset}/${path.basename(f, '.txt')}`, source: `embedded:${s.dataset}`, text: readSourceText(f, field) };
       }
     } else if (s.kind === 'txt') {
       for (const f of userSourceFiles(s, `${field}.path`, cwd)) {
-        yield { id: path.relative(cwd, f), source: `txt:${s.path}`, text: fs.readFileSync(f, 'utf8') };
+        yield { id: path.relative(cwd, f), source: `txt:${s.path}`, text: readSourceText(f, field, s) };
       }
     } else {
       for (const f of userSourceFiles(s, `${field}.path`, cwd)) {
         const rel = path.relative(cwd, f);
-        const lines = fs.readFileSync(f, 'utf8').split('\n');
+        const lines = readSourceText(f, field, s).split('\n');
         for (let n = 0; n < lines.length; n++) {
           const line = lines[n];
           if (line.trim() === '') continue;

@@ -31,6 +31,7 @@ import { runsOfSweep, type FigureInputs } from './registry';
 import { extent, groupBy, uniqueSorted, type LossColumn } from './validate';
 import type { ExpertsCurve } from './yun';
 import { buildYunAnalytic, buildYunFig2, buildYunFig8, ourDenseConfigs, YUN_TABLE1_CONFIGS, type YunAnalyticOptions } from './yun-inputs';
+import { parseMetrics } from '../train/metrics';
 
 /** Coefficients of our fits (any may be absent). */
 export interface OurFits {
@@ -369,8 +370,10 @@ export function readTrainingCurves(runsDir: string, runs: RunSummary[], options:
   for (const r of groups[0] ?? []) {
     const file = path.join(runsDir, r.runId, 'metrics.jsonl');
     if (!fs.existsSync(file)) continue;
+    const text = fs.readFileSync(file, 'utf8');
+    parseMetrics(text, file); // a torn last line (a killed run) is dropped with a warning naming the file; damage before it throws
     const curve = trainingCurveFromMetrics(
-      fs.readFileSync(file, 'utf8'),
+      text,
       { runId: r.runId, granularity: r.granularity, backend: r.backend, finalWallSeconds: r.wallSeconds },
       options,
     );

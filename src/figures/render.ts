@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { plotlyBundlePath } from './io';
 import type { FigureSpec } from './types';
+import { MoelabError } from '../errors';
 
 /** Chromium flags: headless, no sandbox (root in CI), no GPU, no network chatter. */
 export const CHROMIUM_FLAGS = [
@@ -18,7 +19,7 @@ export const CHROMIUM_FLAGS = [
 ] as const;
 
 /** Raised when Chromium is absent or fails to start/render; the message says how to install it. */
-export class RenderError extends Error {
+export class RenderError extends MoelabError {
   override readonly name = 'RenderError';
 }
 

@@ -3,6 +3,7 @@
  * that cites the paper's figure); a table function returns a `TableSpec` rendered by `./tables`.
  * Specs are plain JSON (no functions), so they snapshot, serialize to `<figure>.json` and render in a browser.
  */
+import { MoelabError } from '../errors';
 
 /** Which paper (or background method) a figure reproduces; also the output folder `results/figures/<paper>/`. */
 export type PaperId = 'krajewski' | 'yun' | 'chinchilla' | 'clark';
@@ -177,7 +178,7 @@ export type FigureOrTable = FigureSpec | TableSpec;
  * Raised when a figure or table function gets input it cannot draw honestly: no rows, NaN/∞ values,
  * a missing series, mismatched array lengths. The message names the figure, the field and the fix.
  */
-export class FigureInputError extends Error {
+export class FigureInputError extends MoelabError {
   override readonly name = 'FigureInputError';
   constructor(
     /** Figure id, e.g. `krajewski.fig3a`. */

@@ -1,4 +1,5 @@
 /** Why a fit failed; lets callers (pipeline, CLI) react without parsing messages. */
+import { MoelabError } from '../errors';
 export type FitErrorCode =
   | 'input' // non-finite / non-positive observation
   | 'too-few' // fewer observations than the law has parameters
@@ -11,7 +12,7 @@ export type FitErrorCode =
  * A scaling-law fit that cannot be trusted. The message names the law, the offending parameter or
  * observation, and the fix (widen the grid, drop the row, pass `edgePolicy: 'warn'`, ...).
  */
-export class FitError extends Error {
+export class FitError extends MoelabError {
   override readonly name = 'FitError';
   constructor(
     readonly code: FitErrorCode,

@@ -13,6 +13,7 @@ import type { BootstrapResult, Interval } from './fit/bootstrap';
 import type { FitResult } from './fit/fit';
 import type { HoldoutResult } from './fit/holdout';
 import type { FitProtocol } from './protocol';
+import { MoelabError } from '../errors';
 
 export const FIT_RECORD_SCHEMA_VERSION = 'moelab.fit-record/2';
 
@@ -175,9 +176,8 @@ export type FitRecord<L extends LawName = LawName> = { [K in L]: z.output<(typeo
 export type RecordedFit<L extends LawName> = NonNullable<FitRecord<L>['fit']>;
 
 /** A fit record that cannot be used; the message names the file and the field. */
-export class FitRecordError extends Error {
+export class FitRecordError extends MoelabError {
   override readonly name = 'FitRecordError';
-  readonly exitCode = 2;
   constructor(
     message: string,
     readonly file: string,

@@ -1,9 +1,10 @@
 /**
  * Named errors of the model and trainer. Every message names the offending field (or file) and the fix.
  */
+import { EXIT_FAILURE, MoelabError } from '../errors';
 
 /** An invalid model or training configuration, raised before any training starts. */
-export class ConfigError extends Error {
+export class ConfigError extends MoelabError {
   /** Dotted path of the offending field, e.g. `model.moe.granularity`. */
   readonly field: string;
   constructor(field: string, message: string) {
@@ -14,7 +15,8 @@ export class ConfigError extends Error {
 }
 
 /** The training loss became NaN or ±Inf; the last good checkpoint is kept untouched. */
-export class NonFiniteLossError extends Error {
+export class NonFiniteLossError extends MoelabError {
+  override readonly exitCode: number = EXIT_FAILURE;
   /** Optimizer step at which the non-finite loss appeared. */
   readonly step: number;
   constructor(step: number, loss: number, checkpointDir: string | null) {

@@ -3,16 +3,19 @@
  * notebook --execute`, tslab kernel registered in the project's `.jupyter/`) into `<outDir>/*.ipynb` and `.html`.
  * A cell that throws or fails to type-check fails the run with a `NotebookError` naming the notebook and cell.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { EXIT_FAILURE, MoelabError } from '../errors';
 import { findRepoRoot } from './helpers';
 
 export const JUPYTER_BIN = '/usr/bin/jupyter';
 
 /** A notebook failed: which one, which cell (1-based, code cells counted), and the kernel's error. */
-export class NotebookError extends Error {
+export class NotebookError extends MoelabError {
+  override readonly exitCode: number = EXIT_FAILURE;
   override readonly name = 'NotebookError';
   constructor(
     readonly notebook: string,
@@ -128,14 +131,96 @@ export function firstCellError(ipynbFile: string): [number, string, string] | un
   return undefined;
 }
 
-function env(repoRoot: string, resultsDir: string): NodeJS.ProcessEnv {
+/**
+ * The kernel's guard, run by Jupyter in place of the kernel (`node guard.js <kernel argv…>`). Jupyter starts a
+ * kernel in a session of its own, so a `kill -9` of the repro's process group leaves it running (tslab ignores
+ * SIGTERM). The guard runs the real kernel as its child, forwards Jupyter's signals, and when its parent (the
+ * nbconvert process) is gone it kills its whole process group (the kernel and anything it started) and removes
+ * the connection file and this temporary kernel folder.
+ */
+const KERNEL_GUARD = String.raw`'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const [cmd, ...args] = process.argv.slice(2);
+const parent = process.ppid;
+const conn = args[args.indexOf('--config-path') + 1];
+const child = spawn(cmd, args, { stdio: 'inherit' });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) process.on(sig, () => child.kill(sig));
+const orphaned = () => {
+  try { if (conn) fs.rmSync(conn, { force: true }); fs.rmSync(__dirname, { recursive: true, force: true }); } catch {}
+  try { child.kill('SIGKILL'); } catch {}
+  try { process.kill(-process.pid, 'SIGKILL'); } catch {}
+  process.exit(137);
+};
+const timer = setInterval(() => { if (process.ppid !== parent) orphaned(); }, 200);
+child.on('exit', (code, signal) => { clearInterval(timer); process.exit(code === null ? 128 : code); });
+child.on('error', (err) => { process.stderr.write('moelab kernel guard: ' + err.message + '\n'); process.exit(1); });
+`;
+
+/**
+ * A private Jupyter folder for one execution: the project's tslab kernel spec wrapped by the guard (first on
+ * JUPYTER_PATH) and the runtime folder for connection files. Removed after the run (and by the guard when the
+ * run is killed).
+ */
+function guardedKernelDir(repoRoot: string): { dir: string; jupyterPath: string; runtimeDir: string } {
+  const specFile = path.join(repoRoot, '.jupyter', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json');
+  const spec = JSON.parse(fs.readFileSync(specFile, 'utf8')) as { argv: string[] };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-kernel-'));
+  fs.writeFileSync(path.join(dir, 'guard.js'), KERNEL_GUARD);
+  const kernelDir = path.join(dir, 'share', 'jupyter', 'kernels', 'tslab');
+  fs.mkdirSync(kernelDir, { recursive: true });
+  fs.writeFileSync(path.join(kernelDir, 'kernel.json'), JSON.stringify({ ...spec, argv: [process.execPath, path.join(dir, 'guard.js'), ...spec.argv] }, null, 1));
+  const runtimeDir = path.join(dir, 'runtime');
+  fs.mkdirSync(runtimeDir);
+  return { dir, jupyterPath: path.join(dir, 'share', 'jupyter'), runtimeDir };
+}
+
+function env(repoRoot: string, resultsDir: string, kernel?: { jupyterPath: string; runtimeDir: string }): NodeJS.ProcessEnv {
+  const project = path.join(repoRoot, '.jupyter', 'share', 'jupyter');
   return {
     ...process.env,
-    JUPYTER_PATH: path.join(repoRoot, '.jupyter', 'share', 'jupyter'),
+    JUPYTER_PATH: kernel ? `${kernel.jupyterPath}${path.delimiter}${project}` : project,
+    ...(kernel ? { JUPYTER_RUNTIME_DIR: kernel.runtimeDir } : {}),
     PATH: `${path.join(repoRoot, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
     MOELAB_RESULTS: resultsDir,
     PYTHONWARNINGS: 'ignore',
   };
+}
+
+/** Jupyter processes of this process: killed when it exits (a stage child whose repro died exits at once). */
+const running = new Set<ChildProcess>();
+function killRunning(): void {
+  for (const c of running) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/**
+ * Runs a command asynchronously (so this process keeps handling its parent's disconnect and signals while a
+ * notebook runs), collecting stderr; the child is killed if this process exits first.
+ */
+function run(cmd: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (running.size === 0) process.once('exit', killRunning);
+    running.add(child);
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const done = (status: number | null) => {
+      running.delete(child);
+      if (running.size === 0) process.removeListener('exit', killRunning);
+      resolve({ status, stderr });
+    };
+    child.on('error', (err) => {
+      stderr += err.message;
+      done(null);
+    });
+    child.on('close', (code) => done(code));
+  });
 }
 
 /** Executes the notebooks one by one (in name order); throws `NotebookError` at the first failing one. */
@@ -158,52 +243,58 @@ export async function executeNotebooks(options: ExecuteNotebooksOptions = {}): P
     throw new NotebookError('(none)', undefined, `no notebook in ${notebooksDir} matches ${options.only ? `--only ${options.only.join(',')}` : '*.ipynb'}; notebooks: ${all.join(', ') || 'none'}`);
   }
   const done: ExecutedNotebook[] = [];
-  for (const file of files) {
-    const t0 = performance.now();
-    const stem = file.replace(/\.ipynb$/, '');
-    const tmpName = `${stem}.tmp-${process.pid}`;
-    const args = [
-      'nbconvert',
-      '--to',
-      'notebook',
-      '--execute',
-      '--ExecutePreprocessor.kernel_name=tslab',
-      `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
-      '--output-dir',
-      outDir,
-      '--output',
-      tmpName,
-      path.join(notebooksDir, file),
-    ];
-    log(`executing ${file}`);
-    const r = spawnSync(JUPYTER_BIN, args, { cwd: notebooksDir, env: env(repoRoot, resultsDir), encoding: 'utf8' });
-    const tmpFile = path.join(outDir, `${tmpName}.ipynb`);
-    if (r.status !== 0 || !fs.existsSync(tmpFile)) {
-      fs.rmSync(tmpFile, { force: true });
-      const failure = cellFailure(file, path.join(notebooksDir, file), `${r.stderr ?? ''}`, r.status);
-      if (failure.cell !== undefined) {
-        // tslab reports the error text on the cell's stderr stream, which nbconvert drops on failure: re-run with
-        // --allow-errors into <stem>.failed.ipynb (kept for inspection) and quote that cell's stderr.
-        const failedName = `${stem}.failed`;
-        const again = args.map((a) => (a === tmpName ? failedName : a));
-        again.splice(again.indexOf('--execute') + 1, 0, '--allow-errors');
-        spawnSync(JUPYTER_BIN, again, { cwd: notebooksDir, env: env(repoRoot, resultsDir), encoding: 'utf8' });
-        const stderrText = cellStderr(path.join(outDir, `${failedName}.ipynb`), failure.cell);
-        if (stderrText) throw new NotebookError(file, failure.cell, `${failure.message}\n${stderrText}`);
+  const kernel = guardedKernelDir(repoRoot);
+  const jupyterEnv = env(repoRoot, resultsDir, kernel);
+  try {
+    for (const file of files) {
+      const t0 = performance.now();
+      const stem = file.replace(/\.ipynb$/, '');
+      const tmpName = `${stem}.tmp-${process.pid}`;
+      const args = [
+        'nbconvert',
+        '--to',
+        'notebook',
+        '--execute',
+        '--ExecutePreprocessor.kernel_name=tslab',
+        `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+        '--output-dir',
+        outDir,
+        '--output',
+        tmpName,
+        path.join(notebooksDir, file),
+      ];
+      log(`executing ${file}`);
+      const r = await run(JUPYTER_BIN, args, { cwd: notebooksDir, env: jupyterEnv });
+      const tmpFile = path.join(outDir, `${tmpName}.ipynb`);
+      if (r.status !== 0 || !fs.existsSync(tmpFile)) {
+        fs.rmSync(tmpFile, { force: true });
+        const failure = cellFailure(file, path.join(notebooksDir, file), `${r.stderr ?? ''}`, r.status);
+        if (failure.cell !== undefined) {
+          // tslab reports the error text on the cell's stderr stream, which nbconvert drops on failure: re-run with
+          // --allow-errors into <stem>.failed.ipynb (kept for inspection) and quote that cell's stderr.
+          const failedName = `${stem}.failed`;
+          const again = args.map((a) => (a === tmpName ? failedName : a));
+          again.splice(again.indexOf('--execute') + 1, 0, '--allow-errors');
+          await run(JUPYTER_BIN, again, { cwd: notebooksDir, env: jupyterEnv });
+          const stderrText = cellStderr(path.join(outDir, `${failedName}.ipynb`), failure.cell);
+          if (stderrText) throw new NotebookError(file, failure.cell, `${failure.message}\n${stderrText}`);
+        }
+        throw failure;
       }
-      throw failure;
+      const ipynb = path.join(outDir, `${stem}.ipynb`);
+      fs.renameSync(tmpFile, ipynb);
+      let html: string | undefined;
+      if (options.html ?? true) {
+        const h = await run(JUPYTER_BIN, ['nbconvert', '--to', 'html', '--output-dir', outDir, ipynb], { env: jupyterEnv });
+        if (h.status === 0) html = path.join(outDir, `${stem}.html`);
+        else log(`html export of ${file} failed: ${(h.stderr ?? '').trim().split('\n').pop()}`);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      log(`executed ${file} in ${seconds.toFixed(1)} s`);
+      done.push({ notebook: file, ipynb, html, seconds });
     }
-    const ipynb = path.join(outDir, `${stem}.ipynb`);
-    fs.renameSync(tmpFile, ipynb);
-    let html: string | undefined;
-    if (options.html ?? true) {
-      const h = spawnSync(JUPYTER_BIN, ['nbconvert', '--to', 'html', '--output-dir', outDir, ipynb], { env: env(repoRoot, resultsDir), encoding: 'utf8' });
-      if (h.status === 0) html = path.join(outDir, `${stem}.html`);
-      else log(`html export of ${file} failed: ${(h.stderr ?? '').trim().split('\n').pop()}`);
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    log(`executed ${file} in ${seconds.toFixed(1)} s`);
-    done.push({ notebook: file, ipynb, html, seconds });
+  } finally {
+    fs.rmSync(kernel.dir, { recursive: true, force: true });
   }
   return done;
 }

@@ -6,6 +6,11 @@ import { expandDag, type StageInstance } from './graph';
 import { loadPipeline } from './load';
 import { ENGINE_DIRS, resolveInputPath, safeInstanceName, type PipelineRoots, type ResolvedOutput } from './paths';
 import type { AnyStage, ChildMessage, StageContext, StageProgress } from './types';
+import { HashCache } from './hash';
+import { readLock } from './lock';
+import { foreignFiles, foreignFilesError, OutputOwnershipError, writeOutputMarker } from './ownership';
+import { writeFileAtomic } from '../util/atomic-write';
+import { asDiskError } from '../util/fs-errors';
 
 /** Options of `runStageInstance` (what `moelab run-stage` receives). */
 export interface RunStageOptions extends PipelineRoots {
@@ -45,17 +50,34 @@ export function tmpDirFor(root: string, instance: string): string {
   return path.join(root, ENGINE_DIRS.tmp, `${safeInstanceName(instance)}.${os.hostname()}.${process.pid}`);
 }
 
-function commitOutput(o: ResolvedOutput, tmp: string): void {
-  fs.mkdirSync(path.dirname(o.abs), { recursive: true });
-  if (o.isDir && fs.existsSync(o.abs)) {
-    const trash = `${o.abs}.moelab-old-${process.pid}`;
-    fs.renameSync(o.abs, trash);
-    fs.renameSync(tmp, o.abs);
-    fs.rmSync(trash, { recursive: true, force: true });
-  } else {
-    if (!o.isDir && fs.existsSync(o.abs) && fs.statSync(o.abs).isDirectory()) fs.rmSync(o.abs, { recursive: true, force: true });
-    fs.renameSync(tmp, o.abs);
+/**
+ * Checks that committing `o` replaces nothing moelab did not write: a directory output may replace only a folder
+ * moelab committed (its marker lists every file in it, or the lock recorded its hash); a file output never
+ * replaces a folder.
+ */
+function checkReplaceable(o: ResolvedOutput, instance: string, recordedHash: string | undefined, hashes: HashCache): void {
+  if (!fs.existsSync(o.abs)) return;
+  if (o.isDir) {
+    const foreign = foreignFiles(o.abs, recordedHash, hashes);
+    if (foreign.length > 0) throw foreignFilesError(o.abs, foreign, instance);
+  } else if (fs.statSync(o.abs).isDirectory()) {
+    throw new OutputOwnershipError(`${o.abs} is a folder, but ${instance} writes a file there; move the folder elsewhere, then run again`);
   }
+}
+
+function commitOutput(o: ResolvedOutput, tmp: string, instance: string): void {
+  fs.mkdirSync(path.dirname(o.abs), { recursive: true });
+  if (o.isDir) {
+    writeOutputMarker(tmp, instance);
+    if (fs.existsSync(o.abs)) {
+      const trash = `${o.abs}.moelab-old-${process.pid}`;
+      fs.renameSync(o.abs, trash);
+      fs.renameSync(tmp, o.abs);
+      fs.rmSync(trash, { recursive: true, force: true });
+      return;
+    }
+  }
+  fs.renameSync(tmp, o.abs);
 }
 
 /**
@@ -130,11 +152,17 @@ export async function runStageInstance(opts: RunStageOptions, send: (m: ChildMes
   if (instance.stage.state) {
     stateDir = path.join(opts.resultsDir, ENGINE_DIRS.state, safeInstanceName(instance.name));
     const keyFile = path.join(stateDir, '.moelab-key');
-    if (opts.key && fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8').trim() !== opts.key) {
-      fs.rmSync(stateDir, { recursive: true, force: true }); // state of another fingerprint: never resume it
+    try {
+      if (opts.key && fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8').trim() !== opts.key) {
+        fs.rmSync(stateDir, { recursive: true, force: true }); // state of another fingerprint: never resume it
+      }
+      fs.mkdirSync(stateDir, { recursive: true });
+      if (opts.key) writeFileAtomic(keyFile, opts.key);
+    } catch (e) {
+      const err = asDiskError(e, keyFile) as Error;
+      send({ type: 'error', name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+      throw err;
     }
-    fs.mkdirSync(stateDir, { recursive: true });
-    if (opts.key) fs.writeFileSync(keyFile, opts.key);
   }
 
   const ctx: StageContext<Record<string, unknown>, unknown> = {
@@ -196,12 +224,17 @@ export async function runStageInstance(opts: RunStageOptions, send: (m: ChildMes
         throw new TargetError(`stage ${instance.name} finished without writing its declared output ${o.spec}; write it to ctx.out('${o.spec}')`);
       }
     }
-    for (const o of instance.outputs) commitOutput(o, tmpOf(o));
+    // Nothing is committed unless every output may be replaced (a user's file in results/notebooks/ stops it).
+    const recorded = readLock(opts.resultsDir).instances[instance.name]?.outputs ?? {};
+    const hashes = new HashCache();
+    for (const o of instance.outputs) checkReplaceable(o, instance.name, recorded[o.spec], hashes);
+    for (const o of instance.outputs) commitOutput(o, tmpOf(o), instance.name);
     if (instance.stage.state === true && stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   } catch (e) {
-    const err = e as Error;
+    // A full disk or read-only folder is named with its path (e.g. the metrics file the trainer appends to).
+    const err = asDiskError(e) as Error;
     send({ type: 'error', name: err?.name ?? 'Error', message: err?.message ?? String(e) });
-    throw e;
+    throw err;
   } finally {
     cleanup();
     process.removeListener('SIGTERM', onSignal);

@@ -1,9 +1,9 @@
 /** Errors of the pipeline engine. Each message names the stage/file/field and the fix. */
+import { EXIT_FAILURE, MoelabError } from '../errors';
 
-/** A user-facing error: exit code 2, one line, no stack. */
-export class PipelineError extends Error {
+/** A user-facing error of the engine: exit code 2, one line, no stack. */
+export class PipelineError extends MoelabError {
   override name = 'PipelineError';
-  readonly exitCode: number = 2;
 }
 
 /** The DAG is malformed (unknown dependency, cycle, duplicate instance name, bad output path). */
@@ -34,6 +34,20 @@ export class TargetError extends PipelineError {
 }
 
 /** A stage instance failed (its own error, or it was killed). */
-export class StageFailedError extends Error {
+export class StageFailedError extends MoelabError {
   override name = 'StageFailedError';
+  override readonly exitCode: number = EXIT_FAILURE;
+}
+
+/** A stage's plan-time `check` refused its parameters (the preset): the engine adds the preset file. */
+export class StageCheckError extends PipelineError {
+  override name = 'StageCheckError';
+  constructor(
+    /** The instance whose check failed. */
+    readonly instance: string,
+    /** The stage's own error (names the key and the fix). */
+    readonly reason: Error,
+  ) {
+    super(`${instance}: ${reason.name && reason.name !== 'Error' ? `${reason.name}: ` : ''}${reason.message}`, { cause: reason });
+  }
 }

@@ -5,9 +5,11 @@ import { PipelineError } from './errors';
 import type { Dag, StageInstance } from './graph';
 import { instanceParams } from './graph';
 import { CodeHasher, HashCache, sha256 } from './hash';
+import { outputMayMatch } from './glob';
 import { stableStringify } from './json';
 import type { LockEntry } from './lock';
 import { ENGINE_DIRS, resolveInputPath, type PipelineRoots } from './paths';
+import { MoelabError } from '../errors';
 
 /** Bump to invalidate every key (changes of fingerprint semantics). */
 export const KEY_VERSION = 1;
@@ -36,7 +38,7 @@ export interface InstanceStatus {
 }
 
 /** Inputs of an instance not yet present (built by an upstream instance that has not run). */
-export class InputsPendingError extends Error {
+export class InputsPendingError extends MoelabError {
   override name = 'InputsPendingError';
 }
 
@@ -82,20 +84,49 @@ export class Fingerprinter {
     return abs;
   }
 
-  /** Input label → hash; throws InputsPendingError when an upstream-produced input is absent, PipelineError when nobody produces it. */
+  /** The instance whose declared output is `abs` or a folder holding it (a file inside a directory output). */
+  producerOf(abs: string): string | undefined {
+    for (let p = abs.replace(/\/+$/, ''); ; ) {
+      const hit = this.dag.producers.get(p);
+      if (hit) return hit;
+      const up = path.dirname(p);
+      if (up === p) return undefined;
+      p = up;
+    }
+  }
+
+  /** Instances (other than `self`) whose declared outputs may match an input glob. */
+  globProducers(pattern: string, self: string): string[] {
+    const out = new Set<string>();
+    for (const inst of this.dag.instances) {
+      if (inst.name === self) continue;
+      if (inst.outputs.some((o) => outputMayMatch(pattern, o.abs, o.isDir))) out.add(inst.name);
+    }
+    return [...out];
+  }
+
+  /**
+   * Input label → hash. An input (or glob) that an upstream instance builds and that is absent (not built yet, or
+   * its builder was killed) is an InputsPendingError; one that nobody produces is a PipelineError.
+   */
   inputHashes(inst: StageInstance): Record<string, string> {
     const out: Record<string, string> = {};
     for (const spec of inst.inputSpecs) {
       const abs = resolveInputPath(spec, this.roots);
       const files = fg.isDynamicPattern(spec) ? fg.sync(abs, { onlyFiles: true, dot: false }).sort() : [abs];
       if (files.length === 0) {
+        const producers = this.globProducers(abs, inst.name);
+        if (producers.length > 0) {
+          const shown = producers.length > 3 ? `${producers.slice(0, 3).join(', ')} and ${producers.length - 3} more` : producers.join(', ');
+          throw new InputsPendingError(`input glob '${spec}' matches no file yet: ${shown} build${producers.length === 1 ? 's' : ''} it`);
+        }
         throw new PipelineError(`stage ${inst.name}: input glob '${spec}' matches no file; fix the stage's inputs or create the files`);
       }
       for (const f of files) {
         const h = this.hashes.fileHash(f);
         if (h === null) {
-          const producer = this.dag.producers.get(f) ?? this.dag.producers.get(f.replace(/\/$/, ''));
-          if (producer) throw new InputsPendingError(`input ${this.label(f)} is built by ${producer}, which has not run`);
+          const producer = this.producerOf(f);
+          if (producer && producer !== inst.name) throw new InputsPendingError(`input ${this.label(f)} is built by ${producer}, which has not run`);
           throw new PipelineError(`stage ${inst.name}: input ${this.label(f)} does not exist and no stage produces it; create it or fix the path`);
         }
         out[this.label(f)] = h;

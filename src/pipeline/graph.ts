@@ -1,5 +1,5 @@
 import fg from 'fast-glob';
-import { DagError, TargetError } from './errors';
+import { DagError, StageCheckError, TargetError } from './errors';
 import { getPath, stableStringify } from './json';
 import { resolveOutput, type PipelineRoots, type ResolvedOutput } from './paths';
 import type { AnyStage, StageResources } from './types';
@@ -79,7 +79,11 @@ export function expandDag(stages: readonly AnyStage[], config: unknown, roots: P
       const name = v.name === null ? stage.name : `${stage.name}@${v.name}`;
       if (names.includes(name)) throw new DagError(`stage ${stage.name}: matrix yields the instance name '${name}' twice; make names unique`);
       names.push(name);
-      stage.check?.(params, v.matrix, roots.repoRoot);
+      try {
+        stage.check?.(params, v.matrix, roots.repoRoot);
+      } catch (e) {
+        throw new StageCheckError(name, e as Error);
+      }
       const outputs = perInstance(stage.outputs, params, v.matrix, [] as readonly string[]).map((o) => resolveOutput(o, roots, name));
       raw.push({
         name,

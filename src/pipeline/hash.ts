@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write';
+import { DiskError } from '../util/fs-errors';
+import { OUTPUT_MARKER } from './ownership';
 
 /** sha256 hex of a string or buffer. */
 export function sha256(data: string | Uint8Array): string {
@@ -50,15 +53,19 @@ export class HashCache {
     return hash;
   }
 
-  /** Hash of a directory: of its sorted relative file names and their content hashes; `null` when missing. */
+  /**
+   * Hash of a directory: of its sorted relative file names and their content hashes; `null` when missing. The
+   * engine's marker (`.moelab-output.json`, the list of files it wrote) is not part of it.
+   */
   dirHash(dir: string): string | null {
     if (!fs.existsSync(dir)) return null;
     const files: string[] = [];
+    const marker = path.join(dir, OUTPUT_MARKER);
     const walk = (d: string) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const p = path.join(d, e.name);
         if (e.isDirectory()) walk(p);
-        else if (e.isFile()) files.push(p);
+        else if (e.isFile() && p !== marker) files.push(p);
       }
     };
     walk(dir);
@@ -73,14 +80,18 @@ export class HashCache {
     if (this.entries.delete(file)) this.dirty = true;
   }
 
-  /** Writes the cache back (atomically) if it changed. */
+  /**
+   * Writes the cache back (atomically) if it changed. It is only a cache: on a read-only or full file system it
+   * is not written (so `status` and `--dry-run` work on read-only results), and the next run hashes again.
+   */
   save(): void {
     if (!this.file || !this.dirty) return;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.entries)));
-    fs.renameSync(tmp, this.file);
-    this.dirty = false;
+    try {
+      writeFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.entries)));
+      this.dirty = false;
+    } catch (err) {
+      if (!(err instanceof DiskError)) throw err;
+    }
   }
 }
 

@@ -1,15 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TargetError } from './errors';
-import { Fingerprinter, InputsPendingError, type Fingerprint, type InstanceStatus } from './fingerprint';
+import { PresetError, StageCheckError, TargetError } from './errors';
+import { decide, type Upstream } from './decide';
+import { Fingerprinter, type Fingerprint, type InstanceStatus } from './fingerprint';
 import { expandDag, selectInstances, type Dag, type StageInstance } from './graph';
 import { loadPipeline } from './load';
 import { acquireReproLock, readLock, writeLock, type LockEntry, type LockFileData } from './lock';
-import { LocalExecutor } from './executor-local';
+import { LocalExecutor } from './executors/local';
 import { instanceSpec } from './child';
+import { assertWritableRoot, foreignFiles, foreignFilesError } from './ownership';
 import { ENGINE_DIRS, safeInstanceName, type PipelineRoots } from './paths';
 import { SilentReporter, type ReproReporter } from './progress';
+import { pidAlive, removeStaleTempFiles } from '../util/atomic-write';
 import type { Executor, LoadedConfig, Pipeline, RunningJob } from './types';
 
 /** Where the pipeline lives and which preset/results to use. */
@@ -75,7 +78,14 @@ export function openPipeline(target: PipelineTarget): PipelineSession {
   const pipelineModule = path.resolve(target.pipelineModule);
   const pipeline = loadPipeline(pipelineModule);
   const loaded = pipeline.loadConfig(target.preset ?? pipeline.defaultPreset, roots.repoRoot);
-  const dag = expandDag(pipeline.stages, loaded.config, roots);
+  let dag: Dag;
+  try {
+    dag = expandDag(pipeline.stages, loaded.config, roots);
+  } catch (e) {
+    // A stage's plan-time check names the preset key; say which preset file it is in.
+    if (e instanceof StageCheckError) throw new PresetError(`invalid preset ${loaded.file}: ${e.message}`, { cause: e.reason });
+    throw e;
+  }
   const fingerprinter = new Fingerprinter(roots, dag, [__dirname]);
   return { pipeline, loaded, dag, roots, fingerprinter, pipelineModule };
 }
@@ -96,62 +106,56 @@ function forcedSet(dag: Dag, force: readonly string[]): Set<string> {
  */
 export function planStatus(session: PipelineSession, instances: readonly StageInstance[], force: ReadonlySet<string> = new Set()): InstanceStatus[] {
   const lock = readLock(session.roots.resultsDir);
-  const fps = new Map<string, Fingerprint | null>();
-  const stale = new Set<string>();
+  const planned = new Map<string, Upstream>();
   const out: InstanceStatus[] = [];
   for (const inst of instances) {
-    const reasons: string[] = [];
-    let fp: Fingerprint | null = null;
-    const depKeys: Record<string, string> = {};
-    let depsKnown = true;
-    for (const d of inst.deps) {
-      const f = fps.get(d) ?? null;
-      if (f) depKeys[d] = f.key;
-      else depsKnown = false;
-    }
-    if (depsKnown) {
-      try {
-        fp = session.fingerprinter.fingerprint(inst, depKeys);
-      } catch (e) {
-        if (!(e instanceof InputsPendingError)) throw e;
-        reasons.push(e.message);
-      }
-    } else {
-      reasons.push('upstream not built yet');
-    }
-    if (fp) reasons.push(...session.fingerprinter.reasons(inst, fp, lock.instances[inst.name]));
-    if (force.has(inst.name)) reasons.unshift('forced (--force)');
-    for (const d of inst.deps) {
-      if (stale.has(d) && !reasons.includes(`upstream ${d} changed`)) reasons.push(`upstream ${d} will run`);
-    }
-    const isStale = reasons.length > 0;
-    if (isStale) stale.add(inst.name);
-    fps.set(inst.name, fp);
-    out.push({ name: inst.name, stage: inst.stage.name, stale: isStale, reasons, fingerprint: fp });
+    const upstream = Object.fromEntries(inst.deps.map((d) => [d, planned.get(d) ?? null]));
+    const d = decide(session.fingerprinter, inst, upstream, lock.instances[inst.name], force.has(inst.name));
+    const stale = d.reasons.length > 0;
+    planned.set(inst.name, d.key === null ? null : { key: d.key, willRun: stale });
+    out.push({ name: inst.name, stage: inst.stage.name, stale, reasons: d.reasons, fingerprint: d.fingerprint });
   }
   session.fingerprinter.hashes.save();
   return out;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes temp dirs left by killed instances on this host (their outputs were never committed). */
-export function cleanStaleTemp(roots: PipelineRoots): void {
+/**
+ * Removes what killed runs on this host left (their outputs were never committed): temp dirs of dead stage
+ * children, temp files of interrupted atomic writes (lock, hash cache), and the old copy of a directory output
+ * caught between its two renames (restored when the new one never arrived). Runs under the repro lock.
+ */
+export function cleanStaleTemp(roots: PipelineRoots, dag?: Dag): void {
   for (const root of [roots.resultsDir, roots.dataDir]) {
     const dir = path.join(root, ENGINE_DIRS.tmp);
-    if (!fs.existsSync(dir)) continue;
-    for (const name of fs.readdirSync(dir)) {
-      const m = /\.([^.]+)\.(\d+)$/.exec(name);
-      if (m && m[1] === os.hostname() && isAlive(Number(m[2]))) continue;
-      if (m && m[1] !== os.hostname()) continue;
-      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (fs.existsSync(dir)) {
+      for (const name of fs.readdirSync(dir)) {
+        const m = /\.([^.]+)\.(\d+)$/.exec(name);
+        if (m && m[1] === os.hostname() && pidAlive(Number(m[2]))) continue;
+        if (m && m[1] !== os.hostname()) continue;
+        fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      }
+    }
+    removeStaleTempFiles(root);
+  }
+  removeStaleTempFiles(path.join(roots.resultsDir, ENGINE_DIRS.cache));
+  for (const inst of dag?.instances ?? []) {
+    for (const o of inst.outputs) {
+      if (!o.isDir) continue;
+      const parent = path.dirname(o.abs);
+      let names: string[];
+      try {
+        names = fs.readdirSync(parent);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!name.startsWith(`${path.basename(o.abs)}.moelab-old-`)) continue;
+        const m = /\.moelab-old-(\d+)$/.exec(name);
+        if (!m || pidAlive(Number(m[1]))) continue;
+        const trash = path.join(parent, name);
+        if (fs.existsSync(o.abs)) fs.rmSync(trash, { recursive: true, force: true });
+        else fs.renameSync(trash, o.abs);
+      }
     }
   }
 }
@@ -200,7 +204,23 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
     return summary;
   }
 
+  // Never write into a folder that is not moelab's (`--results .`), nor replace a folder holding a user's files.
+  assertWritableRoot(roots.resultsDir, '--results', roots.repoRoot);
+  assertWritableRoot(roots.dataDir, '--data', roots.repoRoot);
   const lockHandle = acquireReproLock(roots.resultsDir, warn);
+  try {
+    const recorded = readLock(roots.resultsDir).instances;
+    for (const inst of selected) {
+      for (const o of inst.outputs) {
+        if (!o.isDir) continue;
+        const foreign = foreignFiles(o.abs, recorded[inst.name]?.outputs?.[o.spec], fingerprinter.hashes);
+        if (foreign.length > 0) throw foreignFilesError(o.abs, foreign, inst.name);
+      }
+    }
+  } catch (e) {
+    lockHandle.release();
+    throw e;
+  }
   const reporter = options.reporter ?? new SilentReporter();
   const executor: Executor = options.executor ?? new LocalExecutor();
   const running = new Map<string, { job: RunningJob; done: Promise<void> }>();
@@ -210,7 +230,7 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
   };
   process.once('SIGINT', onSigint);
   try {
-    cleanStaleTemp(roots);
+    cleanStaleTemp(roots, dag);
     const lock: LockFileData = readLock(roots.resultsDir);
     const state = new Map<string, 'waiting' | 'ready' | 'running' | 'ok' | 'failed' | 'skipped'>();
     const fps = new Map<string, Fingerprint>();
@@ -230,27 +250,24 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
           continue;
         }
         if (!ds.every((s) => s === 'ok')) continue;
-        const depKeys = Object.fromEntries(inst.deps.map((d) => [d, fps.get(d)!.key]));
-        let fp: Fingerprint;
-        try {
-          fp = fingerprinter.fingerprint(inst, depKeys);
-        } catch (e) {
+        const upstream = Object.fromEntries(inst.deps.map((d) => [d, { key: fps.get(d)!.key }]));
+        const d = decide(fingerprinter, inst, upstream, lock.instances[inst.name], force.has(inst.name));
+        if (d.error || !d.fingerprint) {
+          // every upstream is done, so a missing input is an error now (its producer finished without it)
           state.set(inst.name, 'failed');
-          const error = `${(e as Error).name}: ${(e as Error).message}`;
+          const error = d.error ? `${d.error.name}: ${d.error.message}` : d.reasons.join('; ');
           summary.failed.push({ instance: inst.name, error, logFile: '' });
           reporter.finish(inst.name, false, 0, error);
           continue;
         }
-        fps.set(inst.name, fp);
-        const reasons = fingerprinter.reasons(inst, fp, lock.instances[inst.name]);
-        if (force.has(inst.name)) reasons.unshift('forced (--force)');
-        if (reasons.length === 0) {
+        fps.set(inst.name, d.fingerprint);
+        if (d.reasons.length === 0) {
           state.set(inst.name, 'ok');
           summary.upToDate.push(inst.name);
           reporter.upToDate(inst.name);
         } else {
           state.set(inst.name, 'ready');
-          reasonsOf.set(inst.name, reasons);
+          reasonsOf.set(inst.name, d.reasons);
         }
       }
     };

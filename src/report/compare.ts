@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readRunTable } from '../runs/table';
 import type { RunSummary } from '../runs/types';
 import { readFitRecords } from './fits';
+import { MoelabError } from '../errors';
 
 export interface RunDifference {
   runId: string;
@@ -41,7 +42,7 @@ export interface ResultsComparison {
   fitsUnreadable: Array<{ folder: string; reason: string }>;
 }
 
-export class CompareError extends Error {
+export class CompareError extends MoelabError {
   override name = 'CompareError';
   /** A folder that is not a results folder is a usage error. */
   readonly exitCode = 2;

@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import { RUN_COLUMNS, type RunColumn, type RunSummary } from './types';
 import { CsvError, parseCsvTable, parseDecimal } from './csv';
 import { writeFileAtomic } from '../util/atomic-write';
+import { MoelabError } from '../errors';
 
 /** A run table that cannot be used; the message names the file, row and column, and the fix. */
-export class RunTableError extends Error {
+export class RunTableError extends MoelabError {
   override readonly name = 'RunTableError';
   /** A bad table is a usage error: exit code 2. */
   readonly exitCode = 2;

@@ -5,14 +5,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { MoelabError } from '../errors';
+import { asDiskError } from '../util/fs-errors';
 
 export const CHECKPOINT_FORMAT = 'moelab-ckpt/1';
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 
-export class CheckpointError extends Error {
-  constructor(file: string, message: string) {
+/** A checkpoint that cannot be used (truncated, corrupt, of another config): names the file and the fix. */
+export class CheckpointError extends MoelabError {
+  override name = 'CheckpointError';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(`${file}: ${message}`);
-    this.name = 'CheckpointError';
   }
 }
 
@@ -38,19 +44,30 @@ export function saveCheckpoint<S>(dir: string, state: S, tensors: Array<[string,
   const payload = new Float32Array(offset);
   tensors.forEach(([, t], i) => payload.set(t.dataSync() as Float32Array, entries[i]!.offset));
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
   try {
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(headerBytes.length, 0);
-    fs.writeSync(fd, len);
-    fs.writeSync(fd, headerBytes);
-    fs.writeSync(fd, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(headerBytes.length, 0);
+      writeAll(fd, len);
+      writeAll(fd, headerBytes);
+      writeAll(fd, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A full disk or read-only folder: the previous checkpoint stays, the partial temp file goes.
+    fs.rmSync(tmp, { force: true });
+    throw asDiskError(err, file);
   }
-  fs.renameSync(tmp, file);
   return file;
+}
+
+function writeAll(fd: number, buf: Uint8Array): void {
+  let done = 0;
+  while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done);
 }
 
 export interface LoadedCheckpoint<S> {
@@ -64,18 +81,22 @@ export function loadCheckpoint<S>(dir: string): LoadedCheckpoint<S> | null {
   const file = path.join(dir, CHECKPOINT_FILE);
   if (!fs.existsSync(file)) return null;
   const buf = fs.readFileSync(file);
-  if (buf.length < 4) throw new CheckpointError(file, 'truncated; delete it to restart the run');
+  const restart = 'delete it (or the run folder) to restart the run from step 0';
+  if (buf.length < 4) throw new CheckpointError(file, `truncated (${buf.length} bytes); ${restart}`);
   const hlen = buf.readUInt32LE(0);
+  if (4 + hlen > buf.length) throw new CheckpointError(file, `truncated inside its header (${buf.length} bytes, header of ${hlen}); ${restart}`);
   let header: CheckpointHeader<S>;
   try {
     header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8')) as CheckpointHeader<S>;
   } catch {
-    throw new CheckpointError(file, 'unreadable header; delete it to restart the run');
+    throw new CheckpointError(file, `unreadable header; ${restart}`);
   }
-  if (header.format !== CHECKPOINT_FORMAT) throw new CheckpointError(file, `format ${String(header.format)} is not ${CHECKPOINT_FORMAT}`);
+  if (header?.format !== CHECKPOINT_FORMAT) throw new CheckpointError(file, `format ${String(header?.format)} is not ${CHECKPOINT_FORMAT}; ${restart}`);
   const start = 4 + hlen;
   const total = header.tensors.reduce((a, t) => a + t.size, 0);
-  if (buf.length !== start + total * 4) throw new CheckpointError(file, 'payload size does not match its header; delete it to restart the run');
+  if (buf.length !== start + total * 4) {
+    throw new CheckpointError(file, `payload is ${buf.length - start} bytes but its header lists ${total * 4} (truncated or damaged); ${restart}`);
+  }
   const aligned = new Float32Array(total);
   new Uint8Array(aligned.buffer).set(buf.subarray(start));
   const values = new Map<string, { shape: number[]; data: Float32Array }>();

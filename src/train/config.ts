@@ -5,8 +5,12 @@
 import { z } from 'zod';
 import { ConfigError } from '../model/errors';
 import { ModelConfig, ModelConfigSchema, parseModelConfig, zodToConfigError } from '../model/config';
+import { unsafeSegmentReason } from '../util/safe-name';
 
 const posInt = z.number().int().positive();
+
+/** Longest training sequence (tokens): the position embedding and attention grow with it; far beyond any run here. */
+export const MAX_SEQ_LEN = 65536;
 
 export const TrainConfigSchema = z
   .object({
@@ -16,8 +20,8 @@ export const TrainConfigSchema = z
       .object({
         /** Corpus directory holding train.bin, val.bin, manifest.json. */
         corpusDir: z.string().min(1),
-        /** Tokens per training sequence. */
-        seqLen: posInt,
+        /** Tokens per training sequence (at most MAX_SEQ_LEN). */
+        seqLen: posInt.max(MAX_SEQ_LEN, `at most ${MAX_SEQ_LEN} tokens per sequence`),
         /** Sequences per optimizer step. */
         batchSize: posInt,
       })
@@ -60,8 +64,14 @@ export const TrainConfigSchema = z
     seed: z.number().int().nonnegative().default(0),
     /** tfjs backend. Default auto. */
     backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
-    /** Run id recorded in the summary. Default `run`. */
-    runId: z.string().min(1).default('run'),
+    /** Run id recorded in the summary; it names the run's folder (`results/runs/<runId>`), so it must be a safe file name. Default `run`. */
+    runId: z
+      .string()
+      .default('run')
+      .superRefine((v, ctx) => {
+        const why = unsafeSegmentReason(v);
+        if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} names the run's folder (results/runs/<runId>) but ${why}; use letters, digits and . _ = + - (starting with a letter or digit)` });
+      }),
     /** Sweep name recorded in the summary. Default `adhoc`. */
     sweep: z.string().min(1).default('adhoc'),
     /** Decay of the exponential moving average of the training loss (trainLossSmoothed). Default 0.98. */

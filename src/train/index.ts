@@ -3,3 +3,4 @@ export * from './schedule';
 export * from './optimizer';
 export * from './checkpoint';
 export * from './trainer';
+export * from './metrics';

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { MoelabError } from '../errors';
 
 /** One data record and the 1-based line of the file it starts on. */
 export interface CsvRecord {
@@ -18,7 +19,7 @@ export interface ParsedCsv {
 }
 
 /** A file that is not CSV as RFC 4180 writes it (an unterminated quote, text after a closing quote). */
-export class CsvSyntaxError extends Error {
+export class CsvSyntaxError extends MoelabError {
   override readonly name = 'CsvSyntaxError';
   constructor(
     message: string,

@@ -6,7 +6,9 @@ import path from 'node:path';
 import {
   CodeHasher,
   DagError,
+  Fingerprinter,
   HashCache,
+  decide,
   dagMermaid,
   defineStage,
   diffParams,
@@ -135,4 +137,29 @@ test('stableStringify ignores key order; diffParams names changed dotted keys', 
   assert.equal(stableStringify({ b: 1, a: { d: [1, { z: 0, y: 1 }], c: 2 } }), stableStringify({ a: { c: 2, d: [1, { y: 1, z: 0 }] }, b: 1 }));
   assert.deepEqual(diffParams({ corpus: { name: 'a', seed: 1 } }, { corpus: { name: 'a', seed: 2 } }), ['param corpus.seed changed (1 → 2)']);
   assert.deepEqual(diffParams({ a: 1 }, { a: 1 }), []);
+});
+
+test('decide: forced, upstream not built, will run, never run, output missing/modified, up to date', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-decide-'));
+  const r = { repoRoot: dir, resultsDir: path.join(dir, 'results'), dataDir: path.join(dir, 'data') };
+  const dag = expandDag([mk('a'), mk('b', { deps: ['a'], inputs: ['results:a.txt'] })], { grid: [] }, r);
+  const fp = new Fingerprinter(r, dag, []);
+  const [a, b] = [dag.byName.get('a')!, dag.byName.get('b')!];
+  assert.deepEqual(decide(fp, a, {}, undefined, false).reasons, ['never run']);
+  assert.deepEqual(decide(fp, a, {}, undefined, true).reasons, ['forced (--force)', 'never run']);
+  assert.deepEqual(decide(fp, b, { a: null }, undefined, false).reasons, ['upstream a not built yet']);
+  // a has a key but its output is not there yet: b cannot be fingerprinted, and says who builds the input
+  const pending = decide(fp, b, { a: { key: 'k', willRun: true } }, undefined, false);
+  assert.equal(pending.key, null);
+  assert.deepEqual(pending.reasons, ['input results:a.txt is built by a, which has not run', 'upstream a will run']);
+  fs.mkdirSync(r.resultsDir);
+  fs.writeFileSync(path.join(r.resultsDir, 'a.txt'), 'x');
+  const d = decide(fp, a, {}, undefined, false);
+  const entry = { key: d.key!, stage: 'a', params: d.fingerprint!.params, code: d.fingerprint!.code, inputs: {}, deps: {}, outputs: fp.outputHashes(a) as Record<string, string>, started: '', finished: '', wallSeconds: 0, executor: { kind: 'local' }, preset: 'p' };
+  assert.deepEqual(decide(fp, a, {}, entry, false).reasons, []);
+  fs.writeFileSync(path.join(r.resultsDir, 'a.txt'), 'y');
+  fp.hashes.invalidate(path.join(r.resultsDir, 'a.txt'));
+  assert.deepEqual(decide(fp, a, {}, entry, false).reasons, ['output a.txt modified']);
+  fs.rmSync(path.join(r.resultsDir, 'a.txt'));
+  assert.deepEqual(decide(fp, a, {}, entry, false).reasons, ['output a.txt missing']);
 });

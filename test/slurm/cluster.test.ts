@@ -10,12 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openPipeline, repro, type ReproSummary } from '../../src/pipeline/repro';
-import { LocalExecutor } from '../../src/pipeline/executor-local';
+import { LocalExecutor } from '../../src/pipeline/executors/local';
 import { readLock } from '../../src/pipeline/lock';
-import { createSlurmExecutor, type SlurmEvent } from '../../src/pipeline/executors/slurm';
-import { SlurmNotFoundError, SlurmPartitionError, SlurmSubmitError } from '../../src/pipeline/executors/slurm-errors';
-import { SLURM_STATE_FILE_NAME } from '../../src/pipeline/executors/slurm-state';
-import type { SlurmProfileInput } from '../../src/pipeline/executors/slurm-profile';
+import { createSlurmExecutor, type SlurmEvent } from '../../src/pipeline/executors/slurm/executor';
+import { SlurmNotFoundError, SlurmPartitionError, SlurmSubmitError } from '../../src/pipeline/executors/slurm/errors';
+import { SLURM_STATE_FILE_NAME } from '../../src/pipeline/executors/slurm/state';
+import type { SlurmProfileInput } from '../../src/pipeline/executors/slurm/profile';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const PIPELINE = path.join(__dirname, 'fixtures', 'pipeline.ts');

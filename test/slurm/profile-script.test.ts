@@ -11,13 +11,13 @@ import {
   parseSlurmProfile,
   resolveJobSpec,
   sbatchResourceArgs,
-} from '../../src/pipeline/executors/slurm-profile';
-import { SlurmProfileError } from '../../src/pipeline/executors/slurm-errors';
-import { readExitMarker, renderBatchScript, shellQuote, writeBatchScript } from '../../src/pipeline/executors/slurm-script';
-import { cleanSlurmMessage, SlurmCli } from '../../src/pipeline/executors/slurm-cli';
-import { SlurmNotFoundError } from '../../src/pipeline/executors/slurm-errors';
-import { SlurmState } from '../../src/pipeline/executors/slurm-state';
-import { splitCommandLine } from '../../src/pipeline/executors/slurm';
+} from '../../src/pipeline/executors/slurm/profile';
+import { SlurmProfileError } from '../../src/pipeline/executors/slurm/errors';
+import { readExitMarker, renderBatchScript, shellQuote, writeBatchScript } from '../../src/pipeline/executors/slurm/script';
+import { cleanSlurmMessage, SlurmCli } from '../../src/pipeline/executors/slurm/cli';
+import { SlurmNotFoundError } from '../../src/pipeline/executors/slurm/errors';
+import { SlurmState } from '../../src/pipeline/executors/slurm/state';
+import { splitCommandLine } from '../../src/pipeline/executors/slurm/executor';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-slurm-unit-'));
 
@@ -190,7 +190,7 @@ test('a missing sbatch binary is a SlurmNotFoundError naming slurm.binDir and --
 });
 
 test('selectExecutor: local by default, the preset executor key next, --executor first; --profile implies slurm', async () => {
-  const { selectExecutor } = await import('../../src/pipeline/executors/slurm-select');
+  const { selectExecutor } = await import('../../src/pipeline/executors/select');
   const base = { presetName: 'tiny', resultsDir: tmp(), repoRoot: tmp() };
   assert.equal((await selectExecutor({ ...base, config: {} })).kind, 'local');
   assert.equal((await selectExecutor({ ...base, config: { executor: 'slurm' }, executor: 'local' })).kind, 'local');

@@ -1,4 +1,5 @@
 /** What is wrong with a released table that cannot be imported. */
+import { MoelabError } from '../../errors';
 export type ReleasedTableErrorKind =
   | 'missing-file'
   | 'unreadable'
@@ -23,10 +24,9 @@ export type ReleasedTableErrorKind =
  * A released table that cannot be imported. The message names the file, the line and column where it can, what
  * was found and the fix; `kind` says which check failed (tests and scripts match on it).
  */
-export class ReleasedTableError extends Error {
+export class ReleasedTableError extends MoelabError {
   override readonly name = 'ReleasedTableError';
   /** The CLI's exit code for input errors. */
-  readonly exitCode = 2;
   constructor(
     readonly kind: ReleasedTableErrorKind,
     message: string,

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { SlurmProfileError } from './slurm-errors';
+import { SlurmProfileError } from './errors';
 
 /** Resources one stage instance asks Slurm for. */
 export interface SlurmResources {
@@ -37,8 +37,33 @@ const stageOverrideSchema = resourcesSchema
   })
   .strict();
 
-/** A flag we set ourselves: users must not override it through extraArgs. */
-const RESERVED_FLAGS = ['--array', '--output', '--error', '--job-name', '--parsable', '--chdir', '--wrap'];
+/** Long flags we set ourselves (or that would break the job): users must not set them through extraArgs. */
+const RESERVED_FLAGS = ['--array', '--output', '--error', '--job-name', '--parsable', '--chdir', '--wrap', '--test-only'];
+/** Their short forms (sbatch: -a --array, -o --output, -e --error, -J --job-name, -D --chdir). */
+const RESERVED_SHORT: Record<string, string> = { a: '--array', o: '--output', e: '--error', J: '--job-name', D: '--chdir' };
+/** sbatch short flags that take no value, so a cluster such as `-vo file` goes on to the next letter. */
+const SHORT_WITHOUT_VALUE = new Set(['h', 'H', 'I', 'k', 'O', 'Q', 's', 'v', 'V', 'W']);
+
+/**
+ * The reserved flag an extraArgs entry sets, or undefined: `--output=x`, an unambiguous abbreviation such as
+ * `--outp=x` or `--arr=0-3` (sbatch, like getopt_long, accepts any prefix of a long option), a short form
+ * `-o x` / `-ox`, also inside a cluster (`-vo x`), and the first word of an entry holding a space (`--chdir /x`).
+ */
+export function reservedFlagOf(entry: string): string | undefined {
+  const word = entry.trim().split(/\s+/)[0] ?? '';
+  if (word.startsWith('--')) {
+    const name = word.slice(2).split('=')[0]!;
+    if (name.length === 0) return undefined;
+    return RESERVED_FLAGS.find((f) => f.slice(2).startsWith(name));
+  }
+  if (word.startsWith('-')) {
+    for (const letter of word.slice(1)) {
+      if (RESERVED_SHORT[letter]) return RESERVED_SHORT[letter];
+      if (!SHORT_WITHOUT_VALUE.has(letter)) return undefined; // the rest of the word is this flag's value
+    }
+  }
+  return undefined;
+}
 
 /** The profile's zod schema (a preset embeds it as its `slurm` section). */
 export const slurmProfileSchema = z
@@ -101,10 +126,16 @@ export function parseSlurmProfile(input: unknown, source: string): SlurmProfile 
   const profile = parsed.data;
   const checkFlags = (flags: string[], where: string): void => {
     for (const flag of flags) {
-      const name = flag.split('=')[0]!;
-      if (RESERVED_FLAGS.includes(name)) {
+      const reserved = reservedFlagOf(flag);
+      if (reserved) {
+        const word = flag.trim().split(/[\s=]/)[0];
         throw new SlurmProfileError(
-          `invalid slurm profile in ${source}: ${where} contains ${name}, which the slurm executor sets itself; remove it`,
+          `invalid slurm profile in ${source}: ${where} contains ${JSON.stringify(flag)}${word !== reserved ? ` (sbatch reads ${word} as ${reserved})` : ''}, which the slurm executor sets itself (${reserved}); remove it`,
+        );
+      }
+      if (/\s/.test(flag.trim().split('=')[0]!)) {
+        throw new SlurmProfileError(
+          `invalid slurm profile in ${source}: ${where} entry ${JSON.stringify(flag)} holds a space; sbatch would get it as one argument: write "--flag=value" as one entry`,
         );
       }
       if (!flag.startsWith('-')) {

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChildMessage, Executor, JobOutcome, RunningJob, StageJob } from './types';
+import type { ChildMessage, Executor, JobOutcome, RunningJob, StageJob } from '../types';
 
 /** The `moelab` executable (registers tsx, runs src/cli/main.ts). */
-export const MOELAB_BIN = path.resolve(__dirname, '..', '..', 'bin', 'moelab.js');
+export const MOELAB_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'moelab.js');
 
 /**
  * Runs each stage instance as a local child process (`node bin/moelab.js run-stage …`) with an IPC channel

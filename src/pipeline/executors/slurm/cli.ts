@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { SlurmError, SlurmNotFoundError, SlurmPartitionError, SlurmSubmitError } from './slurm-errors';
+import { SlurmError, SlurmNotFoundError, SlurmPartitionError, SlurmSubmitError } from './errors';
 
 /** State of one job or array task. */
 export interface SlurmJobStatus {

@@ -10,9 +10,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildMessage, Executor, ExecutorInfo, JobOutcome, RunningJob, StageJob } from '../types';
-import { SlurmCli, isTerminalState, type SlurmJobStatus } from './slurm-cli';
-import { SlurmError, SlurmNotFoundError } from './slurm-errors';
+import type { ChildMessage, Executor, ExecutorInfo, JobOutcome, RunningJob, StageJob } from '../../types';
+import { SlurmCli, isTerminalState, type SlurmJobStatus } from './cli';
+import { SlurmError, SlurmNotFoundError } from './errors';
 import {
   parseSlurmProfile,
   resolveJobSpec,
@@ -20,10 +20,10 @@ import {
   type SlurmProfile,
   type SlurmProfileInput,
   type StageResourceRequest,
-} from './slurm-profile';
-import { readExitMarker, renderBatchScript, writeBatchScript, type ScriptTask } from './slurm-script';
-import { SLURM_STATE_FILE_NAME, SlurmState } from './slurm-state';
-import { lockFilePath } from '../paths';
+} from './profile';
+import { readExitMarker, renderBatchScript, writeBatchScript, type ScriptTask } from './script';
+import { SLURM_STATE_FILE_NAME, SlurmState } from './state';
+import { lockFilePath } from '../../paths';
 
 /** Something the executor reports (for progress displays and tests). */
 export type SlurmEvent =

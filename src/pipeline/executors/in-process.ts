@@ -1,5 +1,5 @@
-import { runStageInstance } from './child';
-import type { ChildMessage, Executor, JobOutcome, RunningJob, StageJob } from './types';
+import { runStageInstance } from '../child';
+import type { ChildMessage, Executor, JobOutcome, RunningJob, StageJob } from '../types';
 
 /**
  * Runs stage instances inside the calling process, one after another (no isolation, no parallelism, a

@@ -7,8 +7,8 @@ import { loadPipeline } from '../load';
 import type { PipelineTarget } from '../repro';
 import type { Executor } from '../types';
 import { createSlurmExecutor, type SlurmEvent } from './slurm';
-import { SlurmProfileError } from './slurm-errors';
-import { loadSlurmProfile, parseSlurmProfile } from './slurm-profile';
+import { SlurmProfileError } from './slurm/errors';
+import { loadSlurmProfile, parseSlurmProfile } from './slurm/profile';
 
 /** Executor kinds `repro` knows. */
 export const EXECUTOR_KINDS = ['local', 'slurm'] as const;

@@ -2,11 +2,10 @@
  * Named errors of the slurm executor. Each message says what went wrong, quotes Slurm's own words when
  * Slurm produced them, and names the setting or flag that fixes it.
  */
+import { MoelabError } from '../../../errors';
 
 /** Base class: anything the slurm executor refuses or Slurm rejects. */
-export class SlurmError extends Error {
-  /** Exit code of the CLI: 2, a user-facing error (same as the engine's PipelineError). */
-  readonly exitCode: number = 2;
+export class SlurmError extends MoelabError {
   constructor(message: string) {
     super(message);
     this.name = 'SlurmError';

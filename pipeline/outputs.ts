@@ -1,0 +1,40 @@
+/**
+ * What each stage of the project writes, by name. A stage declares its outputs from this table and reads its
+ * upstreams' outputs through it, so each path is spelled once (results-relative; a `data:` prefix for the data
+ * folder; a trailing `/` for a directory output). `asInput(path)` is the same path as an input spec.
+ */
+
+/** Outputs of every stage, by stage. */
+export const OUTPUTS = {
+  /** Stage `corpus`: the token shards and manifest of `data/<corpus.name>/`. */
+  corpus: (name: string) => ({ train: `data:${name}/train.bin`, val: `data:${name}/val.bin`, manifest: `data:${name}/manifest.json` }) as const,
+  /** Stage `train@<runId>`: the run's summary and its metrics log. */
+  run: (runId: string) => ({ summary: `runs/${runId}/final.json`, metrics: `runs/${runId}/metrics.jsonl` }) as const,
+  /** Stage `runs`: the run table. */
+  runTable: 'runs.csv',
+  /** Stage `import`: a released run table and its curves. */
+  released: 'released/',
+  /** Stage `fit@<law>`: one fit record per law (`fits` is every law's), and per protocol variant. */
+  fit: (law: string) => `fits/${law}.json`,
+  fits: 'fits/*.json',
+  fitVariant: (variant: string, law: string) => `fits/variants/${variant}/${law}.json`,
+  fitVariants: 'fits/variants/*/*.json',
+  /** Stage `analysis`: compute-optimal and inference-optimal tables. */
+  computeOptimal: 'tables/compute-optimal.json',
+  inference: 'tables/inference.json',
+  /** Stage `claims`: the papers' claims as tests. */
+  claims: 'tables/claims.json',
+  /** Stage `figures`: the figure folder and its manifest. */
+  figures: 'figures/',
+  figureManifest: 'figures/manifest.json',
+  /** Stage `notebooks`: the executed notebooks. */
+  notebooks: 'notebooks/',
+  /** Stage `report`. */
+  report: 'REPORT.md',
+  reportHtml: 'REPORT.html',
+} as const;
+
+/** The input spec of an output path (`runs.csv` → `results:runs.csv`; `data:` paths stay as they are). */
+export function asInput(output: string): string {
+  return output.startsWith('data:') ? output : `results:${output}`;
+}
