@@ -8,11 +8,10 @@
  * Refused: hexadecimal/octal/binary literals, `Infinity`, `NaN`, empty strings, digit separators, anything that
  * overflows to ±Infinity, and values outside the option's range.
  */
+import { UsageError as BaseUsageError } from '../errors';
 
-/** A command line that cannot be run as written. Exit code 2, like every usage error. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  readonly exitCode = 2;
+/** A command line that cannot be run as written, naming its flag. Exit code 2, like every usage error. */
+export class UsageError extends BaseUsageError {
   constructor(
     /** The flag at fault, e.g. `--params-dense`. */
     readonly flag: string,

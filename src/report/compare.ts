@@ -44,8 +44,6 @@ export interface ResultsComparison {
 
 export class CompareError extends MoelabError {
   override name = 'CompareError';
-  /** A folder that is not a results folder is a usage error. */
-  readonly exitCode = 2;
 }
 
 async function runsOf(dir: string): Promise<RunSummary[]> {

@@ -13,8 +13,6 @@ import { MoelabError } from '../errors';
 /** A run table that cannot be used; the message names the file, row and column, and the fix. */
 export class RunTableError extends MoelabError {
   override readonly name = 'RunTableError';
-  /** A bad table is a usage error: exit code 2. */
-  readonly exitCode = 2;
   constructor(
     message: string,
     readonly file: string,
