@@ -20,8 +20,8 @@ export default defineStage<Preset>()({
   outputs: [OUTPUTS.computeOptimal, OUTPUTS.inference],
   async run(ctx) {
     const { computeOptimalTables, inferenceTables } = await import('../../src/report/analysis');
-    const { coefficientsFromRecords, readFitRecords } = await import('../../src/report/fits');
-    const fits = coefficientsFromRecords(readFitRecords(ctx.resultsDir));
+    const { fitsOf, readResultFits } = await import('../../src/laws/fits');
+    const fits = fitsOf(readResultFits(ctx.resultsDir));
     const e = ctx.params['sweeps.fineGrained.expansionRate'] ?? 64;
     const { budgetsFlops, inferenceBudgetsFlops, gpu } = ctx.params.analysis;
     const tables = computeOptimalTables(fits, budgetsFlops, e);

@@ -22,12 +22,12 @@ export default defineStage<Preset>()({
   outputs: [OUTPUTS.claims],
   async run(ctx) {
     const { claimsTable, claimsTableJson } = await import('../../src/report/claims');
-    const { readFitRecords, readVariantRecords } = await import('../../src/report/fits');
+    const { readResultFits, readVariantFits } = await import('../../src/laws/fits');
     const { variantChange } = await import('../../src/laws/protocol');
     const { readRunTable } = await import('../../src/runs/table');
     const runs = await readRunTable(ctx.resolve(asInput(OUTPUTS.runTable)));
-    const records = readFitRecords(ctx.resultsDir);
-    const variants = [...readVariantRecords(ctx.resultsDir)].map(([id, rs]) => ({ id, change: variantChange(id, rs.map((r) => r.protocol)), records: rs }));
+    const records = readResultFits(ctx.resultsDir);
+    const variants = [...readVariantFits(ctx.resultsDir)].map(([id, rs]) => ({ id, change: variantChange(id, rs.map((r) => r.protocol)), records: rs }));
     ctx.progress({ fraction: 0.1, message: `claims under the ${ctx.params['fit.protocol']} protocol and ${variants.length} variants` });
     const table = claimsTable(
       { runs, records, inferenceBudgetsFlops: ctx.params['analysis.inferenceBudgetsFlops'], gpu: ctx.params['analysis.gpu'] },

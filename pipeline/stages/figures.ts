@@ -19,23 +19,12 @@ export default defineStage<Preset>()({
   outputs: [OUTPUTS.figures],
   async run(ctx) {
     const path = await import('node:path');
-    const { buildFigureInputs, exportFigures, readTrainingCurves } = await import('../../src/figures');
+    const { exportFigures, figureInputs, readTrainingCurves } = await import('../../src/figures');
     const { readRunTable } = await import('../../src/runs/table');
-    const { coefficientsFromRecords, readFitRecords } = await import('../../src/report/fits');
+    const { readResultFits } = await import('../../src/laws/fits');
     const runs = await readRunTable(ctx.resolve(asInput(OUTPUTS.runTable)));
-    const records = readFitRecords(ctx.resultsDir);
-    const fits = coefficientsFromRecords(records);
-    // The Krajewski figures draw the loss column their fit used (the protocol's target).
-    const fgRecord = records.find((r) => r.law === 'fine-grained');
-    const inputs = buildFigureInputs({
-      runs,
-      fits,
-      fitRecords: records,
-      fitInProcess: false,
-      krajewskiLoss: fgRecord?.protocol.target ?? 'trainLossSmoothed',
-      trainingCurves: readTrainingCurves(path.join(ctx.resultsDir, 'runs'), runs),
-      log: (line) => ctx.log.info(line),
-    });
+    // Figures read the fit records, never refit; each draws its runs in the loss column its fit targeted.
+    const inputs = figureInputs({ runs, records: readResultFits(ctx.resultsDir), trainingCurves: readTrainingCurves(path.join(ctx.resultsDir, 'runs'), runs) });
     const result = await exportFigures({
       inputs,
       outDir: ctx.out(OUTPUTS.figures),

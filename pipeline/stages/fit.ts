@@ -68,17 +68,14 @@ export default defineStage<Preset>()({
   },
   async run(ctx) {
     const { fitWithEvidence } = await import('../../src/laws/fit/evidence');
-    const { readFitRecord, writeFitRecord, coefficientsOf } = await import('../../src/laws/record');
+    const { readFitRecord, writeFitRecord } = await import('../../src/laws/record');
+    const { sharedValues } = await import('../../src/laws/fit/all');
     const { runsForLaw } = await import('../../src/laws/selection');
     const { readRunTable } = await import('../../src/runs/table');
     const inst = ctx.matrix;
     const runs = runsForLaw(inst.law, await readRunTable(ctx.resolve(asInput(OUTPUTS.runTable))));
-    const shared: Record<string, number> = {};
-    for (const s of inst.protocol.shared) {
-      const src = readFitRecord(ctx.resolve(asInput(fitRecordPath(s.fromLaw, inst.variant, inst.main))));
-      const c = coefficientsOf([src], s.fromLaw) as Record<string, number> | undefined;
-      if (c?.[s.fromCoefficient] !== undefined) shared[s.coefficient] = c[s.fromCoefficient]!;
-    }
+    const upstream = inst.protocol.shared.map((s) => readFitRecord(ctx.resolve(asInput(fitRecordPath(s.fromLaw, inst.variant, inst.main)))));
+    const shared = sharedValues(inst.protocol, upstream);
     const { bootstrap, bootstrapSeed, sensitivityBootstrap } = ctx.params.fit;
     const record = fitWithEvidence(inst.law, runs, {
       protocol: inst.protocol,

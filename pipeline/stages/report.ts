@@ -22,7 +22,7 @@ export default defineStage<Preset>()({
     const os = await import('node:os');
     const path = await import('node:path');
     const { readRunTable } = await import('../../src/runs/table');
-    const { readFitRecords } = await import('../../src/report/fits');
+    const { readResultFits } = await import('../../src/laws/fits');
     const { buildReport } = await import('../../src/report/build');
     const { parseClaimsTable } = await import('../../src/report/claims');
     const { toHtml, toMarkdown } = await import('../../src/report/document');
@@ -62,7 +62,7 @@ export default defineStage<Preset>()({
     const blocks = buildReport({
       preset: ctx.params.name,
       runs,
-      fits: readFitRecords(ctx.resultsDir),
+      fits: readResultFits(ctx.resultsDir),
       tables: readJson(ctx.resolve(asInput(OUTPUTS.computeOptimal))),
       inference: readJson(ctx.resolve(asInput(OUTPUTS.inference))),
       claims: parseClaimsTable(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.claims)), 'utf8')),

@@ -4,7 +4,8 @@
  */
 import { exportFigures } from '../figures/export';
 import { findChromium } from '../figures/render';
-import { buildFigureInputs } from '../figures/adapters';
+import { figureInputs } from '../figures/inputs';
+import { fitRunTable } from '../laws/fit/all';
 import { syntheticRunTable } from '../figures/synthetic';
 import type { BenchResult, BenchSuite } from './types';
 
@@ -16,7 +17,9 @@ export const suite: BenchSuite = {
       opts.log('figures: Chromium absent (/usr/bin/chromium); run scripts/setup-system.sh');
       return [];
     }
-    const inputs = buildFigureInputs({ runs: syntheticRunTable({ seed: 0 }), log: opts.log });
+    // Figures draw fit records: fit the synthetic table once (not timed) as the fit stage would.
+    const runs = syntheticRunTable({ seed: 0 });
+    const inputs = figureInputs({ runs, records: fitRunTable(runs, { resamples: 0 }) });
     const r = await exportFigures({ inputs, outDir: opts.tmpDir, formats: ['json', 'html', 'png', 'svg'] });
     const results: BenchResult[] = r.written
       .filter((w) => w.kind === 'figure')

@@ -3,7 +3,7 @@
  * paper figures from a results folder into `<results>/figures/<paper>/<figure>.*` plus the offline gallery.
  */
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { UsageError } from '../errors';
 import { assertSafeSegment } from '../util/safe-name';
 
@@ -15,13 +15,12 @@ export function register(program: Command): void {
     .description('Regenerate every paper figure and table from a results folder (PNG/SVG via headless Chromium, gallery index.html)')
     .option('--only <ids>', 'comma-separated figure ids or prefixes, e.g. krajewski.fig4,yun (default: all)')
     .option('--format <list>', `comma-separated formats out of ${FORMATS.join(',')}`, FORMATS.join(','))
-    .option('--results <dir>', 'results folder holding runs.csv (falls back to results/reference/tiny)', 'results')
+    .option('--results <dir>', 'results folder holding runs.csv and fits/ (default: results, else the committed results/reference/tiny, said on stderr)')
     .option('--out <dir>', 'output folder (default: <results>/figures)')
-    .addOption(new Option('--loss <column>', 'loss column for the Krajewski figures').choices(['trainLossSmoothed', 'valLoss']).default('trainLossSmoothed'))
-    .option('--no-fit', 'do not fit missing laws in-process (figures needing a fit are skipped)')
     .option('--json', 'print the export result as JSON')
-    .action(async (opts: { only?: string; format: string; results: string; out?: string; loss: 'trainLossSmoothed' | 'valLoss'; fit: boolean; json?: boolean }) => {
-      const { loadFigureInputs } = await import('../figures/adapters');
+    .action(async (opts: { only?: string; format: string; results?: string; out?: string; json?: boolean }) => {
+      const fs = await import('node:fs');
+      const { loadFigureInputs } = await import('../figures/load');
       const { exportFigures } = await import('../figures/export');
       const formats = opts.format.split(',').map((f) => f.trim()).filter(Boolean);
       const bad = formats.filter((f) => !(FORMATS as readonly string[]).includes(f));
@@ -38,10 +37,16 @@ export function register(program: Command): void {
       const log = (line: string) => {
         if (!opts.json) process.stderr.write(`${line}\n`);
       };
-      const inputs = await loadFigureInputs({ resultsDir: opts.results, krajewskiLoss: opts.loss, fitInProcess: opts.fit, log });
+      // Figures draw the fit stage's records, never refit: the loss column of each figure is its fit's target.
+      let results = opts.results ?? 'results';
+      if (opts.results === undefined && !fs.existsSync(path.join(results, 'runs.csv'))) {
+        results = path.join('results', 'reference', 'tiny');
+        process.stderr.write(`no results/runs.csv: drawing the committed reference ${results} (pass --results DIR to choose)\n`);
+      }
+      const inputs = await loadFigureInputs({ resultsDir: results });
       const result = await exportFigures({
         inputs,
-        outDir: opts.out ?? path.join(opts.results, 'figures'),
+        outDir: opts.out ?? path.join(results, 'figures'),
         formats: formats as Array<(typeof FORMATS)[number]>,
         only,
         log,

@@ -6,6 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readRunTable } from '../runs/table';
+import { fitRunTable } from '../laws/fit/all';
+import { fitsOf, readResultFits, type LawFits } from '../laws/fits';
+import { recordOf, type FitRecord } from '../laws/record';
+import type { LawName } from '../laws/coefficients';
+import { formatCoefficient } from '../util/format';
+import { figureInputs, type FigureInputs } from '../figures/inputs';
+import { readTrainingCurves } from '../figures/training-curves';
 import { PLOTLY_FILE, scriptJson } from '../figures/html';
 import { FigureRenderer, findChromium } from '../figures/render';
 import { syntheticRunTable } from '../figures/synthetic';
@@ -38,6 +45,15 @@ export interface NotebookRuns {
   file?: string;
   /** The results folder figures/notebooks should write next to. */
   resultsDir: string;
+  /**
+   * The fit stage's records beside the runs (`fits/<law>.json`), exactly what the report shows; for the synthetic
+   * table, fitted here with `fitRunTable` (each law's paper protocol, no bootstrap).
+   */
+  records: FitRecord[];
+  /** Coefficients of the successful fits, by law (`fitsOf(records)`). */
+  fits: LawFits;
+  /** The figure inputs of these runs and records (training curves included): pass to `FIGURES[i].build`. */
+  inputs: FigureInputs;
 }
 
 /**
@@ -55,10 +71,16 @@ export async function loadNotebookRuns(): Promise<NotebookRuns> {
   for (const [source, file] of candidates) {
     if (fs.existsSync(file)) {
       const runs = await readRunTable(file);
-      if (runs.length > 0) return { runs, source, file, resultsDir };
+      if (runs.length === 0) continue;
+      const dir = path.dirname(file);
+      const records = readResultFits(dir);
+      const inputs = figureInputs({ runs, records, trainingCurves: readTrainingCurves(path.join(dir, 'runs'), runs) });
+      return { runs, source, file, resultsDir, records, fits: fitsOf(records), inputs };
     }
   }
-  return { runs: syntheticRunTable({ seed: 0 }), source: 'synthetic', resultsDir };
+  const runs = syntheticRunTable({ seed: 0 });
+  const records = fitRunTable(runs, { resamples: 0 });
+  return { runs, source: 'synthetic', resultsDir, records, fits: fitsOf(records), inputs: figureInputs({ runs, records }) };
 }
 
 /** Opens the Chromium renderer for PNG fallbacks, or returns undefined (with no error) when Chromium is absent. */
@@ -91,4 +113,17 @@ function draw(){el.innerHTML='';el.style.width='${spec.layout.width}px';el.style
 if(window.Plotly){draw();return;}
 (function next(i){if(i>=src.length)return;var s=document.createElement('script');s.src=src[i];s.onload=draw;s.onerror=function(){next(i+1)};document.head.appendChild(s);})(0);})();`;
   return `<div id="${id}">${fallback}</div><script>${loader}</script><p style="max-width:1000px;font-size:13px">${spec.caption}</p>`;
+}
+
+/**
+ * One line (Markdown) naming law `law`'s fit as the report shows it: where it comes from, its protocol and target,
+ * and every coefficient formatted as in REPORT.md's fit tables (`formatCoefficient`), or why there is none.
+ */
+export function fitSummary(records: readonly FitRecord[], law: LawName): string {
+  const r = recordOf(records, law);
+  if (!r) return `*No ${law} fit in these results (fits/${law}.json is missing).*`;
+  if (r.status !== 'ok' || !r.fit) return `*The ${law} fit failed on ${r.nRuns} runs: ${r.error ?? 'no reason recorded'}.*`;
+  const coefficients: Record<string, number> = r.fit.coefficients;
+  const values = Object.entries(coefficients).map(([k, v]) => `${k} = ${formatCoefficient(v)}`);
+  return `**${law}** (fits/${law}.json; ${r.protocol.id} protocol, target ${r.protocol.target}, ${r.nRuns} runs): ${values.join(', ')}`;
 }

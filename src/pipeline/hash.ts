@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write';
 import { DiskError } from '../util/fs-errors';
-import { OUTPUT_MARKER } from './ownership';
+import { OUTPUT_MARKER } from './output-marker';
 
 /** sha256 hex of a string or buffer. */
 export function sha256(data: string | Uint8Array): string {

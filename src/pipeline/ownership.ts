@@ -11,8 +11,9 @@ import path from 'node:path';
 import { PipelineError } from './errors';
 import type { HashCache } from './hash';
 
-/** Marker file of a directory output: which instance wrote it and the files it wrote (relative, sorted). */
-export const OUTPUT_MARKER = '.moelab-output.json';
+import { OUTPUT_MARKER } from './output-marker';
+
+export { OUTPUT_MARKER };
 
 /** A folder moelab would replace holds files it did not write, or a results/data folder is not moelab's to write. */
 export class OutputOwnershipError extends PipelineError {

@@ -15,17 +15,11 @@ import {
   type DenseCoefficients,
   type ExpertsCoefficients,
   type FineGrainedCoefficients,
+  type LawFits,
 } from '../laws';
 import { describeBound } from '../laws/allocation/scan';
 import { getGpu, minCostForBoundedLoss, minLossForBoundedCost, rooflineLatency } from '../inference';
 
-/** Coefficients fitted on our runs (any may be missing when a fit failed at this scale). */
-export interface FittedCoefficients {
-  chinchilla?: ChinchillaCoefficients;
-  fineGrained?: FineGrainedCoefficients;
-  dense?: DenseCoefficients;
-  experts?: ExpertsCoefficients;
-}
 
 export interface ComputeOptimalTables {
   /** Krajewski Table 2 from the published Table 1 coefficients, with the paper's row for comparison. */
@@ -65,7 +59,7 @@ function attempt<T>(failures: ComputeOptimalTables['failures'], table: string, s
 
 
 /** Builds every compute-optimal table for the given budgets. `expansionRate` is our fine-grained sweep's E. */
-export function computeOptimalTables(fits: FittedCoefficients, budgetsFlops: readonly number[], expansionRate: number): ComputeOptimalTables {
+export function computeOptimalTables(fits: LawFits, budgetsFlops: readonly number[], expansionRate: number): ComputeOptimalTables {
   const krajewskiTable2 = reproduceTable2().map((r) => ({
     label: r.label,
     flops: r.paper.flops,
@@ -78,7 +72,7 @@ export function computeOptimalTables(fits: FittedCoefficients, budgetsFlops: rea
   const pubMoe = PUBLISHED.krajewski.table1MoE.values;
   const pubDense = PUBLISHED.krajewski.table1Dense.values;
   const fgSources: Array<[string, FineGrainedCoefficients, number]> = [['Krajewski Table 1 (E = 64)', pubMoe, 64]];
-  if (fits.fineGrained) fgSources.push([`our fit (E = ${expansionRate})`, fits.fineGrained, expansionRate]);
+  if (fits['fine-grained']) fgSources.push([`our fit (E = ${expansionRate})`, fits['fine-grained'], expansionRate]);
   const fineGrained: ComputeOptimalTables['fineGrained'] = [];
   const overhead: ComputeOptimalTables['overhead'] = [];
   const failures: ComputeOptimalTables['failures'] = [];
@@ -89,7 +83,7 @@ export function computeOptimalTables(fits: FittedCoefficients, budgetsFlops: rea
     }
   }
   const overheadSources: Array<[string, FineGrainedCoefficients, DenseCoefficients, number]> = [['Krajewski Table 1', pubMoe, pubDense, 64]];
-  if (fits.fineGrained && fits.dense) overheadSources.push(['our fits', fits.fineGrained, fits.dense, expansionRate]);
+  if (fits['fine-grained'] && fits.dense) overheadSources.push(['our fits', fits['fine-grained'], fits.dense, expansionRate]);
   for (const [source, moe, dense, e] of overheadSources) {
     for (const flops of budgetsFlops) {
       const o = attempt(failures, 'overhead', source, flops, () => computeOverhead(flops, moe, dense, { expansionRate: e }));

@@ -9,7 +9,8 @@ import type { RunSummary } from '../runs/types';
 import type { ComputeOptimalTables, InferenceTables } from './analysis';
 import { fmt as fmtNum, type ClaimResult, type ClaimsTable, type Effect } from './claims';
 import type { Block } from './document';
-import type { FitRecord } from './fits';
+import { formatCoefficient } from '../util/format';
+import type { FitRecord } from '../laws/record';
 
 export interface ReportInputs {
   preset: string;
@@ -99,7 +100,7 @@ function fitTable(record: FitRecord, published: Array<[string, Record<string, nu
   const header = ['coefficient', 'ours', `ours ${record.bootstrap ? `${Math.round(record.bootstrap.scheme.level * 100)}% CI (${record.bootstrap.scheme.resamples} bootstraps)` : 'CI'}`, ...published.map(([n]) => n)];
   const rows = names.map((n) => {
     const ci = record.bootstrap?.coefficients[n];
-    return [n, sig(coefficients[n], 4), ci ? `[${sig(ci.lo)}, ${sig(ci.hi)}]` : '–', ...published.map(([, c]) => (c[n] === undefined ? '–' : sig(c[n], 4)))];
+    return [n, formatCoefficient(coefficients[n]), ci ? `[${sig(ci.lo)}, ${sig(ci.hi)}]` : '–', ...published.map(([, c]) => (c[n] === undefined ? '–' : sig(c[n], 4)))];
   });
   return { kind: 'table', header, rows, caption: `${record.fit?.equation ?? record.law}: fitted on ${record.nRuns} runs (${record.protocol.target}), RMSLE ${sig(record.fit?.rmsle)}, ${record.fit ? describeProtocol(record.fit.protocol) : ''}` };
 }

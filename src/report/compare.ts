@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readRunTable } from '../runs/table';
 import type { RunSummary } from '../runs/types';
-import { readFitRecords } from './fits';
+import { readResultFits } from '../laws/fits';
 import { MoelabError } from '../errors';
 
 export interface RunDifference {
@@ -65,7 +65,7 @@ export async function compareResults(a: string, b: string): Promise<ResultsCompa
   const fitsUnreadable: ResultsComparison['fitsUnreadable'] = [];
   const recordsOf = (dir: string) => {
     try {
-      return readFitRecords(dir);
+      return readResultFits(dir);
     } catch (e) {
       fitsUnreadable.push({ folder: dir, reason: (e as Error).message });
       return [];

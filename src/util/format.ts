@@ -12,3 +12,8 @@ export function formatCount(value: number): string {
   }
   return String(Number(value.toPrecision(3)));
 }
+
+/** A fitted coefficient as the report and the notebooks print it: 4 significant digits (`–` when not finite). */
+export function formatCoefficient(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '–' : Number(value).toPrecision(4);
+}

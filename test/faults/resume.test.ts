@@ -10,7 +10,7 @@ import path from 'node:path';
 import { tinyCorpus, tinyTrainConfig } from '../train/fixtures';
 import { lossesOf, sandbox, summaryWithoutWall, waitFor, type Sandbox } from './helpers';
 import { readMetrics } from '../../src/train/metrics';
-import { readTrainingCurves } from '../../src/figures/adapters';
+import { readTrainingCurves } from '../../src/figures/training-curves';
 import type { RunSummary } from '../../src/runs/types';
 
 /** Runs `fn` with process.stderr.write captured. */

@@ -3,7 +3,11 @@
  * expressions (test data only, not a paper law), so the snapshots do not move when the law library changes.
  */
 import type { RunSummary } from '../../src/runs/types';
-import type { FigureInputs } from '../../src/figures/registry';
+import * as chinchilla from '../../src/figures/chinchilla';
+import { figureInputs, groupsByRichness, type FigureInputs } from '../../src/figures/inputs';
+import * as krajewski from '../../src/figures/krajewski';
+import type { FigureOrTable } from '../../src/figures/types';
+import * as yun from '../../src/figures/yun';
 
 const logspace = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (i / (n - 1)));
 const round = (v: number, digits = 6) => Number(v.toFixed(digits));
@@ -139,7 +143,25 @@ export function expertsRuns(): RunSummary[] {
 }
 
 /** Analytic-figure inputs shaped like the adapters' output. */
-export function analyticInputs(): Omit<FigureInputs, 'runs'> {
+/** Prepared inputs of every figure, as their `prepare` would shape them (hand-written, deterministic). */
+export interface PreparedFixtures {
+  krajewski: {
+    fig1a: krajewski.Fig1aInput;
+    fig1b: krajewski.Fig1bInput;
+    fig3a: { constLoss: number };
+    fig7Groups: krajewski.Fig7Group[];
+    fitPoints: krajewski.FitPoint[];
+    trainingCurves: krajewski.TrainingCurve[];
+    hardware: string;
+    table1: krajewski.Table1Input;
+    table2: krajewski.ComputeOptimalRow[];
+    bootstrap: krajewski.BootstrapTableInput;
+  };
+  yun: { fig2: yun.Fig2Input; fig3: yun.Fig3Input; fig4: yun.Fig4Input; fig5: yun.BoundedSearchInput; fig6: yun.BoundedSearchInput; fig8: yun.Fig8Input; table1: yun.ModelConfigPoint[] };
+  chinchilla: { frontier: { flops: number[]; loss: number[] } };
+}
+
+export function analyticInputs(): PreparedFixtures {
   const flops = logspace(1e18, 1e26, 17);
   const curves = (shift: number) => ({
     moeOptimal: {
@@ -242,7 +264,45 @@ export function analyticInputs(): Omit<FigureInputs, 'runs'> {
   };
 }
 
-/** The full bundle the tests and the export smoke use. */
+/** Figure inputs of the fixture runs without fit records (the figures that need a fit are skipped, with the reason). */
 export function fixtureInputs(): FigureInputs {
-  return { runs: [...fineGrainedRuns(), ...expertsRuns()], ...analyticInputs() };
+  return figureInputs({ runs: [...fineGrainedRuns(), ...expertsRuns()] });
+}
+
+/**
+ * Every figure drawn from the prepared fixtures with its own `draw`, one entry per registered id: the snapshot
+ * tests pin the drawing, independent of the law library (`prepare` is tested on fit records in inputs.test.ts).
+ */
+export function fixtureSpecs(): Record<string, () => FigureOrTable> {
+  const an = analyticInputs();
+  const k = an.krajewski;
+  const y = an.yun;
+  const fg = fineGrainedRuns();
+  const ex = expertsRuns();
+  const col = 'trainLossSmoothed' as const;
+  const richest = groupsByRichness(fg.filter((r) => r.family === 'moe'))[0]![0]!;
+  return {
+    'krajewski.fig1a': () => krajewski.fig1a(k.fig1a),
+    'krajewski.fig1b': () => krajewski.fig1b(k.fig1b),
+    'krajewski.fig3a': () => krajewski.fig3a(fg, { ...k.fig3a, paramsActive: richest.paramsActive, tokens: richest.tokens, lossColumn: col }),
+    'krajewski.fig3b': () => krajewski.fig3b(fg, { lossColumn: col }),
+    'krajewski.fig3c': () => krajewski.fig3c(fg, { lossColumn: col }),
+    'krajewski.fig4': () => krajewski.fig4(fg, { lossColumn: col }),
+    'krajewski.fig5a': () => krajewski.fig5a(k.fitPoints, { lossColumn: col }),
+    'krajewski.fig5b': () => krajewski.fig5b(k.trainingCurves, { hardware: k.hardware }),
+    'krajewski.fig6': () => krajewski.fig6(fg, { lossColumn: col }),
+    'krajewski.fig7': () => krajewski.fig7(fg, { lossColumn: col, groups: k.fig7Groups }),
+    'krajewski.table1': () => krajewski.table1(k.table1),
+    'krajewski.table2': () => krajewski.table2(k.table2),
+    'krajewski.bootstrap': () => krajewski.tableBootstrap(k.bootstrap),
+    'yun.fig1': () => yun.fig1(ex, {}),
+    'yun.fig2': () => yun.fig2(y.fig2),
+    'yun.fig3': () => yun.fig3(y.fig3),
+    'yun.fig4': () => yun.fig4(y.fig4),
+    'yun.fig5': () => yun.fig5(y.fig5),
+    'yun.fig6': () => yun.fig6(y.fig6),
+    'yun.fig8': () => yun.fig8(y.fig8),
+    'yun.table1': () => yun.table1(y.table1),
+    'chinchilla.isoflop': () => chinchilla.isoflop([...fg, ...ex], { frontier: an.chinchilla.frontier }),
+  };
 }

@@ -8,18 +8,21 @@ import { finalize, niceTicks } from '../../src/figures/theme';
 import { FigureInputError, type FigureSpec, type PlotlyLayout } from '../../src/figures/types';
 import * as yun from '../../src/figures/yun';
 import type { RunSummary } from '../../src/runs/types';
-import { analyticInputs, expertsRuns, fineGrainedRuns, fixtureInputs } from './fixtures';
+import { analyticInputs, expertsRuns, fineGrainedRuns, fixtureSpecs } from './fixtures';
 import { matchSnapshot } from './snapshot';
 
-const inputs = fixtureInputs();
+const specs = fixtureSpecs();
 const fg = fineGrainedRuns();
 const ex = expertsRuns();
 const an = analyticInputs();
 
 describe('figure specs match their snapshots (deterministic fixture inputs)', () => {
+  it('the fixtures draw every registered figure', () => {
+    assert.deepEqual(Object.keys(specs).sort(), FIGURES.map((f) => f.id).sort());
+  });
   for (const entry of FIGURES) {
     it(`${entry.id} spec is unchanged`, () => {
-      const spec = entry.build(inputs);
+      const spec = specs[entry.id]!();
       assert.equal(spec.id, entry.id);
       assert.equal(spec.paper, entry.paper);
       assert.equal(spec.kind, entry.kind);
@@ -31,7 +34,7 @@ describe('figure specs match their snapshots (deterministic fixture inputs)', ()
 describe('every figure is a paper figure: caption cites it, axes have titles, legend present', () => {
   for (const entry of FIGURES.filter((f) => f.kind === 'figure')) {
     it(`${entry.id} cites its paper and titles every axis`, () => {
-      const spec = entry.build(inputs) as FigureSpec;
+      const spec = specs[entry.id]!() as FigureSpec;
       assert.match(spec.caption, /(Krajewski et al\. 2024|Yun et al\. 2024|Hoffmann et al\. 2022)/);
       assert.match(spec.caption, /(Fig\. \d|IsoFLOP)/);
       const axes = Object.entries(spec.layout).filter(([k]) => /^[xy]axis\d*$/.test(k));
@@ -46,9 +49,9 @@ const nanRun = (rows: RunSummary[], key: keyof RunSummary): RunSummary[] => rows
 
 /** Malformed input per figure: each must throw FigureInputError naming the figure. */
 const MALFORMED: Array<[string, () => unknown]> = [
-  ['krajewski.fig1a', () => krajewski.fig1a({ published: { ...an.krajewski!.fig1a!.published, dense: { flops: [1, 2], loss: [3, Number.NaN] } } })],
+  ['krajewski.fig1a', () => krajewski.fig1a({ published: { ...an.krajewski.fig1a.published, dense: { flops: [1, 2], loss: [3, Number.NaN] } } })],
   ['krajewski.fig1b', () => krajewski.fig1b({ published: { flops: [1e18, 1e19], overheadDense: [2], overheadG1: [1, 1] } })],
-  ['krajewski.fig3a', () => krajewski.fig3a([], { constLoss: 1 })],
+  ['krajewski.fig3a', () => krajewski.fig3a([], { constLoss: 1, paramsActive: 1, tokens: 1 })],
   ['krajewski.fig3b', () => krajewski.fig3b(nanRun(fg, 'trainLossSmoothed'))],
   ['krajewski.fig3c', () => krajewski.fig3c(fg.filter((r) => r.tokens === 1e6))],
   ['krajewski.fig4', () => krajewski.fig4(nanRun(fg, 'paramsTotal'))],
@@ -56,16 +59,16 @@ const MALFORMED: Array<[string, () => unknown]> = [
   ['krajewski.fig5b', () => krajewski.fig5b([{ runId: 'a', granularity: 2, wallSeconds: [1, 2, 3], loss: [3, 2] }])],
   ['krajewski.fig6', () => krajewski.fig6(fg.filter((r) => r.family === 'dense'))],
   ['krajewski.fig7', () => krajewski.fig7(fg, { groups: [] })],
-  ['krajewski.table1', () => krajewski.table1({ published: { moe: { a: 1, alpha: Number.NaN, b: 1, beta: 1, c: 1 }, dense: { a: 1, alpha: 1, b: 1, beta: 1, c: 1 } } })],
+  ['krajewski.table1', () => krajewski.table1({ published: { moe: { a: 1, alpha: Number.NaN, b: 1, beta: 1, g: 1, gamma: 1, c: 1 }, dense: { a: 1, alpha: 1, b: 1, beta: 1, c: 1 } } })],
   ['krajewski.table2', () => krajewski.table2([])],
   ['krajewski.bootstrap', () => krajewski.tableBootstrap({ rows: [], samples: 100, fraction: 0.8 })],
   ['yun.fig1', () => yun.fig1(nanRun(ex, 'valLoss'))],
-  ['yun.fig2', () => yun.fig2({ ...an.yun!.fig2!, costVsSize: [] })],
+  ['yun.fig2', () => yun.fig2({ ...an.yun.fig2, costVsSize: [] })],
   ['yun.fig3', () => yun.fig3({ series: [{ experts: 4, flops: [1e18, 1e19], loss: [3, 2], inferenceCost: [0.1, -1] }], costUnit: 'USD' })],
-  ['yun.fig4', () => yun.fig4({ ...an.yun!.fig4!, flopsBudget: Number.NaN })],
+  ['yun.fig4', () => yun.fig4({ ...an.yun.fig4, flopsBudget: Number.NaN })],
   ['yun.fig5', () => yun.fig5({ bases: [], costUnit: 'USD' })],
-  ['yun.fig6', () => yun.fig6({ bases: [{ ...an.yun!.fig6!.bases[0]!, baseline: undefined as never }], costUnit: 'USD' })],
-  ['yun.fig8', () => yun.fig8({ points: an.yun!.fig8!.points, mu: 0 })],
+  ['yun.fig6', () => yun.fig6({ bases: [{ ...an.yun.fig6.bases[0]!, baseline: undefined as never }], costUnit: 'USD' })],
+  ['yun.fig8', () => yun.fig8({ points: an.yun.fig8.points, mu: 0 })],
   ['yun.table1', () => yun.table1([])],
   ['chinchilla.isoflop', () => chinchilla.isoflop(nanRun(ex, 'flops6ND'))],
 ];
@@ -83,19 +86,20 @@ describe('figures reject malformed input with FigureInputError', () => {
 
 describe('figure behaviour', () => {
   it('krajewski.fig3a rejects a constant at or above a loss (log axis of loss − const)', () => {
-    assert.throws(() => krajewski.fig3a(fg, { constLoss: 10 }), /constLoss below every loss/);
+    const g = fg.find((r) => r.family === 'moe')!;
+    assert.throws(() => krajewski.fig3a(fg, { constLoss: 10, paramsActive: g.paramsActive, tokens: g.tokens }), /constLoss below every loss/);
   });
   it('krajewski.fig3b falls back to the nearest granularity and says so in the caption', () => {
     const spec = krajewski.fig3b(fg.filter((r) => r.granularity !== 4));
     assert.match(spec.caption, /No runs at G = 4; showing the nearest granularity in our runs, G = (2|8)/);
   });
   it('krajewski.fig1a notes the FLOPs range our runs cover instead of extrapolating silently', () => {
-    const spec = krajewski.fig1a(an.krajewski!.fig1a!);
+    const spec = krajewski.fig1a(an.krajewski.fig1a);
     assert.match(spec.caption, /Our runs cover 1\.0e\+12–1\.0e\+14 FLOPs \(shaded\)/);
     assert.equal(spec.layout.shapes?.length, 1);
   });
   it('krajewski.fig1a colours the optimal curve by granularity: one legend entry per optimal G', () => {
-    const spec = krajewski.fig1a(an.krajewski!.fig1a!);
+    const spec = krajewski.fig1a(an.krajewski.fig1a);
     const legend = spec.data.filter((t) => t.showlegend !== false && t.name.startsWith('MoE (optimal')).map((t) => t.name);
     assert.deepEqual(legend, [8, 16, 32, 64].map((g) => `MoE (optimal scaling), G = ${g}`));
   });
@@ -129,11 +133,11 @@ describe('figure behaviour', () => {
     assert.deepEqual(niceTicks(0.95, 4.2, 8), [1, 1.5, 2, 2.5, 3, 3.5, 4]);
   });
   it('tables render to Markdown with units and to HTML with escaped text', () => {
-    const t = krajewski.table2(an.krajewski!.table2!);
+    const t = krajewski.table2(an.krajewski.table2);
     const md = tableToMarkdown(t);
     assert.match(md, /\| Source \| N \(E × N_act\) \| D \(tokens\) \| G \| FLOPs \| Loss \|/);
     assert.match(md, /\| paper \| 64 × 100M \| 4\.37B \| 8 \| 2\.95e\+18 \| 3\.133 \|/);
-    const html = tableToHtml(krajewski.table1(an.krajewski!.table1!));
+    const html = tableToHtml(krajewski.table1(an.krajewski.table1));
     assert.match(html, /<th style="text-align:right">α<\/th>/);
     assert.match(html, /<td style="text-align:left">MoE \(ours\)<\/td>/);
   });

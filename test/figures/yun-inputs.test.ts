@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SYNTHETIC_COEFFICIENTS } from '../../src/figures/synthetic';
 import { FigureInputError } from '../../src/figures/types';
 import * as yun from '../../src/figures/yun';
-import { buildYunAnalytic, buildYunFig2, buildYunFig8, servableBudgets, YUN_TABLE1_CONFIGS } from '../../src/figures/yun-inputs';
+import { buildYunAnalytic, buildYunFig2, buildYunFig8, servableBudgets, YUN_TABLE1_CONFIGS } from '../../src/figures/yun/inputs';
 import { fitHiddenLayers, GPU_PRESETS, rooflineLatency, YUN_TABLE1_SHAPES } from '../../src/inference';
 import type { ExpertsCoefficients } from '../../src/laws';
 import { matchSnapshot } from './snapshot';

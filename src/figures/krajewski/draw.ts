@@ -4,7 +4,8 @@
  * computed by `./adapters` with the law library; empirical figures (3a–7) take the run table.
  * Granularity G is always coloured on the same sequential scale (`granularityColor`).
  */
-import type { RunSummary } from '../runs/types';
+import type { DenseCoefficients, FineGrainedCoefficients } from '../../laws';
+import type { RunSummary } from '../../runs/types';
 import {
   axis,
   composeCaption,
@@ -15,10 +16,10 @@ import {
   log2Axis,
   orderedColor,
   panelGrid,
-} from './theme';
-import { lineMarkerTrace, lineTrace, markerTrace, sortByX } from './traces';
-import type { FigureSpec, PlotlyAxis, PlotlyTrace, TableSpec } from './types';
-import { FigureInputError } from './types';
+} from '../theme';
+import { lineMarkerTrace, lineTrace, markerTrace, sortByX } from '../traces';
+import type { FigureSpec, PlotlyAxis, PlotlyTrace, TableSpec } from '../types';
+import { FigureInputError } from '../types';
 import {
   checkNumber,
   checkRuns,
@@ -29,7 +30,7 @@ import {
   lossLabel,
   uniqueSorted,
   type LossColumn,
-} from './validate';
+} from '../validate';
 
 const PAPER = 'krajewski' as const;
 const CITE = 'Krajewski et al. 2024 (arXiv 2402.07871)';
@@ -301,7 +302,7 @@ export interface RunFigureOptions {
   lossColumn?: LossColumn;
 }
 
-/** A fitted-law curve for one (model size, tokens) pair over a granularity grid (from `./adapters`). */
+/** A fitted-law curve for one (model size, tokens) pair over a granularity grid (from `./curves`). */
 export interface GranularityCurve {
   /** Active non-embedding parameters N_act of the model. */
   paramsActive: number;
@@ -351,24 +352,13 @@ function paramsCoverageNote(params: number[]): string[] {
     : [`Our runs span ${formatCount(lo)}–${formatCount(hi)} total non-embedding parameters; the paper's span ${formatCount(plo)}–${formatCount(phi)}.`];
 }
 
-/** Picks the (N_act, D) group with the most granularities (ties: larger model, then more tokens). */
-function richestGroup(runs: RunSummary[]): { paramsActive: number; tokens: number } {
-  const groups = groupBy(runs, (r) => `${r.paramsActive}|${r.tokens}`).map(([, rows]) => ({
-    paramsActive: rows[0]!.paramsActive,
-    tokens: rows[0]!.tokens,
-    count: new Set(rows.map((r) => r.granularity)).size,
-  }));
-  groups.sort((a, b) => b.count - a.count || b.paramsActive - a.paramsActive || b.tokens - a.tokens);
-  return groups[0]!;
-}
-
 export interface Fig3aOptions extends RunFigureOptions {
-  /** Constant subtracted from the loss (paper: 3.12); `./adapters` derives it from the fit, see `KrajewskiConst`. */
+  /** Constant subtracted from the loss (paper: 3.12); `./fig3a` derives it from the fit (`granularityLimitConstant`). */
   constLoss: number;
-  /** Model (N_act) to show; default: the (N_act, D) group with most granularities. */
-  paramsActive?: number;
-  /** Tokens D to show; default as above. */
-  tokens?: number;
+  /** Model (N_act) to show (`./fig3a` picks the richest group, `groupsByRichness`). */
+  paramsActive: number;
+  /** Tokens D to show. */
+  tokens: number;
   /** Fitted curve for this (N_act, D) (dashed). */
   fitted?: GranularityCurve;
 }
@@ -422,8 +412,7 @@ export function fig3a(runs: readonly RunSummary[], options: Fig3aOptions): Figur
   const col = options?.lossColumn ?? 'trainLossSmoothed';
   const moe = moeRuns(id, runs, col);
   const constLoss = checkNumber(id, 'options.constLoss', options?.constLoss);
-  const pick = richestGroup(moe);
-  const group = { paramsActive: options.paramsActive ?? pick.paramsActive, tokens: options.tokens ?? pick.tokens, constLoss };
+  const group = { paramsActive: checkNumber(id, 'options.paramsActive', options.paramsActive), tokens: checkNumber(id, 'options.tokens', options.tokens), constLoss };
   const rows = moe.filter((r) => r.paramsActive === group.paramsActive && r.tokens === group.tokens);
   const gs = uniqueSorted(rows.map((r) => r.granularity));
   const grid = panelGrid([
@@ -802,20 +791,9 @@ export function fig7(
 // ---------------------------------------------------------------------------------------------------------
 // Tables
 
-/** Coefficients of Eq. 9 (MoE) or Eq. 1 (dense; `g`, `gamma` absent). */
-export interface FineGrainedCoefficients {
-  a: number;
-  alpha: number;
-  b: number;
-  beta: number;
-  g?: number;
-  gamma?: number;
-  c: number;
-}
-
 export interface Table1Input {
-  published: { moe: FineGrainedCoefficients; dense: FineGrainedCoefficients };
-  ours?: { moe?: FineGrainedCoefficients; dense?: FineGrainedCoefficients };
+  published: { moe: FineGrainedCoefficients; dense: DenseCoefficients };
+  ours?: { moe?: FineGrainedCoefficients; dense?: DenseCoefficients };
 }
 
 /** Krajewski Table 1: fitted coefficients, published next to ours. */
@@ -823,10 +801,11 @@ export function table1(input: Table1Input): TableSpec {
   const id = 'krajewski.table1';
   if (!input?.published?.moe || !input.published.dense) throw new FigureInputError(id, 'published.moe and published.dense coefficients are required');
   const rows: TableSpec['rows'] = [];
-  const push = (model: string, c: FineGrainedCoefficients | undefined) => {
+  const push = (model: string, c: FineGrainedCoefficients | DenseCoefficients | undefined) => {
     if (!c) return;
     for (const k of ['a', 'alpha', 'b', 'beta', 'c'] as const) checkNumber(id, `${model}.${k}`, c[k]);
-    rows.push({ model, a: c.a, alpha: c.alpha, b: c.b, beta: c.beta, g: c.g ?? null, gamma: c.gamma ?? null, c: c.c });
+    const granularityTerm = 'g' in c ? { g: c.g, gamma: c.gamma } : { g: null, gamma: null };
+    rows.push({ model, a: c.a, alpha: c.alpha, b: c.b, beta: c.beta, ...granularityTerm, c: c.c });
   };
   push('MoE (paper)', input.published.moe);
   push('Dense (paper)', input.published.dense);

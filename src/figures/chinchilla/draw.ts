@@ -3,12 +3,12 @@
  * 2024, arXiv 2404.10102): loss vs FLOPs with the fitted loss-optimal frontier, and IsoFLOP slices (loss vs size at
  * near-equal compute) with the fitted curves and their minima.
  */
-import type { RunSummary } from '../runs/types';
-import { axis, composeCaption, finalize, formatExp, orderedColor, panelGrid } from './theme';
-import { lineTrace, markerTrace, sortByX } from './traces';
-import type { FigureSpec, PlotlyTrace } from './types';
-import { FigureInputError } from './types';
-import { checkRuns, checkSeries, lossLabel, type LossColumn } from './validate';
+import type { RunSummary } from '../../runs/types';
+import { axis, composeCaption, finalize, formatExp, orderedColor, panelGrid } from '../theme';
+import { lineTrace, markerTrace, sortByX } from '../traces';
+import type { FigureSpec, PlotlyTrace } from '../types';
+import { FigureInputError } from '../types';
+import { checkRuns, checkSeries, lossLabel, type LossColumn } from '../validate';
 
 const CITE = 'Hoffmann et al. 2022 (Chinchilla), Approach 3 and IsoFLOP profiles (Fig. 3)';
 

@@ -4,12 +4,12 @@
  * by `./adapters` from our fitted experts law and the serving-cost model (`src/inference/`); Fig. 8 takes model
  * configurations. The number of experts E is coloured on one sequential scale (`expertsColor`), dense in grey.
  */
-import type { RunSummary } from '../runs/types';
-import { axis, composeCaption, finalize, expertsColor, formatCount, log2Axis, orderedColor, panelGrid } from './theme';
-import { lineMarkerTrace, lineTrace, markerTrace, sortByX } from './traces';
-import type { FigureSpec, PlotlyTrace, TableSpec } from './types';
-import { FigureInputError } from './types';
-import { checkNumber, checkRuns, checkSeries, extent, groupBy, isEmptyList, lossLabel, uniqueSorted } from './validate';
+import type { RunSummary } from '../../runs/types';
+import { axis, composeCaption, finalize, expertsColor, formatCount, log2Axis, orderedColor, panelGrid } from '../theme';
+import { lineMarkerTrace, lineTrace, markerTrace, sortByX } from '../traces';
+import type { FigureSpec, PlotlyTrace, TableSpec } from '../types';
+import { FigureInputError } from '../types';
+import { checkNumber, checkRuns, checkSeries, extent, groupBy, isEmptyList, lossLabel, uniqueSorted } from '../validate';
 
 const PAPER = 'yun' as const;
 const CITE = 'Yun et al. 2024 (arXiv 2404.02852)';

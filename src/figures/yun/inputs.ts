@@ -6,7 +6,8 @@
  * Yun et al. publish no Eq. 4 coefficients, so Figs. 3–6 are drawn from OUR fitted experts law at the paper's
  * Section 5 budgets (about 2e21–8e21 FLOPs), far beyond our runs: the captions say so.
  */
-import type { ExpertsCoefficients } from '../laws';
+import type { ExpertsCoefficients } from '../../laws';
+import { logspace } from '../../util/logspace';
 import {
   costVersusModelSize,
   fitHiddenLayers,
@@ -20,13 +21,13 @@ import {
   type GpuSpec,
   type OvertrainOptions,
   type OvertrainResult,
-} from '../inference';
-import type { RunSummary } from '../runs/types';
-import { formatCount } from './theme';
-import { FigureInputError } from './types';
-import { groupBy } from './validate';
-import type { BoundedSearchBase, BoundedSearchInput, Fig2Input, Fig3Input, Fig4Input, Fig8Input, LossOptimalSeries, ModelConfigPoint } from './yun';
-import { YUN_PAPER_BUDGET_RANGE } from './yun';
+} from '../../inference';
+import type { RunSummary } from '../../runs/types';
+import { formatCount } from '../theme';
+import { FigureInputError } from '../types';
+import { groupBy } from '../validate';
+import type { BoundedSearchBase, BoundedSearchInput, Fig2Input, Fig3Input, Fig4Input, Fig8Input, LossOptimalSeries, ModelConfigPoint } from './draw';
+import { YUN_PAPER_BUDGET_RANGE } from './draw';
 
 /** Cost per generated token is priced at C₀ = 1 per GPU-hour and shown per million tokens. */
 export const YUN_COST_UNIT = 'GPU-hours per 1M tokens';
@@ -53,7 +54,7 @@ export interface YunAnalyticOptions {
   fitFlopsMax?: number;
 }
 
-const logspace = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (i / Math.max(1, n - 1)));
+
 const servable = (cost: number | undefined): cost is number => typeof cost === 'number' && Number.isFinite(cost) && cost > 0;
 
 function servingOptions(gpu: GpuSpec): OvertrainOptions {

@@ -1,0 +1,2 @@
+/** Chinchilla view: the IsoFLOP drawing. */
+export * from './draw';
