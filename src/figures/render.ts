@@ -83,7 +83,7 @@ export class FigureRenderer {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { chromium } = require('playwright-core') as typeof import('playwright-core');
-      browser = (await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_FLAGS] })) as unknown as BrowserLike;
+      browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_FLAGS] });
     } catch (err) {
       throw new RenderError(`could not start Chromium at ${executablePath}: ${(err as Error).message.split('\n')[0]}`);
     }

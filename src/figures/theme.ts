@@ -168,10 +168,8 @@ export function panelGrid(
     const suffix = i === 0 ? '' : String(i + 1);
     const x0 = c * (w + gapX);
     const y1 = 1 - r * (h + gapY);
-    const xKey = `xaxis${suffix}` as const;
-    const yKey = `yaxis${suffix}` as const;
-    (layout as unknown as Record<string, unknown>)[xKey] = { ...panel.x, domain: [x0, x0 + w], anchor: `y${suffix}` };
-    (layout as unknown as Record<string, unknown>)[yKey] = { ...panel.y, domain: [y1 - h, y1], anchor: `x${suffix}` };
+    setAxis(layout, 'x', i + 1, { ...panel.x, domain: [x0, x0 + w], anchor: `y${suffix}` });
+    setAxis(layout, 'y', i + 1, { ...panel.y, domain: [y1 - h, y1], anchor: `x${suffix}` });
     refs.push({ xaxis: `x${suffix}`, yaxis: `y${suffix}`, xref: `x${suffix} domain`, yref: `y${suffix} domain` });
     if (panel.title) {
       layout.annotations!.push({
@@ -214,16 +212,31 @@ function tickLabels(ticks: number[]): string[] {
   return ticks.map((v) => v.toFixed(digits));
 }
 
+/** Axis `n` (1 = `xaxis`, 2 = `xaxis2`, …) of a layout. */
+export function axisOf(layout: PlotlyLayout, dim: 'x' | 'y', n: number): PlotlyAxis | undefined {
+  if (n === 1) return dim === 'x' ? layout.xaxis : layout.yaxis;
+  return dim === 'x' ? layout[`xaxis${n}`] : layout[`yaxis${n}`];
+}
+
+/** Sets axis `n` of a layout (1 = `xaxis`). */
+export function setAxis(layout: PlotlyLayout, dim: 'x' | 'y', n: number, axis: PlotlyAxis): void {
+  if (n === 1) {
+    if (dim === 'x') layout.xaxis = axis;
+    else layout.yaxis = axis;
+  } else if (dim === 'x') layout[`xaxis${n}`] = axis;
+  else layout[`yaxis${n}`] = axis;
+}
+
 /**
  * Final touch on every figure's log axes (the papers' style): under one decade of data, round linear ticks
  * (3.4, 3.6, …) instead of Plotly's sparse log labels; over three decades, labels at powers of ten only.
  * Axes with explicit `tickvals` are left alone.
  */
 export function finalize<T extends { data: PlotlyTrace[]; layout: PlotlyLayout }>(spec: T): T {
-  const layout = spec.layout as unknown as Record<string, PlotlyAxis | undefined>;
+  const layout = spec.layout;
   for (const key of Object.keys(layout)) {
     const m = /^([xy])axis(\d*)$/.exec(key);
-    const ax = layout[key];
+    const ax = m ? axisOf(layout, m[1] as 'x' | 'y', m[2] ? Number(m[2]) : 1) : undefined;
     if (!m || !ax || ax.type !== 'log' || ax.tickvals) continue;
     const ref = `${m[1]}${m[2] ?? ''}`;
     const values = spec.data

@@ -17,7 +17,7 @@ export function checkRuns(
   }
   rows.forEach((row, i) => {
     for (const col of columns) {
-      const v = (row as unknown as Record<string, unknown>)[col];
+      const v: unknown = row?.[col];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw new FigureInputError(
           figureId,
