@@ -25,6 +25,12 @@ describe('Yun analytic inputs (serving-cost model + experts law)', () => {
   it('buildYunFig8(ours) output is unchanged', () =>
     matchSnapshot('adapter.yun.fig8', rounded(buildYunFig8([{ label: 'd64x2', source: 'ours', dModel: 64, layers: 2, heads: 4, paramsDense: 98_304 }]))));
 
+  it('says when a loss-optimal point sits on the edge of the searched model sizes instead of drawing it as an optimum', () => {
+    const far = buildYunAnalytic(planted, { budgets: [1e40, 2e40], experts: [1, 4], fig4Experts: [4], bases: [1], candidates: [4], curvePoints: 5 });
+    assert.match(far.fig3.notes!.join(' '), /4 of 4 loss-optimal points are not optima: E = 1 at 1\.0e\+40 FLOPs: optimum at the high end of the searched range \[1\.0e\+5, 1\.0e\+14\] of dense size N/);
+    assert.doesNotMatch(planted3.fig3.notes!.join(' '), /not optima/);
+  });
+
   it("uses the paper's 2e21–8e21 FLOPs budgets when the law's loss-optimal models are servable there", () => {
     const b = planted3.fig3.series[0]!.flops;
     assert.equal(b.length, 7);

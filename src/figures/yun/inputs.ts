@@ -6,7 +6,7 @@
  * Yun et al. publish no Eq. 4 coefficients, so Figs. 3–6 are drawn from OUR fitted experts law at the paper's
  * Section 5 budgets (about 2e21–8e21 FLOPs), far beyond our runs: the captions say so.
  */
-import type { ExpertsCoefficients } from '../../laws';
+import { describeBound, type ExpertsCoefficients } from '../../laws';
 import { logspace } from '../../util/logspace';
 import {
   costVersusModelSize,
@@ -238,6 +238,16 @@ export function buildYunAnalytic(
   // Fig. 3: loss-optimal models.
   const rows = lossOptimalServing(c, budgets, experts, o);
   const dropped3: string[] = [];
+  // A loss-optimal model on the edge of the searched N range is not an optimum: say so (never clip silently).
+  const onBound = rows.filter((r) => r.allocation.bound);
+  if (onBound.length > 0) {
+    common.push(
+      `${onBound.length} of ${rows.length} loss-optimal points are not optima: ${onBound
+        .slice(0, 3)
+        .map((r) => `E = ${r.experts} at ${r.flops.toExponential(1)} FLOPs: ${describeBound(r.allocation.bound!)}`)
+        .join('; ')}${onBound.length > 3 ? `; and ${onBound.length - 3} more` : ''}.`,
+    );
+  }
   const series: LossOptimalSeries[] = experts.flatMap((e) => {
     const mine = rows.filter((r) => r.experts === e && servable(r.serving.costPerToken) && Number.isFinite(r.allocation.loss) && r.allocation.loss > 0);
     if (mine.length < rows.filter((r) => r.experts === e).length) dropped3.push(`E = ${e}: ${rows.filter((r) => r.experts === e).length - mine.length} budgets unservable on 8 GPUs`);
