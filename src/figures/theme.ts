@@ -212,6 +212,26 @@ function tickLabels(ticks: number[]): string[] {
   return ticks.map((v) => v.toFixed(digits));
 }
 
+/** 1–2–5 × 10^k values within [lo, hi] (a 5% margin either side). */
+export function logTicks125(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(3));
+      if (v >= lo / 1.05 && v <= hi * 1.05) out.push(v);
+    }
+  }
+  return out;
+}
+
+/** A log-axis tick label: plain decimals from 0.001 to 99,999, else `2×10⁻⁴` / `10²¹` (HTML superscript). */
+export function logTickLabel(v: number): string {
+  if (v >= 1e-3 && v < 1e5) return String(Number(v.toPrecision(3)));
+  const e = Math.floor(Math.log10(v) + 1e-9);
+  const m = Number((v / 10 ** e).toPrecision(3));
+  return m === 1 ? `10<sup>${e}</sup>` : `${m}×10<sup>${e}</sup>`;
+}
+
 /** Axis `n` (1 = `xaxis`, 2 = `xaxis2`, …) of a layout. */
 export function axisOf(layout: PlotlyLayout, dim: 'x' | 'y', n: number): PlotlyAxis | undefined {
   if (n === 1) return dim === 'x' ? layout.xaxis : layout.yaxis;
@@ -258,6 +278,14 @@ export function finalize<T extends { data: PlotlyTrace[]; layout: PlotlyLayout }
       delete ax.dtick;
     } else if (decades > 3) {
       ax.dtick = Math.max(1, Math.ceil(decades / 8));
+    } else {
+      // One to three decades: Plotly would label every minor tick ("2 … 9" after 10⁻²); label 1–2–5 steps instead.
+      const ticks = logTicks125(lo, hi);
+      if (ticks.length >= 2) {
+        ax.tickvals = ticks;
+        ax.ticktext = ticks.map(logTickLabel);
+        delete ax.dtick;
+      }
     }
   }
   return spec;

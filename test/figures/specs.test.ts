@@ -129,6 +129,22 @@ describe('figure behaviour', () => {
     assert.equal(spec.layout.xaxis?.tickvals, undefined);
     assert.equal(spec.layout.xaxis?.dtick, 2);
   });
+  it('finalize labels log axes of one to three decades in 1–2–5 steps, never every minor tick (issue 18 item 9)', () => {
+    const layout: PlotlyLayout = { width: 1, height: 1, xaxis: { type: 'log' }, yaxis: { type: 'log' } };
+    const spec = finalize({ data: [{ type: 'scatter', mode: 'lines', name: 'a', x: [4e11, 2.2e13], y: [1.0e-3, 1.05e-2] }], layout });
+    assert.deepEqual(spec.layout.yaxis?.tickvals, [0.001, 0.002, 0.005, 0.01]);
+    assert.deepEqual(spec.layout.xaxis?.tickvals, [5e11, 1e12, 2e12, 5e12, 1e13, 2e13]);
+    assert.deepEqual(spec.layout.xaxis?.ticktext, ['5×10<sup>11</sup>', '10<sup>12</sup>', '2×10<sup>12</sup>', '5×10<sup>12</sup>', '10<sup>13</sup>', '2×10<sup>13</sup>']);
+  });
+  it('krajewski.fig1b gives each panel its own overhead range, up to the largest overhead, and labels the shaded band', () => {
+    const far = { ...an.krajewski.fig1b, ours: { ...an.krajewski.fig1b.ours!, overheadDense: an.krajewski.fig1b.ours!.overheadDense.map((v, i) => v * 10 ** i) } };
+    const spec = krajewski.fig1b(far);
+    const top = Math.max(...far.ours.overheadDense);
+    assert.ok(spec.layout.yaxis2!.range![1] >= Math.log10(top), 'our panel reaches its largest overhead');
+    assert.ok(Math.max(...spec.layout.yaxis2!.tickvals!) * 10 >= top, 'ticks reach the top decade');
+    assert.ok(spec.layout.yaxis!.range![1] < spec.layout.yaxis2!.range![1], 'the published panel keeps its own range');
+    assert.ok(spec.layout.annotations?.some((a) => a.text === 'our runs' && a.xref === 'x2'));
+  });
   it('niceTicks(0.95, 4.2) steps by 0.5', () => {
     assert.deepEqual(niceTicks(0.95, 4.2, 8), [1, 1.5, 2, 2.5, 3, 3.5, 4]);
   });

@@ -18,7 +18,7 @@ import {
   panelGrid,
 } from '../theme';
 import { lineMarkerTrace, lineTrace, markerTrace, sortByX } from '../traces';
-import type { FigureSpec, PlotlyAxis, PlotlyTrace, TableSpec } from '../types';
+import type { FigureSpec, PlotlyAnnotation, PlotlyAxis, PlotlyTrace, TableSpec } from '../types';
 import { FigureInputError } from '../types';
 import {
   checkNumber,
@@ -82,6 +82,36 @@ function checkFrontier(id: string, name: string, curve: FrontierCurve | undefine
   checkSeries(id, name, curve.flops, curve.loss, { logX: true, logY: true, minLength: 2 });
   if (needG) checkSeries(id, `${name}.granularity`, curve.flops, curve.granularity, { logY: true, minLength: 2 });
   return curve;
+}
+
+/** A label on the shaded band of our runs' FLOPs range, so the band explains itself without the caption. */
+function shadeLabel(range: [number, number] | undefined, xref: string, yref: string): PlotlyAnnotation[] {
+  if (!range) return [];
+  return [{ text: 'our runs', x: Math.log10(Math.sqrt(range[0] * range[1])), y: 0.98, xref, yref, showarrow: false, xanchor: 'center', yanchor: 'top', font: { size: 11 } }];
+}
+
+/**
+ * Log-axis ticks for an overhead axis over [lo, hi]: 1–2–5 steps over up to four decades, powers of ten beyond
+ * (an extrapolated fit can reach 10¹²×), labelled `20×` or `10⁶×`.
+ */
+function overheadTicks(lo: number, hi: number): { tickvals: number[]; ticktext: string[] } {
+  const wide = hi / lo > 1e4;
+  const tickvals: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of wide ? [1] : [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(3));
+      if (v >= lo && v <= hi) tickvals.push(v);
+    }
+  }
+  if (wide && tickvals.length > 8) {
+    const step = Math.ceil(tickvals.length / 8);
+    return overheadLabels(tickvals.filter((_, i) => (tickvals.length - 1 - i) % step === 0));
+  }
+  return overheadLabels(tickvals);
+}
+
+function overheadLabels(tickvals: number[]): { tickvals: number[]; ticktext: string[] } {
+  return { tickvals, ticktext: tickvals.map((t) => (t >= 1e4 ? `10<sup>${Math.round(Math.log10(t))}</sup>×` : `${t}×`)) };
 }
 
 function shadeRange(range: [number, number] | undefined, xref: string, yref: string) {
@@ -197,6 +227,7 @@ export function fig1a(input: Fig1aInput): FigureSpec {
   if (input.ours) {
     const ref = grid.refs[1]!;
     grid.layout.shapes = shadeRange(input.oursFlopsRange, ref.xaxis, ref.yref);
+    grid.layout.annotations = [...(grid.layout.annotations ?? []), ...shadeLabel(input.oursFlopsRange, ref.xaxis, ref.yref)];
     if (input.oursFlopsRange) {
       const [lo, hi] = input.oursFlopsRange;
       notes.push(
@@ -241,28 +272,25 @@ export function fig1b(input: Fig1bInput): FigureSpec {
   if (!input || !input.published) throw new FigureInputError(id, 'published overhead curves are missing');
   const sets: Array<[string, OverheadCurves]> = [['Published coefficients (Table 1)', input.published]];
   if (input.ours) sets.push(['Our fit', input.ours]);
-  let maxOverhead = 2;
   let minOverhead = 1;
   for (const [name, c] of sets) {
     checkSeries(id, `${name}: overheadDense`, c?.flops, c?.overheadDense, { logX: true, logY: true, minLength: 2 });
     checkSeries(id, `${name}: overheadG1`, c.flops, c.overheadG1, { logX: true, logY: true, minLength: 2 });
-    maxOverhead = Math.max(maxOverhead, ...c.overheadDense, ...c.overheadG1);
     minOverhead = Math.min(minOverhead, ...c.overheadDense, ...c.overheadG1);
   }
   // Below 1× the alternative is cheaper than compute-optimal MoE: keep such points on the axis, not clipped.
-  // The axis stops at 0.1× (an extrapolated fit can fall far below; the caption says so).
+  // The axis stops at 0.1× (an extrapolated fit can fall far below; the caption says so). Each panel has its own
+  // range: our extrapolated fit can reach overheads many decades above the published coefficients'.
   const floor = Math.max(0.1, Math.min(0.9, minOverhead / 1.2));
-  const ticks = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 40, 100, 200, 500, 1000].filter((t) => t <= maxOverhead * 1.5 && t >= floor);
   const grid = panelGrid(
-    sets.map(([title]) => ({
-      title,
-      x: axis('training FLOPs of compute-optimal MoE', 'log'),
-      y: axis('×overhead (FLOPs to match its loss)', 'log', {
-        tickvals: ticks,
-        ticktext: ticks.map((t) => `${t}×`),
-        range: [Math.log10(floor), Math.log10(maxOverhead * 1.3)],
-      }),
-    })),
+    sets.map(([title, c]) => {
+      const top = Math.max(2, ...c.overheadDense, ...c.overheadG1) * 1.3;
+      return {
+        title,
+        x: axis('training FLOPs of compute-optimal MoE', 'log'),
+        y: axis('×overhead (FLOPs to match its loss)', 'log', { ...overheadTicks(floor, top), range: [Math.log10(floor), Math.log10(top)] }),
+      };
+    }),
     { title: 'Compute overhead against compute-optimal MoE' },
   );
   const data: PlotlyTrace[] = [];
@@ -279,6 +307,7 @@ export function fig1b(input: Fig1bInput): FigureSpec {
   if (input.ours) {
     const ref = grid.refs[1]!;
     grid.layout.shapes = shadeRange(input.oursFlopsRange, ref.xaxis, ref.yref);
+    grid.layout.annotations = [...(grid.layout.annotations ?? []), ...shadeLabel(input.oursFlopsRange, ref.xaxis, ref.yref)];
     notes.push(
       input.oursFlopsRange
         ? `Our runs cover ${formatExp(input.oursFlopsRange[0], 1)}–${formatExp(input.oursFlopsRange[1], 1)} FLOPs (shaded); elsewhere the right panel extrapolates our fit.`
