@@ -16,10 +16,12 @@ import claims from './stages/claims';
 import figures from './stages/figures';
 import notebooks from './stages/notebooks';
 import report from './stages/report';
+import releasedFit from './stages/released-fit';
 
 /** Every stage of the project. */
 export const STAGES: AnyStage[] = [
   importStage,
+  releasedFit,
   corpus,
   train,
   runs,
