@@ -17,6 +17,7 @@ import figures from './stages/figures';
 import notebooks from './stages/notebooks';
 import report from './stages/report';
 import releasedFit from './stages/released-fit';
+import releasedReport from './stages/released-report';
 
 /** Every stage of the project. */
 export const STAGES: AnyStage[] = [
@@ -31,6 +32,7 @@ export const STAGES: AnyStage[] = [
   figures,
   notebooks,
   report,
+  releasedReport,
 ];
 
 export default definePipeline<Preset>({ stages: STAGES, defaultPreset: DEFAULT_PRESET, loadConfig: loadPreset });
