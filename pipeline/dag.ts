@@ -17,12 +17,14 @@ import figures from './stages/figures';
 import notebooks from './stages/notebooks';
 import report from './stages/report';
 import releasedFit from './stages/released-fit';
+import releasedClaims from './stages/released-claims';
 import releasedReport from './stages/released-report';
 
 /** Every stage of the project. */
 export const STAGES: AnyStage[] = [
   importStage,
   releasedFit,
+  releasedClaims,
   corpus,
   train,
   runs,

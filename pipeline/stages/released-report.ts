@@ -17,8 +17,8 @@ export default defineStage<Preset>()({
   params: ['name', 'source'],
   gridParams: ['source'],
   when: importsReleasedRuns,
-  deps: ['import', 'released-fit'],
-  inputs: [OUTPUTS.releasedManifest, OUTPUTS.releasedCurves, OUTPUTS.releasedFits].map(asInput),
+  deps: ['import', 'released-fit', 'released-claims'],
+  inputs: [OUTPUTS.releasedManifest, OUTPUTS.releasedCurves, OUTPUTS.releasedFits, OUTPUTS.releasedClaims].map(asInput),
   outputs: [OUTPUTS.report, OUTPUTS.reportHtml],
   async run(ctx) {
     const fs = await import('node:fs');
@@ -28,6 +28,7 @@ export default defineStage<Preset>()({
     const { releasedFitSetRuns, releasedFitSets } = await import('../../src/runs/released/fit-sets');
     const { readReleasedImport } = await import('../../src/runs/released/io');
     const { buildReport } = await import('../../src/report/build');
+    const { parseReleasedClaims } = await import('../../src/report/claims/released');
     const { toHtml, toMarkdown } = await import('../../src/report/document');
     const source = ctx.params.source;
     const { manifest, table } = readReleasedImport(path.dirname(ctx.resolve(asInput(OUTPUTS.releasedManifest))));
@@ -50,7 +51,7 @@ export default defineStage<Preset>()({
       runs: [],
       fits: [],
       figures: [],
-      released: { manifest, fits },
+      released: { manifest, fits, claims: parseReleasedClaims(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.releasedClaims)), 'utf8')) },
       environment: {
         runs: `released (${manifest.table}); nothing trained`,
         node: process.version,

@@ -3,7 +3,7 @@
  * routed-LM runs): the import, then per fit set (Clark: per router) our Eq. 1 coefficients with their bootstrap
  * intervals next to the paper's published values, a computed sentence per coefficient saying whether the published
  * value lies inside our interval, and how well each coefficient set predicts the runs; then the experts claims
- * on these runs (`./claims/released.ts`). `buildReport` hands a released preset's inputs to `releasedReport`.
+ * on these runs, per router (`./claims/released.ts`). `buildReport` hands a released preset's inputs to `releasedReport`.
  */
 import type { ClarkCoefficients } from '../laws/coefficients';
 import { clarkLaw, effectiveExperts } from '../laws/forms';
@@ -16,7 +16,8 @@ import type { ReleasedImportManifest } from '../runs/released/io';
 import { releasedLawInputs } from '../runs/released/laws';
 import type { ReleasedRun } from '../runs/released/types';
 import { ROUNDING_LEVEL, roundingDraws } from './claims/published';
-import { fmt } from './claims/verdict';
+import type { ReleasedClaimsTable } from './claims/released';
+import { fmt, type Effect, type Verdict } from './claims/verdict';
 import type { Block } from './document';
 
 /** Clark et al.'s published Eq. 1 coefficients by router as released (`router_type`). */
@@ -39,6 +40,8 @@ export interface ReleasedReportInputs {
   /** The import's manifest (`results/released/import.json`). */
   manifest: ReleasedImportManifest;
   fits: readonly ReleasedFitEntry[];
+  /** The `released-claims` stage's table; undefined when it did not run. */
+  claims?: ReleasedClaimsTable;
   environment: Record<string, string>;
   stageSeconds: Array<{ stage: string; instances: number; seconds: number }>;
 }
@@ -172,6 +175,55 @@ function fitSetBlocks(entry: ReleasedFitEntry): Block[] {
   return blocks;
 }
 
+const VERDICT: Readonly<Record<Verdict, string>> = { holds: '**holds**', fails: '**fails**', inconclusive: 'inconclusive' };
+const effectCell = (e: Effect | null) => (e ? `${fmt(e.estimate)} [${fmt(e.lo)}, ${fmt(e.hi)}] (${Math.round(e.level * 100)}%)` : '–');
+
+/**
+ * The claims on the released runs: a summary (claim × router verdicts), every row with its effect, evidence and
+ * reason, and the per-case tables of the claims that must hold case by case.
+ */
+export function releasedClaimBlocks(table: ReleasedClaimsTable | undefined): Block[] {
+  if (!table) return [{ kind: 'paragraph', text: 'No claims table (the released-claims stage did not run).' }];
+  const routers = [...new Set(table.rows.map((r) => r.router))];
+  const ids = [...new Set(table.rows.map((r) => r.claim.id))];
+  const blocks: Block[] = [
+    {
+      kind: 'paragraph',
+      text: `The experts claims of Yun et al. 2024 and Krajewski et al. 2024, tested on ${table.table}'s runs with the same claim code as on our own runs, once per router (that router's runs with the dense runs; ${table.selection}). **holds**: the effect's interval lies above 0; **fails**: it lies below the smallest effect the claim is about; **inconclusive** otherwise, with the reason. A claim whose code reads a column the released table does not hold is not computed: its row says which column and why.${table.tokens ? ` Tokens: ${table.tokens.source}.` : ''}`,
+    },
+    {
+      kind: 'table',
+      header: ['claim', ...routers],
+      rows: ids.map((id) => [id, ...routers.map((router) => {
+        const row = table.rows.find((r) => r.claim.id === id && r.router === router);
+        return row ? VERDICT[row.claim.verdict] : '–';
+      })]),
+      caption: `Verdicts per router on ${table.table}.`,
+    },
+    {
+      kind: 'table',
+      header: ['claim', 'router (runs)', 'verdict', 'effect [interval]', 'evidence'],
+      rows: table.rows.map((r) => [
+        `${r.claim.statement} *(${r.claim.paper})*`,
+        `${r.router} (${r.runs})`,
+        VERDICT[r.claim.verdict],
+        `${effectCell(r.claim.effect)}${r.claim.effect ? `: ${r.claim.effect.quantity}; ${r.claim.effect.method}` : ''}`,
+        `${r.claim.evidence}${r.claim.reason ? ` **Why ${r.claim.verdict}:** ${r.claim.reason}` : ''}`,
+      ]),
+      caption: `Claims on ${table.table}'s runs.`,
+    },
+  ];
+  for (const r of table.rows.filter((x) => x.claim.cases?.length)) {
+    blocks.push({
+      kind: 'table',
+      header: ['case', 'verdict', 'effect [interval]', 'why'],
+      rows: r.claim.cases!.map((c) => [c.label, VERDICT[c.verdict], effectCell(c.effect), c.reason ?? '']),
+      caption: `${r.claim.id} on the ${r.router} runs: every case must hold.`,
+    });
+  }
+  return blocks;
+}
+
 /** The report of a released-table preset, as blocks (render with `toMarkdown` / `toHtml`). */
 export function releasedReport(inputs: ReleasedReportInputs): Block[] {
   const m = inputs.manifest;
@@ -191,6 +243,8 @@ export function releasedReport(inputs: ReleasedReportInputs): Block[] {
     text: 'Each coefficient with its bootstrap interval; the last column and the sentences below each table are computed from the numbers. Clark et al. report no intervals, and their objective is flat along (b, E_start, E_max): compare a, c, d and the predicted losses first.',
   });
   for (const entry of inputs.fits) blocks.push(...fitSetBlocks(entry));
+  blocks.push({ kind: 'heading', level: 2, text: 'Claims about experts, on these runs' });
+  blocks.push(...releasedClaimBlocks(inputs.claims));
   blocks.push({ kind: 'heading', level: 2, text: 'Environment and wall time' });
   blocks.push({ kind: 'table', header: ['what', 'value'], rows: Object.entries(inputs.environment) });
   blocks.push({ kind: 'table', header: ['stage', 'instances', 'wall seconds (summed)'], rows: inputs.stageSeconds.map((s) => [s.stage, String(s.instances), s.seconds.toFixed(1)]) });

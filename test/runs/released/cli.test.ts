@@ -81,17 +81,19 @@ describe('moelab import', () => {
 });
 
 describe('moelab repro --preset clark', () => {
-  test('imports the released table into results/released/, fits Eq. 1 per router and writes the report, with no corpus and no training; a second repro does nothing', () => {
+  test('imports the released table into results/released/, fits Eq. 1 per router, tests the experts claims per router and writes the report, with no corpus and no training; a second repro does nothing', () => {
     const root = tmp();
     const results = path.join(root, 'results');
     const data = path.join(root, 'data');
     const r = moelab(['repro', '--preset', 'clark', '--results', results, '--data', data, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { total: number; ran: Array<{ instance: string }> };
-    assert.equal(summary.total, 5);
-    assert.deepEqual(summary.ran.map((x) => x.instance).sort(), ['import', 'released-fit@hash', 'released-fit@rl-r', 'released-fit@s-base', 'released-report']);
+    assert.equal(summary.total, 6);
+    assert.deepEqual(summary.ran.map((x) => x.instance).sort(), ['import', 'released-claims', 'released-fit@hash', 'released-fit@rl-r', 'released-fit@s-base', 'released-report']);
     const report = fs.readFileSync(path.join(results, 'REPORT.md'), 'utf8');
     for (const router of ['S-Base', 'RL-R', 'Hash']) assert.match(report, new RegExp(`^### ${router}$`, 'm'));
+    assert.match(report, /^\| yun\.moe-beats-dense \| \*\*holds\*\* \| \*\*holds\*\* \| \*\*holds\*\* \|$/m);
+    assert.match(report, /^\| krajewski\.moe-beats-dense \| inconclusive \| inconclusive \| inconclusive \|$/m);
     for (const set of ['s-base', 'rl-r', 'hash']) {
       const record = JSON.parse(fs.readFileSync(path.join(results, 'fits', 'released', 'clark', `${set}.json`), 'utf8')) as { status: string; law: string; bootstrap: { scheme: { resamples: number } } };
       assert.deepEqual([record.law, record.status, record.bootstrap.scheme.resamples], ['clark', 'ok', 1000], set);
