@@ -238,9 +238,10 @@ export function releasedReport(inputs: ReleasedReportInputs): Block[] {
   if (m.selection) blocks.push({ kind: 'paragraph', text: `The paper's fits use ${m.selection.description}: ${m.selection.runs} runs (${Object.entries(m.selection.byRouter).map(([r, n]) => `${n} ${r}`).join(', ')}).` });
   if (m.notes.length) blocks.push({ kind: 'list', items: m.notes.map((n) => `data note: ${n.message}`) });
   blocks.push({ kind: 'heading', level: 2, text: 'Eq. 1 per fit set, next to the published coefficients' });
+  const hasPublished = inputs.fits.some((f) => f.set.router !== null && CLARK_PUBLISHED_BY_ROUTER[f.set.router] !== undefined);
   blocks.push({
     kind: 'paragraph',
-    text: 'Each coefficient with its bootstrap interval; the last column and the sentences below each table are computed from the numbers. Clark et al. report no intervals, and their objective is flat along (b, E_start, E_max): compare a, c, d and the predicted losses first.',
+    text: `Each coefficient with its bootstrap interval${hasPublished ? '; the last column and the sentences below each table are computed from the numbers. Clark et al. report no intervals, and their objective is flat along (b, E_start, E_max): compare a, c, d and the predicted losses first' : ''}.`,
   });
   for (const entry of inputs.fits) blocks.push(...fitSetBlocks(entry));
   blocks.push({ kind: 'heading', level: 2, text: 'Claims about experts, on these runs' });

@@ -68,9 +68,9 @@ export const CLARK_NOTEBOOK_SELECTION = { routingFrequency: [0.5], topK: [1], se
 export const CLARK_CLAIM_SELECTION = { routingFrequency: [0.5], topK: [1] } as const satisfies ReleasedRunFilter;
 
 /**
- * Tokens every run of Clark's table was trained on: D = 130B (Clark et al. 2022 §2; the table records no tokens,
- * and 221 of its 223 runs end at step 249000, the other two within 0.4% of it). An input from the paper, not the
- * table: the claims that compare runs "at the same tokens" read it.
+ * Tokens every run of Clark's table was trained on: Clark et al. 2022 fix D at 130B tokens. The table records no
+ * tokens, and 221 of its 223 runs end at step 249000, the other two within 0.4% of it. An input from the paper,
+ * not the table: the claims that compare runs "at the same tokens" read it.
  */
 export const CLARK_TRAINING_TOKENS = 130e9;
 

@@ -56,7 +56,7 @@ export const RELEASED_SOURCES = {
       { id: 'hash', router: 'Hash' },
     ],
     claimSelection: { filter: CLARK_CLAIM_SELECTION, description: 'last step, routing_frequency 0.5, k = 1, every seed (the 130M dense baseline has seeds 1, 2, 3)' },
-    tokens: { value: CLARK_TRAINING_TOKENS, source: 'Clark et al. 2022 §2: every run is trained on 130B tokens (the table records no tokens)' },
+    tokens: { value: CLARK_TRAINING_TOKENS, source: 'Clark et al. 2022 train every run on 130B tokens (the table records no tokens)' },
   },
 } as const satisfies Record<string, ReleasedSource>;
 export type ReleasedSourceName = keyof typeof RELEASED_SOURCES;
