@@ -16,10 +16,15 @@ import claims from './stages/claims';
 import figures from './stages/figures';
 import notebooks from './stages/notebooks';
 import report from './stages/report';
+import releasedFit from './stages/released-fit';
+import releasedClaims from './stages/released-claims';
+import releasedReport from './stages/released-report';
 
 /** Every stage of the project. */
 export const STAGES: AnyStage[] = [
   importStage,
+  releasedFit,
+  releasedClaims,
   corpus,
   train,
   runs,
@@ -29,6 +34,7 @@ export const STAGES: AnyStage[] = [
   figures,
   notebooks,
   report,
+  releasedReport,
 ];
 
 export default definePipeline<Preset>({ stages: STAGES, defaultPreset: DEFAULT_PRESET, loadConfig: loadPreset });

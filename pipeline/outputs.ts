@@ -14,11 +14,19 @@ export const OUTPUTS = {
   runTable: 'runs.csv',
   /** Stage `import`: a released run table and its curves. */
   released: 'released/',
+  /** The files of the import a later stage reads (inside `released`). */
+  releasedManifest: 'released/import.json',
+  releasedCurves: 'released/curves.csv.gz',
   /** Stage `fit@<law>`: one fit record per law (`fits` is every law's), and per protocol variant. */
   fit: (law: string) => `fits/${law}.json`,
   fits: 'fits/*.json',
   fitVariant: (variant: string, law: string) => `fits/variants/${variant}/${law}.json`,
   fitVariants: 'fits/variants/*/*.json',
+  /** Stage `released-fit@<set>`: one fit record per fit set of a released table (Clark et al.: per router). */
+  releasedFit: (law: string, set: string) => `fits/released/${law}/${set}.json`,
+  releasedFits: 'fits/released/*/*.json',
+  /** Stage `released-claims`: the experts claims on a released table's runs. */
+  releasedClaims: 'tables/released-claims.json',
   /** Stage `analysis`: compute-optimal and inference-optimal tables. */
   computeOptimal: 'tables/compute-optimal.json',
   inference: 'tables/inference.json',

@@ -119,6 +119,8 @@ function recordSchema<L extends LawName, S extends z.ZodType>(law: L, coefficien
       status: z.enum(['ok', 'failed']),
       nRuns: z.number(),
       runIds: z.array(z.string()),
+      /** Which of a table's fit sets the runs are, in words, when the table has several (Clark et al.: one fit per router). */
+      runSet: z.string().optional(),
       /** Values of the protocol's shared coefficients, and the fit they came from. */
       shared: z.array(z.object({ coefficient: z.string(), fromLaw: lawName, value: num }).strict()),
       fit: fit.optional(),

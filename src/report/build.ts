@@ -7,6 +7,7 @@ import { PUBLISHED } from '../laws/published';
 import { describeProtocol } from '../laws/protocol';
 import type { RunSummary } from '../runs/types';
 import type { ComputeOptimalTables, InferenceTables } from './analysis';
+import { releasedReport, type ReleasedSections } from './clark';
 import { fmt as fmtNum, type ClaimResult, type ClaimsTable, type Effect } from './claims';
 import type { Block } from './document';
 import { formatCoefficient } from '../util/format';
@@ -26,6 +27,8 @@ export interface ReportInputs {
   environment: Record<string, string>;
   /** Wall seconds per stage (matrix instances summed). */
   stageSeconds: Array<{ stage: string; instances: number; seconds: number }>;
+  /** A preset whose runs come from a released table (the `clark` preset): its fits and claims (`./clark.ts`). */
+  released?: ReleasedSections;
 }
 
 const sig = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : Number(x).toPrecision(digits));
@@ -143,6 +146,7 @@ function figureBlocks(inputs: ReportInputs, paper: string): Block[] {
 
 /** The report as blocks (render with `toMarkdown` / `toHtml`). */
 export function buildReport(inputs: ReportInputs): Block[] {
+  if (inputs.released) return releasedReport({ ...inputs.released, preset: inputs.preset, environment: inputs.environment, stageSeconds: inputs.stageSeconds });
   const blocks: Block[] = [];
   const fit = (law: string) => inputs.fits.find((f) => f.law === law);
   const count = (pred: (r: RunSummary) => boolean) => inputs.runs.filter(pred).length;

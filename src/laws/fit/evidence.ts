@@ -22,6 +22,8 @@ export interface EvidenceOptions<L extends LawName> {
   derived?: (coefficients: CoefficientsOf<L>) => Record<string, number>;
   /** Run ids (labels) for the record; default the observation labels. */
   runIds?: string[];
+  /** Which fit set of the table the runs are, in words (recorded as `runSet`; e.g. Clark et al.'s S-Base fit). */
+  runSet?: string;
   /** Progress sink (fraction, message). */
   progress?: (fraction: number, message: string) => void;
   /** Extra fit options (test grids). */
@@ -49,6 +51,7 @@ export function fitWithEvidence<L extends LawName>(lawName: L, data: FitData, op
     protocol,
     nRuns: Array.isArray(data) ? data.length : (data as { loss: number[] }).loss.length,
     runIds,
+    ...(options.runSet === undefined ? {} : { runSet: options.runSet }),
     shared,
   };
   const fitOptions: FitOptions<CoefficientsOf<L>> = { ...options.fit, protocol, edgePolicy: 'warn', fixed: options.shared };

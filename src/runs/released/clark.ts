@@ -59,6 +59,21 @@ export const CLARK_ROUTING_CITATION =
  */
 export const CLARK_NOTEBOOK_SELECTION = { routingFrequency: [0.5], topK: [1], seeds: [42] } as const satisfies ReleasedRunFilter;
 
+/**
+ * The runs Clark's table offers the cross-paper claims (src/report/claims/released.ts): the notebook's routing
+ * frequency 1/2 and k = 1, every seed. Unlike the fit selection it keeps the 130M dense baseline (seeds 1, 2, 3,
+ * the only seed replicates in that slice), so every size has its dense baseline and the replicates measure the
+ * run-to-run noise.
+ */
+export const CLARK_CLAIM_SELECTION = { routingFrequency: [0.5], topK: [1] } as const satisfies ReleasedRunFilter;
+
+/**
+ * Tokens every run of Clark's table was trained on: Clark et al. 2022 fix D at 130B tokens. The table records no
+ * tokens, and 221 of its 223 runs end at step 249000, the other two within 0.4% of it. An input from the paper,
+ * not the table: the claims that compare runs "at the same tokens" read it.
+ */
+export const CLARK_TRAINING_TOKENS = 130e9;
+
 /** Reads Clark's released table (the vendored file unless `file` names another copy of it). */
 export function readClarkRouting(options: ReleasedImportOptions & { file?: string } = {}): ReleasedTable<ClarkLossColumn> {
   const file = options.file ?? path.join(packageRoot(), CLARK_ROUTING_FILE);

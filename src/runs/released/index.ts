@@ -6,3 +6,4 @@ export * from './clark';
 export * from './sources';
 export * from './laws';
 export * from './io';
+export * from './fit-sets';

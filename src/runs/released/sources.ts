@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLARK_NOTEBOOK_SELECTION, CLARK_ROUTING_CITATION, CLARK_ROUTING_FILE, CLARK_ROUTING_FORMAT, CLARK_ROUTING_TABLE, readClarkRouting } from './clark';
+import { CLARK_CLAIM_SELECTION, CLARK_NOTEBOOK_SELECTION, CLARK_ROUTING_CITATION, CLARK_TRAINING_TOKENS, CLARK_ROUTING_FILE, CLARK_ROUTING_FORMAT, CLARK_ROUTING_TABLE, readClarkRouting } from './clark';
 import { packageRoot } from '../../util/package-root';
 import { ReleasedTableError } from './errors';
 import { MOELAB_RELEASED_FORMAT, readReleasedFile, requiredReleasedColumns, type ReleasedImportOptions } from './import';
@@ -30,6 +30,15 @@ export interface ReleasedSource {
   citation: string;
   /** The paper's own run selection for its fits, with a one-line description. */
   selection: { filter: ReleasedRunFilter; description: string };
+  /**
+   * The paper's fits, one per router: the selection's runs of that router plus its dense runs (`id` names the
+   * fit's record, a path segment). A table that is not vendored has one fit set of every run.
+   */
+  fitSets: ReadonlyArray<{ id: string; router: string }>;
+  /** The runs the cross-paper claims read (`src/report/claims/released.ts`), with a one-line description. */
+  claimSelection: { filter: ReleasedRunFilter; description: string };
+  /** Training tokens of every run when the paper states them and the table does not record them (else null). */
+  tokens: { value: number; source: string } | null;
 }
 
 /** Every vendored released table. */
@@ -41,6 +50,13 @@ export const RELEASED_SOURCES = {
     format: 'clark',
     citation: CLARK_ROUTING_CITATION,
     selection: { filter: CLARK_NOTEBOOK_SELECTION, description: "the authors' notebook: last step, routing_frequency 0.5, k = 1, seed 42, dense runs in every router's set" },
+    fitSets: [
+      { id: 's-base', router: 'S-Base' },
+      { id: 'rl-r', router: 'RL-R' },
+      { id: 'hash', router: 'Hash' },
+    ],
+    claimSelection: { filter: CLARK_CLAIM_SELECTION, description: 'last step, routing_frequency 0.5, k = 1, every seed (the 130M dense baseline has seeds 1, 2, 3)' },
+    tokens: { value: CLARK_TRAINING_TOKENS, source: 'Clark et al. 2022 train every run on 130B tokens (the table records no tokens)' },
   },
 } as const satisfies Record<string, ReleasedSource>;
 export type ReleasedSourceName = keyof typeof RELEASED_SOURCES;

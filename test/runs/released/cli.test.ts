@@ -81,15 +81,23 @@ describe('moelab import', () => {
 });
 
 describe('moelab repro --preset clark', () => {
-  test('imports the released table into results/released/ with no corpus and no training; a second repro does nothing', () => {
+  test('imports the released table into results/released/, fits Eq. 1 per router, tests the experts claims per router and writes the report, with no corpus and no training; a second repro does nothing', () => {
     const root = tmp();
     const results = path.join(root, 'results');
     const data = path.join(root, 'data');
     const r = moelab(['repro', '--preset', 'clark', '--results', results, '--data', data, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { total: number; ran: Array<{ instance: string }> };
-    assert.equal(summary.total, 1);
-    assert.deepEqual(summary.ran.map((x) => x.instance), ['import']);
+    assert.equal(summary.total, 6);
+    assert.deepEqual(summary.ran.map((x) => x.instance).sort(), ['import', 'released-claims', 'released-fit@hash', 'released-fit@rl-r', 'released-fit@s-base', 'released-report']);
+    const report = fs.readFileSync(path.join(results, 'REPORT.md'), 'utf8');
+    for (const router of ['S-Base', 'RL-R', 'Hash']) assert.match(report, new RegExp(`^### ${router}$`, 'm'));
+    assert.match(report, /^\| yun\.moe-beats-dense \| \*\*holds\*\* \| \*\*holds\*\* \| \*\*holds\*\* \|$/m);
+    assert.match(report, /^\| krajewski\.moe-beats-dense \| inconclusive \| inconclusive \| inconclusive \|$/m);
+    for (const set of ['s-base', 'rl-r', 'hash']) {
+      const record = JSON.parse(fs.readFileSync(path.join(results, 'fits', 'released', 'clark', `${set}.json`), 'utf8')) as { status: string; law: string; bootstrap: { scheme: { resamples: number } } };
+      assert.deepEqual([record.law, record.status, record.bootstrap.scheme.resamples], ['clark', 'ok', 1000], set);
+    }
     const manifest = JSON.parse(fs.readFileSync(path.join(results, 'released', 'import.json'), 'utf8')) as { runs: number; source: { file: string } };
     assert.equal(manifest.runs, 223);
     assert.equal(manifest.source.file, 'data/released/clark-routing/curves.csv.gz');
@@ -100,6 +108,23 @@ describe('moelab repro --preset clark', () => {
     const dag = moelab(['dag', '--preset', 'clark']);
     assert.match(dag.stdout, /^import {2}# released run table/);
     assert.doesNotMatch(dag.stdout, /^(corpus|train|runs|fit|report)/m);
+    assert.match(dag.stdout, /^released-report ← import, released-claims, released-fit {2}#/m);
+  });
+
+  test("a preset on a user's released table fits one set of every run; a fit it cannot make is reported as failed, and claims that need tokens the table lacks say so", () => {
+    const root = tmp();
+    const preset = path.join(root, 'mine.json');
+    fs.writeFileSync(preset, JSON.stringify({ name: 'mine', source: { kind: 'released', table: path.relative(REPO, FIXTURE) } }));
+    const results = path.join(root, 'results');
+    const r = moelab(['repro', '--preset', preset, '--results', results, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { ran: Array<{ instance: string }> }).ran.map((x) => x.instance).sort(), ['import', 'released-claims', 'released-fit@all', 'released-report']);
+    const record = JSON.parse(fs.readFileSync(path.join(results, 'fits', 'released', 'clark', 'all.json'), 'utf8')) as { status: string; error: string };
+    assert.equal(record.status, 'failed');
+    assert.match(record.error, /clark has 6 parameters but only 6 observations/);
+    const report = fs.readFileSync(path.join(results, 'REPORT.md'), 'utf8');
+    assert.match(report, /^all: \*\*the fit failed\*\* \(6 runs\): FitError: clark has 6 parameters/m);
+    assert.match(report, /its code reads tokens, which clark-mini does not give \(the table records no tokens and no training tokens are stated for its runs\)/);
   });
 
   test('presets that mix sources, lack a corpus, reuse the released folder name or name a missing table are refused before anything runs (exit 2)', () => {
