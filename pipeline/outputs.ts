@@ -27,6 +27,8 @@ export const OUTPUTS = {
   releasedFits: 'fits/released/*/*.json',
   /** Stage `released-claims`: the experts claims on a released table's runs. */
   releasedClaims: 'tables/released-claims.json',
+  /** Stage `claims` of a trained preset: the same experts claims on Clark et al.'s released runs, beside ours. */
+  claimsAtScale: 'tables/claims-at-scale.json',
   /** Stage `analysis`: compute-optimal and inference-optimal tables. */
   computeOptimal: 'tables/compute-optimal.json',
   inference: 'tables/inference.json',

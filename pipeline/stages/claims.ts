@@ -2,13 +2,16 @@
  * Stage `claims`: every claim of the papers as a falsifiable test on our runs and fits (holds / fails /
  * inconclusive with the effect and its interval), the solver checks on the published coefficients, and the
  * protocol sensitivity of every verdict (the claims recomputed with each protocol variant's refits), written to
- * `tables/claims.json` for the report and the notebooks.
+ * `tables/claims.json` for the report and the notebooks. Beside them, the experts claims at real scale: the same
+ * claim code on Clark et al.'s 223 released routed-LM runs (vendored, no training), per router, written to
+ * `tables/claims-at-scale.json` so the report shows both verdicts side by side.
  */
 import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
 import { asInput, OUTPUTS } from '../outputs';
+import { CLARK_ROUTING_FILE } from '../../src/runs/released/clark';
 
 export default defineStage<Preset>()({
   name: 'claims',
@@ -18,8 +21,8 @@ export default defineStage<Preset>()({
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit'],
-  inputs: (p) => [OUTPUTS.runTable, OUTPUTS.fits, ...(p['fit.sensitivity'] ? [OUTPUTS.fitVariants] : [])].map(asInput),
-  outputs: [OUTPUTS.claims],
+  inputs: (p) => [...[OUTPUTS.runTable, OUTPUTS.fits, ...(p['fit.sensitivity'] ? [OUTPUTS.fitVariants] : [])].map(asInput), CLARK_ROUTING_FILE],
+  outputs: [OUTPUTS.claims, OUTPUTS.claimsAtScale],
   async run(ctx) {
     const { claimsTable, claimsTableJson } = await import('../../src/report/claims');
     const { readResultFits, readVariantFits } = await import('../../src/laws/fits');
@@ -35,5 +38,10 @@ export default defineStage<Preset>()({
       variants,
     );
     fs.writeFileSync(ctx.out(OUTPUTS.claims), claimsTableJson(table));
+    ctx.progress({ fraction: 0.9, message: "the experts claims on Clark et al.'s released runs" });
+    const { readReleasedTable } = await import('../../src/runs/released/sources');
+    const { releasedClaimsJson, releasedSourceClaims } = await import('../../src/report/claims/released');
+    const clark = readReleasedTable('clark');
+    fs.writeFileSync(ctx.out(OUTPUTS.claimsAtScale), releasedClaimsJson(releasedSourceClaims('clark', clark.table, clark.runs)));
   },
 });

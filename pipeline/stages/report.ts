@@ -15,7 +15,7 @@ export default defineStage<Preset>()({
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit', 'analysis', 'claims', 'figures', 'notebooks'],
-  inputs: [OUTPUTS.runTable, OUTPUTS.fits, OUTPUTS.computeOptimal, OUTPUTS.inference, OUTPUTS.claims, OUTPUTS.figureManifest].map(asInput),
+  inputs: [OUTPUTS.runTable, OUTPUTS.fits, OUTPUTS.computeOptimal, OUTPUTS.inference, OUTPUTS.claims, OUTPUTS.claimsAtScale, OUTPUTS.figureManifest].map(asInput),
   outputs: [OUTPUTS.report, OUTPUTS.reportHtml],
   async run(ctx) {
     const fs = await import('node:fs');
@@ -25,6 +25,7 @@ export default defineStage<Preset>()({
     const { readResultFits } = await import('../../src/laws/fits');
     const { buildReport } = await import('../../src/report/build');
     const { parseClaimsTable } = await import('../../src/report/claims');
+    const { parseReleasedClaims } = await import('../../src/report/claims/released');
     const { toHtml, toMarkdown } = await import('../../src/report/document');
     const { corpusStats } = await import('../../src/data/stats');
     const readJson = <T>(p: string): T | undefined => (fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as T) : undefined);
@@ -66,6 +67,7 @@ export default defineStage<Preset>()({
       tables: readJson(ctx.resolve(asInput(OUTPUTS.computeOptimal))),
       inference: readJson(ctx.resolve(asInput(OUTPUTS.inference))),
       claims: parseClaimsTable(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.claims)), 'utf8')),
+      claimsAtScale: parseReleasedClaims(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.claimsAtScale)), 'utf8')),
       figures,
       corpus: stats && { name: stats.name, trainTokens: stats.trainTokens, valTokens: stats.valTokens, unigramEntropyNats: stats.unigramEntropyNats },
       environment: {

@@ -7,11 +7,12 @@ import { PUBLISHED } from '../laws/published';
 import { describeProtocol } from '../laws/protocol';
 import type { RunSummary } from '../runs/types';
 import type { ComputeOptimalTables, InferenceTables } from './analysis';
-import { releasedReport, type ReleasedSections } from './clark';
+import { releasedClaimBlocks, releasedReport, type ReleasedSections } from './clark';
 import { fmt as fmtNum, type ClaimResult, type ClaimsTable, type Effect } from './claims';
 import type { Block } from './document';
 import { formatCoefficient } from '../util/format';
 import type { FitRecord } from '../laws/record';
+import type { ReleasedClaimsTable } from './claims/released';
 
 export interface ReportInputs {
   preset: string;
@@ -29,6 +30,8 @@ export interface ReportInputs {
   stageSeconds: Array<{ stage: string; instances: number; seconds: number }>;
   /** A preset whose runs come from a released table (the `clark` preset): its fits and claims (`./clark.ts`). */
   released?: ReleasedSections;
+  /** The experts claims on Clark et al.'s released runs (tables/claims-at-scale.json), shown beside ours. */
+  claimsAtScale?: ReleasedClaimsTable;
 }
 
 const sig = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : Number(x).toPrecision(digits));
@@ -41,6 +44,35 @@ const VERDICT = { holds: '**holds**', fails: '**fails**', inconclusive: 'inconcl
 function effectCell(e: Effect | null): string {
   if (!e) return '–';
   return `${fmtNum(e.estimate)} [${fmtNum(e.lo)}, ${fmtNum(e.hi)}] (${Math.round(e.level * 100)}%)`;
+}
+
+/**
+ * The experts claims at real scale: each claim tested on our runs beside the same claim code on a released table's
+ * runs (Clark et al.: 15M–1.3B parameters, per router), so a verdict our small runs cannot reach can be read against
+ * real-scale evidence, and the released table's verdicts in detail.
+ */
+export function atScaleBlocks(ours: ClaimsTable | undefined, atScale: ReleasedClaimsTable): Block[] {
+  const routers = [...new Set(atScale.rows.map((r) => r.router))];
+  const ids = [...new Set(atScale.rows.map((r) => r.claim.id))];
+  const cell = (c: { verdict: keyof typeof VERDICT; effect: Effect | null } | undefined) => (c ? `${VERDICT[c.verdict]}${c.effect ? ` ${effectCell(c.effect)}` : ''}` : 'not tested');
+  return [
+    { kind: 'heading', level: 3, text: `The same claims at real scale: ${atScale.table}'s released runs` },
+    {
+      kind: 'paragraph',
+      text: `Our runs are small; the experts claims are about models of 10⁷–10⁹ parameters. The same claim code, run on ${atScale.table}'s released runs (${atScale.selection}; each router's runs with the dense runs)${atScale.tokens ? `, tokens: ${atScale.tokens.source}` : ''}. A claim whose code reads a column the released table does not hold is inconclusive and says which.`,
+    },
+    {
+      kind: 'table',
+      header: ['claim', 'our runs', ...routers.map((r) => `${atScale.table}: ${r}`)],
+      rows: ids.map((id) => [
+        id,
+        cell(ours?.claims.find((c) => c.id === id)),
+        ...routers.map((router) => cell(atScale.rows.find((r) => r.claim.id === id && r.router === router)?.claim)),
+      ]),
+      caption: 'Verdict and effect [interval] per claim, our runs beside the released runs. The detail of every released row follows.',
+    },
+    ...releasedClaimBlocks(atScale).slice(2),
+  ];
 }
 
 /** The claims section: per claim the protocol, verdict, effect with its interval and the evidence. */
@@ -163,6 +195,7 @@ export function buildReport(inputs: ReportInputs): Block[] {
   }
   blocks.push({ kind: 'heading', level: 2, text: 'Claims of the papers, tested' });
   blocks.push(...claimBlocks(inputs.claims));
+  if (inputs.claimsAtScale) blocks.push(...atScaleBlocks(inputs.claims, inputs.claimsAtScale));
 
   blocks.push({ kind: 'heading', level: 2, text: 'Krajewski et al. 2024: fine-grained MoE' });
   blocks.push({ kind: 'heading', level: 3, text: 'Fitted law (Eq. 9) vs Table 1' });

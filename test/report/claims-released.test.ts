@@ -82,3 +82,15 @@ describe('experts claims on a Clark-format released table', () => {
     assert.match(md, /yun\.moe-beats-dense on the S-Base runs: every case must hold/);
   });
 });
+
+describe('trained presets show the experts claims at real scale beside our runs', () => {
+  test('atScaleBlocks puts our verdict and each router verdict of the same claim id in one row, and names untested claims', async () => {
+    const { atScaleBlocks } = await import('../../src/report/build');
+    const atScale = claims(planted(() => 0.05));
+    const ours = { protocol: 'paper', claims: [{ ...row(atScale, 'yun.moe-beats-dense').claim, verdict: 'fails' as const }], published: [], sensitivity: [] };
+    const md = toMarkdown(atScaleBlocks(ours as never, atScale));
+    assert.match(md, /\| yun\.moe-beats-dense \| \*\*fails\*\*[^|]*\| \*\*holds\*\*/);
+    assert.match(md, /\| yun\.diminishing-returns \| not tested \|/);
+    assert.match(md, /synthetic-clark: S-Base/);
+  });
+});
