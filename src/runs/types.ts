@@ -21,7 +21,10 @@ export interface RunSummary {
   granularity: number;
   /** Number of experts = expansionRate × granularity (Yun's E); 1 for dense. */
   experts: number;
-  /** Experts activated per token (token choice) or the average (expert choice); 1 for dense. */
+  /**
+   * Effective k: experts activated per token (token choice) or the average (expert choice), G · the model
+   * config's base `moe.topK`; 1 for dense. (Every other `topK` in the house is the base k at G = 1.)
+   */
   topK: number;
   /** MoE replaces the FFN in every `moeEvery`-th block (1 = every block; Yun uses 2). */
   moeEvery: number;
