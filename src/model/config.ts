@@ -8,6 +8,11 @@ import { ConfigError } from './errors';
 
 const posInt = z.number().int().positive();
 
+/** Default capacity factor of token choice (llm-random's 1.25). */
+export const TOKEN_CHOICE_CAPACITY_FACTOR = 1.25;
+/** Default capacity factor of expert choice: each expert takes exactly its share of the group (Krajewski et al.). */
+export const EXPERT_CHOICE_CAPACITY_FACTOR = 1;
+
 /** MoE layer settings, parametrised as in Krajewski et al. 2024 (expansion rate E, granularity G). */
 export const MoeConfigSchema = z
   .object({
@@ -170,7 +175,7 @@ export function parseModelConfig(input: unknown, defaults: { contextLength?: num
       expansionRate: e.expansionRate,
       granularity: e.granularity,
       topK: e.topK,
-      capacityFactor: e.capacityFactor === undefined ? (e.router === 'expert-choice' ? 1 : 1.25) : e.capacityFactor,
+      capacityFactor: e.capacityFactor === undefined ? (e.router === 'expert-choice' ? EXPERT_CHOICE_CAPACITY_FACTOR : TOKEN_CHOICE_CAPACITY_FACTOR) : e.capacityFactor,
       groupSize: e.groupSize,
       every: e.every,
       sharedExperts: e.sharedExperts,
