@@ -119,6 +119,29 @@ export async function writeRunTable(file: string, rows: readonly RunSummary[]): 
 
 export { writeFileAtomic };
 
+/**
+ * A run's `final.json` as a RunSummary. A summary written before the effective k was named `topKEffective`
+ * (key `topK`, the same value) is read as the new shape, so finished runs need no retraining.
+ */
+export function readRunSummaryFile(file: string): RunSummary {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RunTableError(`run summary ${file} is not readable JSON (${e instanceof Error ? e.message : String(e)}); re-run its train stage`, file);
+  }
+  if (typeof raw === 'object' && raw !== null && 'topK' in raw && !('topKEffective' in raw)) {
+    const { topK, ...rest } = raw;
+    raw = { ...rest, topKEffective: topK };
+  }
+  const parsed = RunSummarySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new RunTableError(`run summary ${file}: ${issue.path.join('.')}: ${issue.message}; re-run its train stage`, file, undefined, String(issue.path[0] ?? ''));
+  }
+  return parsed.data;
+}
+
 /** Run-table rows from run summaries (copies, in `RUN_COLUMNS` key order; validates like `readRunTable`). */
 export function runTableFromSummaries(summaries: readonly RunSummary[]): RunSummary[] {
   return summaries.map((s, i) => {

@@ -28,7 +28,7 @@ export const RunSummarySchema = z.object({
    * Effective k: experts activated per token (token choice) or the average (expert choice), G · the model
    * config's base `moe.topK`; 1 for dense. (Every other `topK` in the house is the base k at G = 1.)
    */
-  topK: z.number(),
+  topKEffective: z.number(),
   /** MoE replaces the FFN in every `moeEvery`-th block (1 = every block; Yun uses 2). */
   moeEvery: z.number(),
   /** All non-embedding weights (routers included). */
@@ -73,7 +73,7 @@ export const RUN_COLUMNS: ReadonlyArray<readonly [RunColumn, string]> = [
   ['expansionRate', 'expansion_rate'],
   ['granularity', 'granularity'],
   ['experts', 'experts'],
-  ['topK', 'top_k'],
+  ['topKEffective', 'top_k'],
   ['moeEvery', 'moe_every'],
   ['paramsTotal', 'params_total'],
   ['paramsActive', 'params_active'],
