@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -223,6 +224,16 @@ function run(cmd: string, args: string[], options: { cwd?: string; env: NodeJS.P
   });
 }
 
+/**
+ * An nbconvert HTML export that loads nothing from this machine: Debian's template links
+ * `file:///usr/share/javascript/requirejs/require.min.js` (for widgets, which no moelab output uses), which a copy
+ * of the page elsewhere cannot load, and with which plotly.js would register as an AMD module instead of
+ * `window.Plotly`. Script tags whose `src` is a `file://` URL are removed; everything else is kept.
+ */
+export function selfContainedNotebookHtml(html: string): string {
+  return html.replace(/<script\b[^>]*\bsrc="file:\/\/[^"]*"[^>]*>\s*<\/script>\s*/g, '');
+}
+
 /** Executes the notebooks one by one (in name order); throws `NotebookError` at the first failing one. */
 export async function executeNotebooks(options: ExecuteNotebooksOptions = {}): Promise<ExecutedNotebook[]> {
   const repoRoot = options.repoRoot ?? findRepoRoot();
@@ -286,7 +297,10 @@ export async function executeNotebooks(options: ExecuteNotebooksOptions = {}): P
       let html: string | undefined;
       if (options.html ?? true) {
         const h = await run(JUPYTER_BIN, ['nbconvert', '--to', 'html', '--output-dir', outDir, ipynb], { env: jupyterEnv });
-        if (h.status === 0) html = path.join(outDir, `${stem}.html`);
+        if (h.status === 0) {
+          html = path.join(outDir, `${stem}.html`);
+          writeFileAtomic(html, selfContainedNotebookHtml(fs.readFileSync(html, 'utf8')));
+        }
         else log(`html export of ${file} failed: ${(h.stderr ?? '').trim().split('\n').pop()}`);
       }
       const seconds = (performance.now() - t0) / 1000;

@@ -44,7 +44,9 @@ test('repro --preset smoke runs every stage from corpus to report, then a second
   assert.equal(rows, 30, 'one row per smoke run');
   assert.ok(fs.readdirSync(path.join(results, 'notebooks')).some((f) => f.endsWith('.ipynb')), 'executed notebooks written');
   const report = fs.readFileSync(path.join(results, 'REPORT.md'), 'utf8');
-  assert.match(report, /Claims of the papers, checked/);
+  assert.match(report, /Claims of the papers, tested/);
+  assert.match(report, /The same claims at real scale: clark-routing's released runs/);
+  for (const f of ['tables/claims.json', 'tables/claims-at-scale.json']) assert.ok(fs.existsSync(path.join(results, f)), `${f} written`);
   assert.match(report, /!\[krajewski\.fig1a\]\(figures\/krajewski\/fig1a\.png\)/);
   const second = moelab(['repro', '--preset', 'smoke', '--results', results, '--json']);
   assert.equal(second.status, 0, second.out);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readResultFits } from '../../src/laws/fits';
-import { executeNotebooks, jupyterUnavailable, NotebookError } from '../../src/notebooks/execute';
+import { executeNotebooks, jupyterUnavailable, NotebookError, selfContainedNotebookHtml } from '../../src/notebooks/execute';
 import { formatCoefficient } from '../../src/util/format';
 
 /** Every text/markdown/plain output of an executed notebook, joined. */
@@ -31,6 +31,13 @@ function notebook(cells: string[]): string {
   });
 }
 
+describe('selfContainedNotebookHtml', () => {
+  it("drops script tags that load this machine's files (Debian's require.js) and keeps every other script", () => {
+    const html = '<head><script src="file:///usr/share/javascript/requirejs/require.min.js"></script>\n<script src="../figures/plotly.min.js"></script><script>var a = 1;</script></head>';
+    assert.equal(selfContainedNotebookHtml(html), '<head><script src="../figures/plotly.min.js"></script><script>var a = 1;</script></head>');
+  });
+});
+
 describe('executeNotebooks', () => {
   it('executes every notebook in notebooks/ top to bottom on an empty results folder (reference/synthetic fallback)', { skip, timeout: 15 * 60_000 }, async () => {
     const outDir = tmp();
@@ -41,6 +48,7 @@ describe('executeNotebooks', () => {
     for (const d of done) {
       assert.ok(fs.existsSync(d.ipynb));
       assert.ok(d.html && fs.existsSync(d.html), `${d.notebook} has no HTML export`);
+      assert.doesNotMatch(fs.readFileSync(d.html, 'utf8'), /src="file:\/\//, `${d.notebook}.html loads a file of this machine`);
     }
     const k = JSON.parse(fs.readFileSync(path.join(outDir, '03-krajewski-fine-grained.ipynb'), 'utf8')) as { cells: Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }> };
     const htmlOutputs = k.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.['text/html']);
