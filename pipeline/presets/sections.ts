@@ -93,6 +93,8 @@ export const trainSchema = z
     lbCoef: z.number().nonnegative().default(0.01),
     /** Router z-loss coefficient. */
     zCoef: z.number().nonnegative().default(0.001),
+    /** Weight-matrix initialisation of every run (model.init: `gpt2` σ = 0.02, or `fan-in` std 1/sqrt(fan_in)); absent = gpt2. */
+    init: z.enum(['gpt2', 'fan-in']).optional(),
   })
   .strict();
 
