@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { dagMermaid, openPipeline } from '../src/pipeline';
+import { writeFileAtomic } from '../src/util/atomic-write';
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -35,8 +36,6 @@ if (args.includes('--check')) {
     process.exit(1);
   }
 } else if (next !== text) {
-  const tmp = `${readme}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, next);
-  fs.renameSync(tmp, readme);
+  writeFileAtomic(readme, next);
   console.log(`updated the DAG diagram in README.md (preset ${session.loaded.name})`);
 }

@@ -3,6 +3,8 @@
  * report). Every field documents its unit and default; an unknown key is a named error (see ./index.ts).
  */
 import { z } from 'zod';
+import { INIT_KINDS, MoeConfigSchema, TOKEN_CHOICE_CAPACITY_FACTOR } from '../../src/model/config';
+import { RunRecipeSchema } from '../../src/runs/recipe';
 
 const posInt = z.number().int().positive();
 const powerOfTwo = posInt.refine((g) => (g & (g - 1)) === 0, 'granularity must be a power of two (1, 2, 4, …)');
@@ -57,46 +59,33 @@ export const sweepsSchema = z
   })
   .strict();
 
-export const trainSchema = z
-  .object({
-    /** Tokens per sequence (at most 65536, the trainer's MAX_SEQ_LEN). */
-    seqLen: posInt.max(65536, 'at most 65536 tokens per sequence').default(64),
-    /** Sequences per optimizer step. */
-    batchSize: posInt.default(16),
-    /** Peak learning rate (AdamW). */
-    lr: z.number().positive().default(3e-3),
-    /** Linear warm-up fraction of steps (Krajewski: 0.01; Yun: 0.03). */
-    warmupFraction: z.number().min(0).lt(1).default(0.01),
-    /** Cosine decay to this fraction of the peak lr (both papers: 0.1). */
-    finalLrFraction: z.number().min(0).max(1).default(0.1),
-    /** AdamW decoupled weight decay (Krajewski: 0.1). */
-    weightDecay: z.number().nonnegative().default(0.1),
-    /** Global-norm gradient clip (0 = off). */
-    gradClip: z.number().nonnegative().default(1),
-    /** Validation evaluations per run (evenly spaced; the last one is at the end). */
-    evalsPerRun: posInt.default(2),
-    /** Validation tokens per evaluation. */
-    evalTokens: posInt.default(32768),
-    /** Checkpoints per run (evenly spaced), so a killed sweep resumes mid-run. */
-    checkpointsPerRun: posInt.default(4),
-    /** Seed of init and data order (same seed + backend ⇒ same losses). */
-    seed: z.number().int().nonnegative().default(0),
-    /** tfjs backend for every run. */
-    backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
-    /** Allow a run to consume more tokens than the train split holds (repeated data). Default false. */
-    allowRepeatedData: z.boolean().default(false),
-    /** Token-choice capacity factor (null = unlimited). */
-    capacityFactor: z.number().positive().nullable().default(1.25),
-    /** Expert-choice group size in tokens (Krajewski: 256). */
-    groupSize: posInt.default(256),
-    /** Load-balancing loss coefficient (token choice). */
-    lbCoef: z.number().nonnegative().default(0.01),
-    /** Router z-loss coefficient. */
-    zCoef: z.number().nonnegative().default(0.001),
-    /** Weight-matrix initialisation of every run (model.init: `gpt2` σ = 0.02, or `fan-in` std 1/sqrt(fan_in)); absent = gpt2. */
-    init: z.enum(['gpt2', 'fan-in']).optional(),
-  })
-  .strict();
+/**
+ * The training recipe shared by every run of the preset: the run recipe (src/runs/recipe.ts: sequence shape,
+ * AdamW, schedule, evaluation tokens, seed, backend, loss EMA, with its defaults) plus what only a sweep has:
+ * evaluation and checkpoint counts per run (fractions of each run, so small and large runs get the same number),
+ * repeated-data permission, and the MoE routing settings every MoE run shares (defaults: the model config's).
+ */
+export const trainSchema = RunRecipeSchema.extend({
+  /** Validation evaluations per run (evenly spaced; the last one is at the end). */
+  evalsPerRun: posInt.default(2),
+  /** Checkpoints per run (evenly spaced), so a killed sweep resumes mid-run. */
+  checkpointsPerRun: posInt.default(4),
+  /** Allow a run to consume more tokens than the train split holds (repeated data). Default false. */
+  allowRepeatedData: z.boolean().default(false),
+  /** Token-choice capacity factor (null = unlimited); expert-choice runs always use 1. */
+  capacityFactor: MoeConfigSchema.shape.capacityFactor.unwrap().default(TOKEN_CHOICE_CAPACITY_FACTOR),
+  /** Expert-choice group size in tokens (Krajewski: 256). */
+  groupSize: MoeConfigSchema.shape.groupSize,
+  /** Load-balancing loss coefficient (token choice; expert-choice runs use 0). */
+  lbCoef: MoeConfigSchema.shape.lbCoef,
+  /** Router z-loss coefficient. */
+  zCoef: MoeConfigSchema.shape.zCoef,
+  /** Weight-matrix initialisation of every run (model.init: `gpt2` σ = 0.02, or `fan-in` std 1/sqrt(fan_in)); absent = gpt2. */
+  init: z.enum(INIT_KINDS).optional(),
+}).strict();
+
+/** Keys of the preset's `train` section beyond the run recipe (per-sweep knobs and shared MoE routing settings; test/sweeps/recipe.test.ts). */
+export const PRESET_ONLY_TRAIN_KEYS = ['evalsPerRun', 'checkpointsPerRun', 'allowRepeatedData', 'capacityFactor', 'groupSize', 'lbCoef', 'zCoef', 'init'] as const;
 
 export const fitSchema = z
   .object({

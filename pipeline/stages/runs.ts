@@ -1,7 +1,5 @@
 /** Stage `runs`: collects every finished run's `final.json` into the run table `results/runs.csv`. */
-import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
-import type { RunSummary } from '../../src/runs/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
 import { expandSweeps } from '../sweeps';
@@ -18,10 +16,8 @@ export default defineStage<Preset>()({
   inputs: (p) => expandSweeps(p.sweeps).map((r) => asInput(OUTPUTS.run(r.runId).summary)),
   outputs: [OUTPUTS.runTable],
   async run(ctx) {
-    const { runTableFromSummaries, writeRunTable } = await import('../../src/runs/table');
-    const summaries = expandSweeps(ctx.params.sweeps).map(
-      (r) => JSON.parse(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.run(r.runId).summary)), 'utf8')) as RunSummary,
-    );
+    const { readRunSummaryFile, runTableFromSummaries, writeRunTable } = await import('../../src/runs/table');
+    const summaries = expandSweeps(ctx.params.sweeps).map((r) => readRunSummaryFile(ctx.resolve(asInput(OUTPUTS.run(r.runId).summary))));
     await writeRunTable(ctx.out(OUTPUTS.runTable), runTableFromSummaries(summaries));
     ctx.log.info(`runs.csv: ${summaries.length} runs`);
   },

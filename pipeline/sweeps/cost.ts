@@ -18,6 +18,8 @@ import path from 'node:path';
 import { trainingFlops } from '../../src/accounting/model-params';
 import type { CostContext, CostRecord, InstanceCost } from '../../src/pipeline/types';
 import { parseTrainConfig } from '../../src/train/config';
+import { readRunSummaryFile } from '../../src/runs/table';
+import type { RunSummary } from '../../src/runs/types';
 import type { TrainSection } from '../presets/sections';
 import { sweepRunToTrainConfig } from './to-train-config';
 import type { SweepRun } from './types';
@@ -25,8 +27,9 @@ import type { SweepRun } from './types';
 /**
  * Achieved training FLOP/s (6 · N_all per token) of one CPU core on the wasm backend with the native kernels,
  * measured with `moelab train` on the project's 2-core machine (2026-12-02, busy with other jobs; training loop
- * seconds of final.json): 12.9 GFLOP/s over the 56 committed `tiny` reference runs (d32-d64, 9-22 by shape),
- * 34.5 for d128 × 2 dense at 32×128 tokens a step, 52 for d256 × 4 dense at 32×128 (50 with process start-up). The
+ * seconds of final.json): 12.9 GFLOP/s over the 56 `tiny` reference runs of 2026-11-23 (d32-d64, 9-22 by shape;
+ * 4.2 in the 2026-12-02 regeneration, trained beside two other jobs), 34.5 for d128 × 2 dense at 32×128 tokens a
+ * step, 52 for d256 × 4 dense at 32×128 (50 with process start-up). The
  * rate grows with width (per-kernel overhead dominates small matrices); the d256 × 4 rate is used, since presets
  * whose cost matters train d ≥ 128, while small shapes are usually measured (committed reference runs). For
  * d ≥ 512 it is pessimistic: OpenBLAS's own 1-thread sgemm reaches 89-98 GFLOP/s here (README "Measured numbers").
@@ -124,31 +127,30 @@ function finishedRuns(resultsDir: string, repoRoot: string): FinishedRun[] {
   for (const r of refs) addRunsOf(path.join(refRoot, r, 'runs'));
   const out: FinishedRun[] = [];
   for (const dir of [...runDirs].sort()) {
-    let s: unknown;
+    let r: RunSummary;
     try {
-      s = JSON.parse(fs.readFileSync(path.join(dir, 'final.json'), 'utf8'));
+      r = readRunSummaryFile(path.join(dir, 'final.json'));
     } catch {
-      continue;
+      continue; // not finished, or not a run summary: nothing to measure
     }
-    if (!isRecord(s) || typeof s['tokens'] !== 'number' || typeof s['wallSeconds'] !== 'number' || !(s['wallSeconds'] > 0)) continue;
-    if (s['sweep'] !== 'fine-grained' && s['sweep'] !== 'experts') continue;
+    if (!(r.wallSeconds > 0) || (r.sweep !== 'fine-grained' && r.sweep !== 'experts')) continue;
     const shape = modelShapeKey({
-      sweep: s['sweep'],
-      family: s['family'] === 'moe' ? 'moe' : 'dense',
-      router: s['router'] === 'token-choice' || s['router'] === 'expert-choice' ? s['router'] : 'none',
-      dModel: Number(s['dModel']),
-      layers: Number(s['layers']),
-      heads: Number(s['heads']),
-      dFF: Number(s['dFF']),
-      expansionRate: Number(s['expansionRate']),
-      granularity: Number(s['granularity']),
-      // final.json records the effective k (G·topK); the sweep coordinate is the base topK.
-      topK: Number(s['topK']) / Math.max(1, Number(s['granularity'])),
-      moeEvery: Number(s['moeEvery']),
+      sweep: r.sweep,
+      family: r.family,
+      router: r.router,
+      dModel: r.dModel,
+      layers: r.layers,
+      heads: r.heads,
+      dFF: r.dFF,
+      expansionRate: r.expansionRate,
+      granularity: r.granularity,
+      // The summary records the effective k (G · topK); the sweep coordinate is the base topK.
+      topK: r.topKEffective / Math.max(1, r.granularity),
+      moeEvery: r.moeEvery,
     });
     const step = tokensPerStepOf(dir);
     if (step === null) continue;
-    out.push({ shape: `${shape}|${step}`, tokens: s['tokens'], seconds: s['wallSeconds'] + RUN_STARTUP_SECONDS });
+    out.push({ shape: `${shape}|${step}`, tokens: r.tokens, seconds: r.wallSeconds + RUN_STARTUP_SECONDS });
   }
   finishedCache.set(cacheKey, out);
   return out;

@@ -41,7 +41,7 @@ export function presetKeyOf(sweeps: SweepsSection, run: SweepRun, field: string)
   if (field === 'tokens') return `${block}.tokens`;
   if (field === 'model.contextLength' || field === 'data.seqLen') return 'train.seqLen';
   if (field === 'data.batchSize') return 'train.batchSize';
-  const m = /^model\.moe\.(capacityFactor|groupSize|lbCoef|zCoef)$/.exec(field) ?? /^optimizer\.(lr|weightDecay|gradClip)$/.exec(field) ?? /^schedule\.(warmupFraction|finalLrFraction)$/.exec(field);
+  const m = /^model\.moe\.(capacityFactor|groupSize|lbCoef|zCoef)$/.exec(field) ?? /^optimizer\.(lr|betas|eps|weightDecay|gradClip)$/.exec(field) ?? /^schedule\.(warmupFraction|finalLrFraction)$/.exec(field) ?? /^(evalTokens|seed|backend|lossEmaDecay)$/.exec(field);
   if (m) return `train.${m[1]}`;
   return `train (trainer field ${field})`;
 }

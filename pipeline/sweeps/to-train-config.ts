@@ -1,3 +1,4 @@
+import { EXPERT_CHOICE_CAPACITY_FACTOR } from '../../src/model/config';
 import { ConfigError } from '../../src/model/errors';
 import type { TrainConfigInput } from '../../src/train/config';
 import type { TrainSection } from '../presets/sections';
@@ -7,6 +8,8 @@ import type { SweepRun } from './types';
  * The trainer config of one sweep run under a preset's training recipe. Everything that differs between runs
  * comes from the `SweepRun` (shape, routing, E, G, tokens); everything shared comes from the `train` section.
  * Evaluation and checkpoint intervals are fractions of the run, so small and large runs get the same number.
+ * Every run-recipe key (src/runs/recipe.ts) is passed through, so the preset's value (or the recipe default) is
+ * the trainer's; test/sweeps/recipe.test.ts checks that none is dropped.
  */
 export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpusDir: string): TrainConfigInput {
   const moe =
@@ -17,7 +20,7 @@ export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpus
           granularity: run.granularity,
           topK: run.topK,
           // Expert choice: each expert takes exactly its share of the group (capacity 1, as in Krajewski et al.).
-          capacityFactor: run.router === 'expert-choice' ? 1 : train.capacityFactor,
+          capacityFactor: run.router === 'expert-choice' ? EXPERT_CHOICE_CAPACITY_FACTOR : train.capacityFactor,
           groupSize: train.groupSize,
           every: run.moeEvery,
           lbCoef: run.router === 'expert-choice' ? 0 : train.lbCoef,
@@ -39,7 +42,7 @@ export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpus
     },
     data: { corpusDir, seqLen: train.seqLen, batchSize: train.batchSize },
     tokens: run.tokens,
-    optimizer: { lr: train.lr, weightDecay: train.weightDecay, gradClip: train.gradClip },
+    optimizer: { lr: train.lr, betas: train.betas, eps: train.eps, weightDecay: train.weightDecay, gradClip: train.gradClip },
     schedule: { warmupFraction: train.warmupFraction, finalLrFraction: train.finalLrFraction },
     evalEveryTokens: Math.ceil(run.tokens / train.evalsPerRun),
     evalTokens: train.evalTokens,
@@ -48,6 +51,7 @@ export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpus
     backend: train.backend,
     runId: run.runId,
     sweep: run.sweep,
+    lossEmaDecay: train.lossEmaDecay,
   };
 }
 

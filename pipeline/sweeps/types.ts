@@ -35,7 +35,10 @@ export interface SweepRun {
   expansionRate: number;
   /** Granularity G; 1 for dense and for the experts sweep. */
   granularity: number;
-  /** Base top-k per token before multiplying by G (token choice); expert choice uses capacity = G tokens' worth. */
+  /**
+   * Base k: experts per token at G = 1, the model config's `moe.topK` (token choice activates G · topK; expert
+   * choice uses capacity = G tokens' worth). The run table records the effective k, G · topK.
+   */
   topK: number;
   /** MoE in every `moeEvery`-th block (Krajewski: 1, Yun: 2). */
   moeEvery: number;

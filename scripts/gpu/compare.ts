@@ -21,14 +21,14 @@ import { GPU_BENCH_SHAPES, buildGpuStep, buildModelStep, countGpuStep, stepFlops
 import { readMetrics } from '../../src/train/metrics';
 import { trainRun } from '../../src/train/trainer';
 import type { TrainConfigInput } from '../../src/train/config';
+import { writeFileAtomic } from '../../src/util/atomic-write';
 
 const arg = (k: string) => (process.argv.includes(k) ? process.argv[process.argv.indexOf(k) + 1] : undefined);
 const outDir = process.env.OUT ?? process.cwd();
 
 function writeJson(name: string, value: unknown): void {
   const file = path.join(outDir, name);
-  fs.writeFileSync(file + '.tmp', JSON.stringify(value, null, 1));
-  fs.renameSync(file + '.tmp', file);
+  writeFileAtomic(file, JSON.stringify(value, null, 1));
   console.log(`wrote ${file}`);
 }
 
@@ -62,7 +62,8 @@ async function curve(backend: 'webgpu' | 'wasm', steps: number, corpusDir: strin
       }
     },
   });
-  const train = readMetrics(path.join(runDir, 'metrics.jsonl')).flatMap((r) => (r.kind === 'train' ? [r] : []));
+  const rows = readMetrics(path.join(runDir, 'metrics.jsonl'));
+  const train = rows.flatMap((r) => (r.kind === 'train' ? [r] : []));
   writeJson(`curve-${backend}.json`, {
     date: new Date().toISOString(),
     backend: summary.backend,

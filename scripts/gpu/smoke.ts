@@ -3,11 +3,11 @@
  * the MoE trainer needs run (forward and gradient) on webgpu. Writes `smoke.json` into $OUT (or ./) and prints it.
  * Usage (bundle): scripts/gpu/run.sh smoke [--sizes 1024,2048,4096]
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { initWebGpu } from '../../src/backend/webgpu';
+import { writeFileAtomic } from '../../src/util/atomic-write';
 
 async function syncOf(t: tf.Tensor): Promise<void> {
   await t.data();
@@ -124,8 +124,7 @@ async function main(): Promise<void> {
   }
   const outDir = process.env.OUT ?? process.cwd();
   const file = path.join(outDir, 'smoke.json');
-  fs.writeFileSync(file + '.tmp', JSON.stringify(report, null, 2));
-  fs.renameSync(file + '.tmp', file);
+  writeFileAtomic(file, JSON.stringify(report, null, 2));
   console.log(JSON.stringify(report));
 }
 

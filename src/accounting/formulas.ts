@@ -93,3 +93,11 @@ export function yunGatedMlpParamsPerLayer(hidden: number): number {
 export function chinchillaTrainingFlops(params: number, tokens: number): number {
   return 6 * params * tokens;
 }
+
+/**
+ * Hoffmann et al. 2022 App. F / Kaplan et al. 2020 inverted: tokens `D = C / (6 · N)` that a budget of `flops`
+ * buys a model of `params` parameters (with `params` = 1: the product N · D = C / 6).
+ */
+export function chinchillaTokensAtFlops(flops: number, params: number): number {
+  return flops / chinchillaTrainingFlops(params, 1);
+}

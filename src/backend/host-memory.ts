@@ -60,5 +60,5 @@ function makeHostMemory(name: 'wasm' | 'cpu', backend: unknown): HostMemory {
 
 /** A tf.Tensor owning a kernel-style output allocated with `hostMemory().alloc`. */
 export function tensorOf(info: tf.TensorInfo): tf.Tensor {
-  return (tf.engine() as unknown as { makeTensorFromTensorInfo(i: tf.TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
+  return tf.engine().makeTensorFromTensorInfo(info);
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { hostMemory } from './host-memory';
+import { booleanAttr, int32ArrayAttr, numberAttr, numberListAttr, numbersAttr } from './tf-interop';
 import { nativeBlas, type NativeBlas } from './native-blas';
 
 interface WasmModule {
@@ -24,6 +25,21 @@ interface WasmLike {
   dataIdNextNumber: number;
   wasm: WasmModule;
   disposeData(dataId: object): boolean;
+}
+
+/** The wasm backend's internals a kernel was called with; a TypeError when tfjs called it with another backend. */
+function wasmBackend(b: unknown): WasmLike {
+  if (!isWasmLike(b)) throw new TypeError('moelab wasm kernel: called without the wasm backend');
+  return b;
+}
+
+function isWasmLike(b: unknown): b is WasmLike {
+  return (
+    typeof b === 'object' && b !== null &&
+    'makeOutput' in b && typeof b.makeOutput === 'function' &&
+    'typedArrayFromHeap' in b && typeof b.typedArrayFromHeap === 'function' &&
+    'dataIdMap' in b && 'wasm' in b
+  );
 }
 
 /**
@@ -191,7 +207,7 @@ function wasmTranspose(be: WasmLike, x: tf.TensorInfo, perm: number[]): tf.Tenso
   let c = transposeChoice.get(key);
   if (!c) transposeChoice.set(key, (c = { js: Infinity, wasm: Infinity, runs: 0 }));
   const run = (which: 'js' | 'wasm'): tf.TensorInfo =>
-    which === 'js' ? jsTranspose(be, x, perm) : (wasmTransposeKernel!.kernelFunc({ inputs: { x }, backend: be as unknown as tf.KernelBackend, attrs: { perm } }) as tf.TensorInfo);
+    which === 'js' ? jsTranspose(be, x, perm) : (wasmTransposeKernel!.kernelFunc({ inputs: { x }, backend: be, attrs: { perm } }) as tf.TensorInfo);
   if (c.pick) return run(c.pick);
   const which = c.runs % 2 === 0 ? 'js' : 'wasm';
   const t0 = performance.now();
@@ -209,12 +225,15 @@ function wasmTranspose(be: WasmLike, x: tf.TensorInfo, perm: number[]): tf.Tenso
 function wasmSumLeading(orig: tf.KernelConfig): tf.KernelFunc {
   return (args) => {
     const x = (args.inputs as { x: tf.TensorInfo }).x;
-    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    // tf.sum(x) over every axis passes axis null: that goes to wasm's own kernel.
+    if (args.attrs?.['axis'] == null) return orig.kernelFunc(args);
+    const axis = numbersAttr(args.attrs, 'axis');
+    const keepDims = booleanAttr(args.attrs, 'keepDims');
     const rank = x.shape.length;
     const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
     const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
     if (!leading || x.dtype !== 'float32') return orig.kernelFunc(args);
-    const be = args.backend as unknown as WasmLike;
+    const be = wasmBackend(args.backend);
     const rows = x.shape.slice(0, axes.length).reduce((a, c) => a * c, 1);
     const inner = x.shape.slice(axes.length);
     const cols = inner.reduce((a, c) => a * c, 1);
@@ -355,7 +374,7 @@ function registerNativeHostKernels(backend: string, blas: NativeBlas): void {
       HOST_KERNELS.gatherRows,
       ({ inputs, backend: be, attrs }) => {
         const { x } = inputs as { x: tf.TensorInfo };
-        const { idx } = attrs as unknown as { idx: Int32Array };
+        const idx = int32ArrayAttr(attrs, 'idx');
         float32(x, HOST_KERNELS.gatherRows);
         const [rows, d] = x.shape as [number, number];
         const mem = hostMemory(backend, be)!;
@@ -368,7 +387,8 @@ function registerNativeHostKernels(backend: string, blas: NativeBlas): void {
       HOST_KERNELS.scatterAddRows,
       ({ inputs, backend: be, attrs }) => {
         const { x } = inputs as { x: tf.TensorInfo };
-        const { idx, rows } = attrs as unknown as { idx: Int32Array; rows: number };
+        const idx = int32ArrayAttr(attrs, 'idx');
+        const rows = numberAttr(attrs, 'rows');
         float32(x, HOST_KERNELS.scatterAddRows);
         const d = x.shape[1]!;
         if (x.shape[0] !== idx.length) throw new Error(`${HOST_KERNELS.scatterAddRows}: ${x.shape[0]} rows but ${idx.length} indices`);
@@ -416,7 +436,7 @@ function registerNativeKernels(backend: string): boolean {
   const orig = tf.getKernel('BatchMatMul', backend);
   if (orig && !originals.has(key)) originals.set(key, orig);
   tf.unregisterKernel('BatchMatMul', backend);
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: backend, kernelFunc: nativeBatchMatMul(blas, backend, originals.get(key)) as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: backend, kernelFunc: nativeBatchMatMul(blas, backend, originals.get(key)) });
   nativeMatMul.add(backend);
   registerNativeHostKernels(backend, blas);
   return true;
@@ -441,12 +461,12 @@ export function registerFastKernels(backend: string): void {
       kernelName: 'Transpose',
       backendName: 'wasm',
       kernelFunc: ({ inputs, backend: b, attrs }) =>
-        wasmTranspose(b as unknown as WasmLike, (inputs as { x: tf.TensorInfo }).x, (attrs as unknown as { perm: number[] }).perm),
+        wasmTranspose(wasmBackend(b), (inputs as { x: tf.TensorInfo }).x, numberListAttr(attrs, 'perm')),
     });
     const origSplit = tf.getKernel('SplitV', 'wasm');
     if (origSplit) originals.set('wasm/SplitV', origSplit);
     tf.unregisterKernel('SplitV', 'wasm');
-    tf.registerKernel({ kernelName: 'SplitV', backendName: 'wasm', kernelFunc: wasmSplitV as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: 'SplitV', backendName: 'wasm', kernelFunc: wasmSplitV });
     const origSum = tf.getKernel('Sum', 'wasm');
     if (origSum) {
       originals.set('wasm/Sum', origSum);
@@ -457,7 +477,7 @@ export function registerFastKernels(backend: string): void {
       const origMm = tf.getKernel('BatchMatMul', 'wasm');
       if (origMm) originals.set('wasm/BatchMatMul', origMm);
       tf.unregisterKernel('BatchMatMul', 'wasm');
-      tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: wasmBatchMatMul as unknown as tf.KernelFunc });
+      tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: wasmBatchMatMul });
     }
     // wasm's Identity copies the data; tfjs clones (Identity) every tensor saved for the backward pass, so
     // share the buffer by reference count as the cpu backend and wasm's own Reshape do (no kernel writes
@@ -471,7 +491,8 @@ export function registerFastKernels(backend: string): void {
       kernelFunc: ({ inputs, backend: b }) => {
         const x = (inputs as { x: tf.TensorInfo }).x;
         if (x.dtype === 'string') return origId!.kernelFunc({ inputs, backend: b, attrs: {} });
-        (b as unknown as { incRef(id: object): void }).incRef(x.dataId);
+        if (!(b instanceof tf.KernelBackend)) throw new TypeError('Identity (wasm): tfjs called it without a KernelBackend');
+        b.incRef(x.dataId);
         return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
       },
     });

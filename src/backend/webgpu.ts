@@ -204,6 +204,16 @@ export class WebGpuSyncReadError extends MoelabError {
   override readonly exitCode: number = EXIT_FAILURE;
 }
 
+/** The parts of tfjs-backend-webgpu's `WebGPUBackend` the sync-read guard replaces and reads. */
+interface SyncReadInternals {
+  tensorMap: { get(id: object): { values?: unknown; dtype: string } | undefined };
+  readSync(id: object): unknown;
+}
+
+function hasSyncReadInternals(b: object): b is SyncReadInternals {
+  return 'tensorMap' in b && typeof b.tensorMap === 'object' && b.tensorMap !== null && 'readSync' in b && typeof b.readSync === 'function';
+}
+
 /**
  * Replaces the webgpu backend's synchronous read with a named error. tfjs-backend-webgpu reads synchronously
  * through OffscreenCanvas, which Node lacks ("OffscreenCanvas is not defined"), and WebGPU has only async
@@ -211,10 +221,8 @@ export class WebGpuSyncReadError extends MoelabError {
  * nested loop (tried on Dawn's null backend, 2026-11-23). Code that runs on webgpu must `await t.data()`.
  */
 export function installSyncReadGuard(backend: tf.KernelBackend): void {
-  const b = backend as unknown as {
-    tensorMap: { get(id: object): { values?: unknown; dtype: string } | undefined };
-    readSync(id: object): unknown;
-  };
+  const b: object = backend;
+  if (!hasSyncReadInternals(b)) throw new Error('installSyncReadGuard: the backend has no tensorMap/readSync (not tfjs-backend-webgpu)');
   b.readSync = function readSyncGuard(dataId: object) {
     const entry = this.tensorMap.get(dataId);
     if (entry && (entry.values != null || entry.dtype === 'string')) return entry.values;
@@ -305,13 +313,21 @@ export function installDawnCounters(globals: Record<string, unknown>): void {
   });
 }
 
+/** The parts of tfjs-backend-webgpu's `WebGPUBackend` the counters wrap. */
+interface CounterInternals {
+  bufferManager: Record<string, unknown>;
+  tensorMap: { get(id: object): { values?: unknown; resource?: unknown } | undefined };
+  uploadToGPU: Method;
+}
+
+function hasCounterInternals(b: object): b is CounterInternals {
+  return 'bufferManager' in b && typeof b.bufferManager === 'object' && b.bufferManager !== null && 'tensorMap' in b && 'uploadToGPU' in b && typeof b.uploadToGPU === 'function';
+}
+
 /** Counts tfjs-backend-webgpu's pool acquisitions and host-to-GPU tensor uploads on `backend`. */
 export function installBackendCounters(backend: tf.KernelBackend): void {
-  const b = backend as unknown as {
-    bufferManager: Record<string, unknown>;
-    tensorMap: { get(id: object): { values?: unknown; resource?: unknown } | undefined };
-    uploadToGPU: Method;
-  };
+  const b: object = backend;
+  if (!hasCounterInternals(b)) throw new Error('installBackendCounters: the backend has no bufferManager/tensorMap/uploadToGPU (not tfjs-backend-webgpu)');
   countCalls(b.bufferManager, 'acquireBuffer', () => counters.bufferAcquires++);
   const upload = b.uploadToGPU;
   b.uploadToGPU = function (this: unknown, ...args: unknown[]) {
@@ -325,8 +341,7 @@ let initialised: WebGpuAdapterInfo | null = null;
 let registeredByUs = false;
 
 function isRegistered(name: string): boolean {
-  const engine = tf.engine() as unknown as { registryFactory: Record<string, unknown> };
-  return name in engine.registryFactory;
+  return name in tf.engine().registryFactory;
 }
 
 /**

@@ -18,6 +18,7 @@ import { setFusedKernels } from '../backend/webgpu-kernels';
 import { parseModelConfig } from '../model/config';
 import { forward } from '../model/transformer';
 import { disposeWeights, initWeights } from '../model/weights';
+import { chinchillaTrainingFlops } from '../accounting/formulas';
 import { AdamW } from '../train/optimizer';
 import type { BenchSuite, BenchResult } from './types';
 import { mulberry32 } from '../data/random';
@@ -42,7 +43,7 @@ export function stepFlops(s: GpuStepShape): number {
   const ffn = 8 * d * d * (s.experts > 0 ? 2 : 1);
   const perLayer = 4 * d * d + ffn + (s.experts > 0 ? d * s.experts : 0);
   const tokens = s.batch * s.seqLen;
-  return 6 * s.layers * perLayer * tokens + 12 * s.layers * s.seqLen * d * tokens;
+  return chinchillaTrainingFlops(s.layers * perLayer, tokens) + 12 * s.layers * s.seqLen * d * tokens;
 }
 
 

@@ -19,6 +19,7 @@ import { ModelConfig, parseModelConfig } from '../model/config';
 import { setPlainOps } from '../model/ops';
 import { forward } from '../model/transformer';
 import { disposeWeights, initWeights } from '../model/weights';
+import { chinchillaTrainingFlops } from '../accounting/formulas';
 import { AdamW } from '../train/optimizer';
 import type { BenchResult, BenchSuite } from './types';
 
@@ -182,7 +183,7 @@ export const trainBench: BenchSuite = {
         setPlainOps(false);
         registerFastKernels('wasm');
       }
-      const gflops = (6 * active * ours.tokensPerSecond) / 1e9;
+      const gflops = chinchillaTrainingFlops(active, ours.tokensPerSecond) / 1e9;
       const note = `batch ${batch}×${SEQ}, ${active} active non-embedding params, ${n} steps, ${matmul}`;
       results.push({ label: `${s.label}: tokens/s vs plain tfjs`, value: ours.tokensPerSecond, unit: 'tokens/s', reference: plainTps, referenceLabel: 'plain tfjs (default gradients/kernels), wasm', notes: note });
       if (xnn) {

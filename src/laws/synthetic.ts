@@ -1,4 +1,4 @@
-import { krajewskiParamsActive, krajewskiParamsTotal } from '../accounting/formulas';
+import { chinchillaTokensAtFlops, krajewskiParamsActive, krajewskiParamsTotal } from '../accounting/formulas';
 import type { CoefficientsOf, LawName } from './coefficients';
 import { LAWS } from './forms';
 import { SeededRandom } from './fit/rng';
@@ -41,10 +41,11 @@ export function syntheticDesign(law: LawName, nPoints = 240): number[][] {
       const per = Math.ceil(nPoints / budgets);
       for (let b = 0; b < budgets && rows.length < nPoints; b++) {
         const flops = 6e18 * Math.pow(3e21 / 6e18, b / (budgets - 1));
-        const nMid = Math.sqrt(flops / 6 / 20);
+        // N · D = C/6 and D = 20·N (Chinchilla's rule of thumb) ⇒ N = sqrt(C/6 / 20).
+        const nMid = Math.sqrt(chinchillaTokensAtFlops(flops, 1) / 20);
         for (let i = 0; i < per && rows.length < nPoints; i++) {
           const params = nMid * Math.pow(10, -1.2 + (2.4 * i) / (per - 1));
-          rows.push([params, flops / (6 * params)]);
+          rows.push([params, chinchillaTokensAtFlops(flops, params)]);
         }
       }
       return rows;

@@ -8,6 +8,11 @@ import { ConfigError } from './errors';
 
 const posInt = z.number().int().positive();
 
+/** Default capacity factor of token choice (llm-random's 1.25). */
+export const TOKEN_CHOICE_CAPACITY_FACTOR = 1.25;
+/** Default capacity factor of expert choice: each expert takes exactly its share of the group (Krajewski et al.). */
+export const EXPERT_CHOICE_CAPACITY_FACTOR = 1;
+
 /** MoE layer settings, parametrised as in Krajewski et al. 2024 (expansion rate E, granularity G). */
 export const MoeConfigSchema = z
   .object({
@@ -39,6 +44,9 @@ export const MoeConfigSchema = z
   })
   .strict();
 
+/** Initialisations of the weight matrices (`ModelConfig.init`; see `matrixInitStd` in ./weights.ts). */
+export const INIT_KINDS = ['gpt2', 'fan-in'] as const;
+
 export const ModelConfigSchema = z
   .object({
     /** Vocabulary size (256 for bytes). Default 256. */
@@ -69,7 +77,7 @@ export const ModelConfigSchema = z
      * (width d_ff/G) start with unit-scale activations. Residual projections are divided by sqrt(2·layers) in both;
      * embeddings keep initStd in both.
      */
-    init: z.enum(['gpt2', 'fan-in']).default('gpt2'),
+    init: z.enum(INIT_KINDS).default('gpt2'),
     /** Variance scale s of `init: 'fan-in'` (std = sqrt(s / fan_in)). Default 1; only with `init: 'fan-in'`. */
     initScale: z.number().positive().optional(),
     /** MoE settings, or null for a dense model. Default null. */
@@ -105,7 +113,7 @@ export interface ModelConfig {
   contextLength: number;
   initStd: number;
   /** `gpt2`: every matrix σ = initStd; `fan-in`: std sqrt(initScale / fan_in). */
-  init: 'gpt2' | 'fan-in';
+  init: (typeof INIT_KINDS)[number];
   /** Variance scale of `fan-in` (1 when not set; unused by `gpt2`). */
   initScale: number;
   moe: MoeConfig | null;
@@ -190,7 +198,7 @@ export function parseModelConfig(input: unknown, defaults: { contextLength?: num
       expansionRate: e.expansionRate,
       granularity: e.granularity,
       topK: e.topK,
-      capacityFactor: e.capacityFactor === undefined ? (e.router === 'expert-choice' ? 1 : 1.25) : e.capacityFactor,
+      capacityFactor: e.capacityFactor === undefined ? (e.router === 'expert-choice' ? EXPERT_CHOICE_CAPACITY_FACTOR : TOKEN_CHOICE_CAPACITY_FACTOR) : e.capacityFactor,
       groupSize: e.groupSize,
       every: e.every,
       sharedExperts: e.sharedExperts,

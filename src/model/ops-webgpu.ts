@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ADD_LAYER_NORM, ATTENTION, EMBED, GELU, LAYER_NORM, MOE_COMBINE, MOE_GATHER, ROUTER_LOSSES, ROUTER_SOFTMAX, STACK, XENT, fusedKernelsActive, tokenRowsIndex } from '../backend/webgpu-kernels';
 import { COMBINE_LOSSES_BINDINGS, MOE_COMBINE_LOSSES, ROUTE_MAX_EXPERTS, TOKEN_CHOICE_ROUTE } from '../backend/webgpu-kernels/moe';
 import { deviceLimit } from '../backend/webgpu-kernels/runner';
+import { runKernel, type KernelAttrs } from '../backend/tf-interop';
 import { attention } from './attention';
 import { ConfigError } from './errors';
 import { ffn } from './ffn';
@@ -48,8 +49,7 @@ export function detach<T extends tf.Tensor>(t: T): T {
   return tf.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype) as T;
 }
 
-const run = (name: string, inputs: tf.NamedTensorMap, attrs: object = {}) =>
-  tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: KernelAttrs = {}) => runKernel<tf.Tensor | tf.Tensor[]>(name, inputs, attrs);
 
 /**
  * The model's building blocks on the device path. On webgpu each is one of the fused WGSL kernels of

@@ -6,13 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { HOST_KERNELS, hasHostKernel, matMulIsNative } from '../backend/kernels';
+import { runKernel as runTfKernel, type KernelAttrs } from '../backend/tf-interop';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 type Save = (tensors: tf.Tensor[]) => void;
 
-/** Wrap `tf.customGrad` with loose typing (its declared types reject closures over non-tensors). */
+/** `tf.customGrad` over tensors only: the inputs are tensors, the `save` callback comes last. */
 function custom(f: (...args: Array<tf.Tensor | Save>) => { value: tf.Tensor; gradFunc: GradFn }): (...xs: tf.Tensor[]) => tf.Tensor {
-  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
+  return tf.customGrad(f);
 }
 
 let plain = false;
@@ -64,8 +65,7 @@ export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   })(a, b) as tf.Tensor3D;
 }
 
-const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs: object = {}) =>
-  tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs: KernelAttrs = {}) => runTfKernel<tf.Tensor>(name, inputs, attrs);
 
 /** Gather of rows: out[i] = x[idx[i]] (idx −1 → a zero row); native on the backend's memory when available, else JS. */
 function gatherRowsRaw(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {

@@ -13,7 +13,8 @@ import { instanceSpec } from './child';
 import { assertWritableRoot, foreignFiles, foreignFilesError } from './ownership';
 import { ENGINE_DIRS, safeInstanceName, type PipelineRoots } from './paths';
 import { SilentReporter, type ReproReporter } from './progress';
-import { pidAlive, removeStaleTempFiles } from '../util/atomic-write';
+import { removeStaleTempFiles } from '../util/atomic-write';
+import { pidAlive } from '../util/pid-alive';
 import type { Executor, LoadedConfig, Pipeline, RunningJob } from './types';
 
 /** Where the pipeline lives and which preset/results to use. */

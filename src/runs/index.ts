@@ -2,3 +2,4 @@ export * from './types';
 export * from './table';
 export * from './released';
 export * from './csv';
+export * from './recipe';

@@ -5,7 +5,7 @@
  * Reading does not load danfojs (nor tfjs), so `moelab fit` and `import … from "moelab/runs"` start fast.
  */
 import * as fs from 'node:fs';
-import { RUN_COLUMNS, type RunColumn, type RunSummary } from './types';
+import { RUN_COLUMNS, RunSummarySchema, type RunColumn, type RunSummary } from './types';
 import { CsvError, parseCsvTable, parseDecimal } from './csv';
 import { writeFileAtomic } from '../util/atomic-write';
 import { MoelabError } from '../errors';
@@ -27,8 +27,8 @@ const STRING_COLUMNS: ReadonlySet<RunColumn> = new Set<RunColumn>(['runId', 'swe
 /** Numeric columns that may be zero (everything else numeric must be > 0). */
 const NON_NEGATIVE_COLUMNS: ReadonlySet<RunColumn> = new Set<RunColumn>(['paramsEmbedding', 'seed', 'wallSeconds', 'flopsKrajewski']);
 const ENUMS: Partial<Record<RunColumn, readonly string[]>> = {
-  family: ['dense', 'moe'],
-  router: ['none', 'token-choice', 'expert-choice'],
+  family: RunSummarySchema.shape.family.options,
+  router: RunSummarySchema.shape.router.options,
 };
 
 /** Reads a CSV into header + text rows + line numbers, as `RunTableError`s naming the file and line. */
@@ -95,7 +95,8 @@ export function readRunTableSync(file: string): RunSummary[] {
       }
       out[key] = v;
     }
-    return out as unknown as RunSummary;
+    // Every cell is checked above, so the parse only types the row (and keeps RUN_COLUMNS' key order).
+    return RunSummarySchema.parse(out);
   });
 }
 
@@ -118,6 +119,29 @@ export async function writeRunTable(file: string, rows: readonly RunSummary[]): 
 
 export { writeFileAtomic };
 
+/**
+ * A run's `final.json` as a RunSummary. A summary written before the effective k was named `topKEffective`
+ * (key `topK`, the same value) is read as the new shape, so finished runs need no retraining.
+ */
+export function readRunSummaryFile(file: string): RunSummary {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RunTableError(`run summary ${file} is not readable JSON (${e instanceof Error ? e.message : String(e)}); re-run its train stage`, file);
+  }
+  if (typeof raw === 'object' && raw !== null && 'topK' in raw && !('topKEffective' in raw)) {
+    const { topK, ...rest } = raw;
+    raw = { ...rest, topKEffective: topK };
+  }
+  const parsed = RunSummarySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new RunTableError(`run summary ${file}: ${issue.path.join('.')}: ${issue.message}; re-run its train stage`, file, undefined, String(issue.path[0] ?? ''));
+  }
+  return parsed.data;
+}
+
 /** Run-table rows from run summaries (copies, in `RUN_COLUMNS` key order; validates like `readRunTable`). */
 export function runTableFromSummaries(summaries: readonly RunSummary[]): RunSummary[] {
   return summaries.map((s, i) => {
@@ -133,7 +157,12 @@ export function runTableFromSummaries(summaries: readonly RunSummary[]): RunSumm
       }
       out[key] = v;
     }
-    return out as unknown as RunSummary;
+    const row = RunSummarySchema.safeParse(out);
+    if (!row.success) {
+      const issue = row.error.issues[0]!;
+      throw new RunTableError(`run summary ${i} (${s.runId}): ${issue.path.join('.')}: ${issue.message}; fix the run's final.json`, '<summaries>', i, String(issue.path[0] ?? ''));
+    }
+    return row.data;
   });
 }
 

@@ -1,54 +1,62 @@
 /**
  * One finished training run: the row of the run table (`results/runs.csv`) and the content of a run's
  * `final.json`. The trainer writes it, the `runs` stage collects it, the laws and figures read it.
- * CSV columns are the snake_case forms of these keys (see `RUN_COLUMNS`).
+ * CSV columns are the snake_case forms of these keys (see `RUN_COLUMNS`). The type is the schema's output, so
+ * the run table's reader returns parsed rows, not cast ones.
  */
-export interface RunSummary {
+import { z } from 'zod';
+
+export const RunSummarySchema = z.object({
   /** Stable id, e.g. `fg-moe-e8-g4-d64-t1M` (the matrix instance name without the stage prefix). */
-  runId: string;
+  runId: z.string(),
   /** Which sweep produced it: `fine-grained` (Krajewski), `experts` (Yun), or a user sweep name. */
-  sweep: string;
-  family: 'dense' | 'moe';
-  router: 'none' | 'token-choice' | 'expert-choice';
-  layers: number;
-  dModel: number;
-  heads: number;
+  sweep: z.string(),
+  family: z.enum(['dense', 'moe']),
+  router: z.enum(['none', 'token-choice', 'expert-choice']),
+  layers: z.number(),
+  dModel: z.number(),
+  heads: z.number(),
   /** Dense FFN hidden width d_ff (the width a G = 1 expert has). */
-  dFF: number;
+  dFF: z.number(),
   /** Expansion rate E (Krajewski); 1 for dense. */
-  expansionRate: number;
+  expansionRate: z.number(),
   /** Granularity G (Krajewski); 1 for dense. */
-  granularity: number;
+  granularity: z.number(),
   /** Number of experts = expansionRate × granularity (Yun's E); 1 for dense. */
-  experts: number;
-  /** Experts activated per token (token choice) or the average (expert choice); 1 for dense. */
-  topK: number;
+  experts: z.number(),
+  /**
+   * Effective k: experts activated per token (token choice) or the average (expert choice), G · the model
+   * config's base `moe.topK`; 1 for dense. (Every other `topK` in the house is the base k at G = 1.)
+   */
+  topKEffective: z.number(),
   /** MoE replaces the FFN in every `moeEvery`-th block (1 = every block; Yun uses 2). */
-  moeEvery: number;
+  moeEvery: z.number(),
   /** All non-embedding weights (routers included). */
-  paramsTotal: number;
+  paramsTotal: z.number(),
   /** Non-embedding weights used per token (routers excluded, as in Krajewski §2). */
-  paramsActive: number;
+  paramsActive: z.number(),
   /** Non-embedding weights of the corresponding dense model (same layers, d_model, d_ff) = Yun's N. */
-  paramsDense: number;
+  paramsDense: z.number(),
   /** Embedding + unembedding + position weights. */
-  paramsEmbedding: number;
+  paramsEmbedding: z.number(),
   /** Training tokens D. */
-  tokens: number;
+  tokens: z.number(),
   /** Training FLOPs in Krajewski's convention (Eq. 10/11, c_f = 6, c_r = 14). */
-  flopsKrajewski: number;
+  flopsKrajewski: z.number(),
   /** Training FLOPs 6 · paramsActive · tokens, non-embedding active parameters (Kaplan convention; Yun's activated N). */
-  flops6ND: number;
+  flops6ND: z.number(),
   /** Training FLOPs 6 · (paramsActive + paramsEmbedding) · tokens: every parameter, as Hoffmann et al. App. F count them. */
-  flops6NDAll: number;
+  flops6NDAll: z.number(),
   /** Final validation loss (nats/token) on the held-out split. */
-  valLoss: number;
+  valLoss: z.number(),
   /** Exponentially smoothed training LM loss at the end (Krajewski fits this, App. A). */
-  trainLossSmoothed: number;
-  seed: number;
-  backend: string;
-  wallSeconds: number;
-}
+  trainLossSmoothed: z.number(),
+  seed: z.number(),
+  backend: z.string(),
+  wallSeconds: z.number(),
+});
+
+export type RunSummary = z.output<typeof RunSummarySchema>;
 
 export type RunColumn = keyof RunSummary;
 
@@ -65,7 +73,7 @@ export const RUN_COLUMNS: ReadonlyArray<readonly [RunColumn, string]> = [
   ['expansionRate', 'expansion_rate'],
   ['granularity', 'granularity'],
   ['experts', 'experts'],
-  ['topK', 'top_k'],
+  ['topKEffective', 'top_k'],
   ['moeEvery', 'moe_every'],
   ['paramsTotal', 'params_total'],
   ['paramsActive', 'params_active'],

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { MoelabError } from '../errors';
-import { asDiskError } from '../util/fs-errors';
+import { writeFileAtomic } from '../util/atomic-write';
 
 export const CHECKPOINT_FORMAT = 'moelab-ckpt/1';
 export const CHECKPOINT_FILE = 'checkpoint.bin';
@@ -43,31 +43,11 @@ export function saveCheckpoint<S>(dir: string, state: S, tensors: Array<[string,
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const payload = new Float32Array(offset);
   tensors.forEach(([, t], i) => payload.set(t.dataSync() as Float32Array, entries[i]!.offset));
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      const len = Buffer.alloc(4);
-      len.writeUInt32LE(headerBytes.length, 0);
-      writeAll(fd, len);
-      writeAll(fd, headerBytes);
-      writeAll(fd, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    // A full disk or read-only folder: the previous checkpoint stays, the partial temp file goes.
-    fs.rmSync(tmp, { force: true });
-    throw asDiskError(err, file);
-  }
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(headerBytes.length, 0);
+  // A full disk or read-only folder: the previous checkpoint stays, the partial temp file goes (DiskError).
+  writeFileAtomic(file, [len, headerBytes, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)], { fsync: true });
   return file;
-}
-
-function writeAll(fd: number, buf: Uint8Array): void {
-  let done = 0;
-  while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done);
 }
 
 export interface LoadedCheckpoint<S> {

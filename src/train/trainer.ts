@@ -398,7 +398,7 @@ function summarize(cfg: TrainConfig, state: TrainerState, backend: string, token
     expansionRate: m.moe ? m.moe.expansionRate : 1,
     granularity: m.moe ? m.moe.granularity : 1,
     experts: m.moe ? expertCount(m.moe) : 1,
-    topK: p.expertsPerToken,
+    topKEffective: p.expertsPerToken,
     moeEvery: m.moe ? m.moe.every : 1,
     paramsTotal: p.total,
     paramsActive: p.active,

@@ -2,19 +2,32 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { asDiskError } from './fs-errors';
+import { pidAlive } from './pid-alive';
 
 /** Suffix of the temp files `writeFileAtomic` leaves only when killed mid-write (`<file>.tmp-<pid>-<random>`). */
 export const TEMP_SUFFIX_RE = /\.tmp-(\d+)(?:-[a-z0-9]+)?(?:\.[A-Za-z0-9]+)?$/;
 
+/** What `writeFileAtomic` options allow. */
+export interface AtomicWriteOptions {
+  /** File mode of the new file (e.g. 0o755 for a script). Default: the process's umask. */
+  mode?: number;
+  /** fsync the temp file before the rename, so the new content survives a power loss, not only a kill. Default false. */
+  fsync?: boolean;
+}
+
 /**
- * Writes `data` to `file` via a temp file and a rename, so readers never see a half-written file. A failed write
+ * Writes `data` to `file` via a temp file and a rename, so readers never see a half-written file. `data` may be a
+ * list of chunks, written one after another (a large payload is not copied into one buffer). A failed write
  * (full disk, read-only folder) removes the temp file and throws a DiskError naming `file`.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array, options: { mode?: number } = {}): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[], options: AtomicWriteOptions = {}): void {
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   try {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    fs.writeFileSync(tmp, data, options.mode === undefined ? undefined : { mode: options.mode });
+    if (typeof data === 'string' || data instanceof Uint8Array) {
+      if (options.fsync) writeChunks(tmp, [typeof data === 'string' ? Buffer.from(data, 'utf8') : data], options);
+      else fs.writeFileSync(tmp, data, options.mode === undefined ? undefined : { mode: options.mode });
+    } else writeChunks(tmp, data, options);
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
@@ -22,14 +35,16 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
   }
 }
 
-/** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+function writeChunks(tmp: string, chunks: readonly Uint8Array[], options: AtomicWriteOptions): void {
+  const fd = fs.openSync(tmp, 'w', options.mode);
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    for (const buf of chunks) {
+      let done = 0;
+      while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done);
+    }
+    if (options.fsync) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

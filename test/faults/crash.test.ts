@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { jupyterUnavailable } from '../../src/notebooks/execute';
-import { pidAlive } from '../../src/util/atomic-write';
+import { pidAlive } from '../../src/util/pid-alive';
 import type { FaultsConfig } from './fixtures/dag';
 import {
   FAULTS_DAG,

@@ -68,7 +68,7 @@ describe('read-only results folder', { skip }, () => {
     const { sb, args } = fixtureWithStaleB();
     const ro = bindReadOnly(sb.results);
     unmounts.push(ro.unmount);
-    const st = sb.run(['status', ...args]);
+    const st = sb.run(['status', '--all', ...args]);
     assert.equal(st.status, 0, st.stdout + st.stderr);
     assert.match(st.stdout, /^a\s+up to date$/m);
     assert.match(st.stdout, /^b\s+stale: param b\.m changed \(1 → 2\)$/m);

@@ -28,7 +28,7 @@ describe('malformed presets', () => {
 
   it('23: unknown keys, wrong types and impossible values are PresetErrors naming the file and the dotted key, exit 2, nothing created', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ fit: { bootstrap: 20, bootsrap: 1 } }, /unknown key 'fit\.bootsrap' \(remove it or fix the spelling; known keys here: bootstrap/],
+      [{ fit: { bootstrap: 20, bootsrap: 1 } }, /unknown key 'fit\.bootsrap' \(remove it or fix the spelling; known keys here: protocol, bootstrap/],
       [{ fit: { bootstrap: 'abc' } }, /fit\.bootstrap: .*\(got "abc"\)/],
       [fg({ dense: [{ shapes: [shape], tokens: [-5] }] }), /sweeps\.fineGrained\.dense\[0\]\.tokens\[0\]: .*\(got -5\)/],
       [{ train: { seqLen: 0 } }, /train\.seqLen: .*\(got 0\)/],

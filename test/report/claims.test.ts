@@ -6,6 +6,8 @@ import { lawLoss } from '../../src/laws/predict';
 import { PUBLISHED } from '../../src/laws/published';
 import {
   decide,
+  inconclusiveReason,
+  percentileInterval,
   diminishingReturns,
   everyMoeBeatsDense,
   expertsSaturate,
@@ -29,11 +31,23 @@ const fgLoss = (g: number) => (c: { paramsTotal: number; tokens: number; granula
 
 describe('decide: holds above 0, fails below the smallest effect of interest, inconclusive otherwise', () => {
   it('maps intervals to verdicts', () => {
-    assert.equal(decide({ lo: 0.01, hi: 0.2 }, 0.05), 'holds');
-    assert.equal(decide({ lo: -0.1, hi: 0.04 }, 0.05), 'fails');
-    assert.equal(decide({ lo: -0.1, hi: 0.2 }, 0.05), 'inconclusive');
-    assert.equal(decide({ lo: 0.001, hi: 0.02 }, 0.05), 'fails'); // significant but credibly negligible
-    assert.equal(decide({ lo: -Infinity, hi: Infinity }, 0), 'inconclusive');
+    assert.equal(decide({ estimate: 0.1, lo: 0.01, hi: 0.2 }, 0.05), 'holds');
+    assert.equal(decide({ estimate: 0, lo: -0.1, hi: 0.04 }, 0.05), 'fails');
+    assert.equal(decide({ estimate: 0, lo: -0.1, hi: 0.2 }, 0.05), 'inconclusive');
+    assert.equal(decide({ estimate: 0.01, lo: 0.001, hi: 0.02 }, 0.05), 'fails'); // significant but credibly negligible
+    assert.equal(decide({ estimate: 0, lo: -Infinity, hi: Infinity }, 0), 'inconclusive');
+  });
+  it('an effect undefined on the full data, or an interval over too few surviving resamples, decides nothing', () => {
+    // the tiny reference once read "holds" from NaN [1.47, 226]: 54 of 200 resamples finite, the full-data ratio NaN
+    assert.equal(decide({ estimate: Number.NaN, lo: 1.47, hi: 226 }, 0.1), 'inconclusive');
+    const values = [...Array.from({ length: 70 }, (_, i) => 1 + i / 10), ...Array.from({ length: 30 }, () => Number.NaN)];
+    const sparse = percentileInterval(values, 0.95, 'q', 2, 'bootstrap');
+    assert.equal(sparse.undefinedFraction, 0.3);
+    assert.match(sparse.method, /70 of 100 resamples finite/);
+    assert.equal(decide(sparse, 0.1), 'inconclusive');
+    assert.match(inconclusiveReason(sparse, 0.1), /30% of the bootstrap resamples give no finite value/);
+    const dense = percentileInterval(values.slice(0, 70).concat([Number.NaN, Number.NaN]), 0.95, 'q', 2, 'bootstrap');
+    assert.equal(decide(dense, 0.1), 'holds');
   });
 });
 

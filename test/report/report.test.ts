@@ -20,7 +20,7 @@ import { validatePreset } from '../../pipeline/presets';
 function run(over: Partial<RunSummary>): RunSummary {
   return {
     runId: 'r', sweep: 'fine-grained', family: 'moe', router: 'expert-choice', layers: 2, dModel: 32, heads: 2, dFF: 128,
-    expansionRate: 4, granularity: 1, experts: 4, topK: 1, moeEvery: 1, paramsTotal: 1e5, paramsActive: 3e4, paramsDense: 3e4,
+    expansionRate: 4, granularity: 1, experts: 4, topKEffective: 1, moeEvery: 1, paramsTotal: 1e5, paramsActive: 3e4, paramsDense: 3e4,
     paramsEmbedding: 8192, tokens: 64_000, flopsKrajewski: 1e10, flops6ND: 1e10, flops6NDAll: 2e10, valLoss: 3, trainLossSmoothed: 3, seed: 0,
     backend: 'wasm', wallSeconds: 1, ...over,
   };

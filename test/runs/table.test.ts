@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readNumericCsv, readRunTable, RunTableError, runTableFromSummaries, writeRunTable } from '../../src/runs/table';
+import { readNumericCsv, readRunSummaryFile, readRunTable, RunTableError, runTableFromSummaries, writeRunTable } from '../../src/runs/table';
 import { RUN_COLUMNS, type RunSummary } from '../../src/runs/types';
 
 function row(i: number, over: Partial<RunSummary> = {}): RunSummary {
@@ -19,7 +19,7 @@ function row(i: number, over: Partial<RunSummary> = {}): RunSummary {
     expansionRate: 8,
     granularity: 2 ** i,
     experts: 8 * 2 ** i,
-    topK: 2 ** i,
+    topKEffective: 2 ** i,
     moeEvery: 1,
     paramsTotal: 280_000 + i,
     paramsActive: 100_000.5,
@@ -101,4 +101,16 @@ test('readNumericCsv reads params,tokens,loss and rejects a negative token count
   const bad = path.join(dir, 'bad.csv');
   fs.writeFileSync(bad, 'params,tokens,loss\n1e8,-2e9,3.1\n2e8,4e9,2.9\n');
   await assert.rejects(readNumericCsv(bad, ['params', 'tokens', 'loss']), /line 2, column "tokens": "-2e9" is negative/);
+});
+
+test('readRunSummaryFile reads a final.json that still calls the effective k topK, and names a missing column', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moelab-summary-'));
+  const { topKEffective, ...rest } = row(2);
+  const legacy = path.join(dir, 'legacy.json');
+  fs.writeFileSync(legacy, JSON.stringify({ ...rest, topK: topKEffective }));
+  assert.deepEqual(readRunSummaryFile(legacy), row(2));
+  const { valLoss: _dropped, ...noLoss } = row(2);
+  const broken = path.join(dir, 'broken.json');
+  fs.writeFileSync(broken, JSON.stringify(noLoss));
+  assert.throws(() => readRunSummaryFile(broken), (e: unknown) => e instanceof RunTableError && /broken\.json: valLoss: .*re-run its train stage/.test(e.message));
 });

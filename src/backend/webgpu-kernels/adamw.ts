@@ -199,7 +199,7 @@ export function adamwDevice(params: AdamWDeviceParam[], s: AdamWDeviceStep): tf.
     const entry = b.tensorMap.get(t.dataId);
     if (entry) entry.values = null;
   }
-  const dispose = (backend as unknown as { disposeData(id: object): void }).disposeData.bind(backend);
+  const dispose = (id: object) => backend.disposeData(id);
   dispose(partials.dataId);
   dispose(scale.dataId);
   return tf.engine().makeTensorFromTensorInfo(norm) as tf.Scalar;

@@ -9,6 +9,7 @@
  * matmuls, mask, softmax).
  */
 import * as tf from '@tensorflow/tfjs';
+import { asKernelFunc } from '../tf-interop';
 import { allocOutput, launch } from './runner';
 
 export const ATTENTION = 'MoelabCausalAttention';
@@ -256,13 +257,13 @@ function attentionGradKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
   const dd = allocOutput([s.batch * s.heads * s.seqLen], 'float32', backend);
   launch({ key: `attn-bwd-q-${s.dh}`, wgsl: BWD_Q(s.dh), buffers: [dqkv, dd, qkv!, o!, dy!, lse!], uniforms: s.uniforms, constantUniforms: true, workgroups: s.workgroups }, backend);
   launch({ key: `attn-bwd-kv-${s.dh}`, wgsl: BWD_KV(s.dh), buffers: [dqkv, qkv!, dy!, lse!, dd], uniforms: s.uniforms, constantUniforms: true, workgroups: s.workgroups }, backend);
-  (backend as unknown as { disposeData(id: object): void }).disposeData(dd.dataId);
+  backend.disposeData(dd.dataId);
   return dqkv;
 }
 
 export function registerAttention(): void {
-  tf.registerKernel({ kernelName: ATTENTION, backendName: 'webgpu', kernelFunc: attentionKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: ATTENTION_GRAD, backendName: 'webgpu', kernelFunc: attentionGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: ATTENTION, backendName: 'webgpu', kernelFunc: asKernelFunc(attentionKernel) });
+  tf.registerKernel({ kernelName: ATTENTION_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(attentionGradKernel) });
   tf.registerGradient({
     kernelName: ATTENTION,
     inputsToSave: ['qkv'],

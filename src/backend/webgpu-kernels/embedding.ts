@@ -6,6 +6,7 @@
  * unsortedSegmentSum with two transposes and a zero fill.
  */
 import * as tf from '@tensorflow/tfjs';
+import { asKernelFunc } from '../tf-interop';
 import { allocOutput, grid, launch } from './runner';
 
 export const EMBED = 'MoelabEmbedding';
@@ -106,15 +107,15 @@ export function tokenRowsIndex(ids: Int32Array, vocab: number): { offsets: Int32
 }
 
 export function registerEmbedding(): void {
-  tf.registerKernel({ kernelName: EMBED, backendName: 'webgpu', kernelFunc: embedKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: EMBED_GRAD, backendName: 'webgpu', kernelFunc: embedGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: EMBED, backendName: 'webgpu', kernelFunc: asKernelFunc(embedKernel) });
+  tf.registerKernel({ kernelName: EMBED_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(embedGradKernel) });
   tf.registerGradient({
     kernelName: EMBED,
     inputsToSave: ['tok', 'pos', 'offsets', 'rows'],
     gradFunc: (dy, saved, attrs) => {
       const [tok, pos, offsets, rows] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      const a = { ...(attrs as object), vocab: tok.shape[0], positions: pos.shape[0] } as unknown as tf.NamedAttrMap;
-      const [dtok, dpos] = tf.engine().runKernel(EMBED_GRAD, { dy: dy as tf.Tensor, offsets, rows }, a) as tf.Tensor[];
+      const a: tf.NamedAttrMap = { ...attrs, vocab: tok.shape[0]!, positions: pos.shape[0]! };
+      const [dtok, dpos] = tf.engine().runKernel<tf.Tensor[]>(EMBED_GRAD, { dy: dy as tf.Tensor, offsets, rows }, a);
       return { tok: () => dtok!, pos: () => dpos!, ids: () => tf.zeros([0]), offsets: () => tf.zeros([0]), rows: () => tf.zeros([0]) };
     },
   });

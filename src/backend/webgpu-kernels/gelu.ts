@@ -4,6 +4,7 @@
  * tfjs's own erf kernels use); the gradient is Φ(x) + x · φ(x), as `gelu` in src/model/ops.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+import { asKernelFunc } from '../tf-interop';
 import { allocOutput, grid, launch } from './runner';
 
 export const GELU = 'MoelabGelu';
@@ -68,8 +69,8 @@ function geluGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; ba
 }
 
 export function registerGelu(): void {
-  tf.registerKernel({ kernelName: GELU, backendName: 'webgpu', kernelFunc: geluKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: GELU_GRAD, backendName: 'webgpu', kernelFunc: geluGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: GELU, backendName: 'webgpu', kernelFunc: asKernelFunc(geluKernel) });
+  tf.registerKernel({ kernelName: GELU_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(geluGradKernel) });
   tf.registerGradient({
     kernelName: GELU,
     inputsToSave: ['x'],

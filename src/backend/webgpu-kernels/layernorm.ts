@@ -8,6 +8,7 @@
  * and the gradient accumulation at every residual junction.
  */
 import * as tf from '@tensorflow/tfjs';
+import { asKernelFunc } from '../tf-interop';
 import { allocOutput, grid, launch } from './runner';
 
 export const LAYER_NORM = 'MoelabLayerNorm';
@@ -205,8 +206,8 @@ function addLayerNormGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInf
 
 /** Registers the LayerNorm kernels for the webgpu backend and their gradient. */
 export function registerLayerNorm(): void {
-  tf.registerKernel({ kernelName: ADD_LAYER_NORM, backendName: 'webgpu', kernelFunc: addLayerNormKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: ADD_LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: addLayerNormGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: ADD_LAYER_NORM, backendName: 'webgpu', kernelFunc: asKernelFunc(addLayerNormKernel) });
+  tf.registerKernel({ kernelName: ADD_LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(addLayerNormGradKernel) });
   tf.registerGradient({
     kernelName: ADD_LAYER_NORM,
     inputsToSave: ['g'],
@@ -222,8 +223,8 @@ export function registerLayerNorm(): void {
       return { x: () => dx!, a: () => dx!.clone(), g: () => dg!, b: () => db! };
     },
   });
-  tf.registerKernel({ kernelName: LAYER_NORM, backendName: 'webgpu', kernelFunc: layerNormKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: layerNormGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: LAYER_NORM, backendName: 'webgpu', kernelFunc: asKernelFunc(layerNormKernel) });
+  tf.registerKernel({ kernelName: LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(layerNormGradKernel) });
   tf.registerGradient({
     kernelName: LAYER_NORM,
     inputsToSave: ['x', 'g'],

@@ -15,6 +15,7 @@
  * Routing tables: slotToken [E·cap] (token row or −1), tokenSlot [T, K] (slot or −1).
  */
 import * as tf from '@tensorflow/tfjs';
+import { asKernelFunc, type BackendKernelFunc } from '../tf-interop';
 import { LOSSES_WGSL } from './router';
 import { allocOutput, deviceLimit, grid, launch } from './runner';
 
@@ -417,7 +418,7 @@ function routeKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
 }
 
 export function registerMoe(): void {
-  const reg = (kernelName: string, f: unknown) => tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: f as tf.KernelFunc });
+  const reg = (kernelName: string, f: BackendKernelFunc) => tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: asKernelFunc(f) });
   reg(STACK, stackKernel);
   reg(UNSTACK, unstackKernel);
   reg(MOE_GATHER, gatherKernel);

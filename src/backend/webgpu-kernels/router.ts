@@ -9,6 +9,7 @@
  * and their gradients per layer).
  */
 import * as tf from '@tensorflow/tfjs';
+import { asKernelFunc, type BackendKernelFunc } from '../tf-interop';
 import { allocOutput, grid, launch } from './runner';
 
 export const ROUTER_SOFTMAX = 'MoelabRouterSoftmax';
@@ -150,7 +151,7 @@ function lossesGradKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
 }
 
 export function registerRouter(): void {
-  const reg = (kernelName: string, f: unknown) => tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: f as tf.KernelFunc });
+  const reg = (kernelName: string, f: BackendKernelFunc) => tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: asKernelFunc(f) });
   reg(ROUTER_SOFTMAX, softmaxKernel);
   reg(ROUTER_SOFTMAX_GRAD, softmaxGradKernel);
   reg(ROUTER_LOSSES, lossesKernel);

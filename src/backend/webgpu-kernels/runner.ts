@@ -41,12 +41,15 @@ interface GpuDeviceLike {
   createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): { getMappedRange(): ArrayBuffer; unmap(): void };
 }
 
+/** Whether `b` is tfjs-backend-webgpu's backend (checked by the members only it has). */
+function isWebGpuBackend(b: object): b is WebGpuBackendInternals {
+  return 'ensureCommandEncoderReady' in b && typeof b.ensureCommandEncoderReady === 'function' && 'device' in b && !!b.device;
+}
+
 /** The active backend as webgpu internals; throws unless the webgpu backend is active. */
-export function webgpuInternals(backend?: tf.KernelBackend): WebGpuBackendInternals {
-  const b = (backend ?? tf.backend()) as unknown as WebGpuBackendInternals;
-  if (!b || typeof b.ensureCommandEncoderReady !== 'function' || !b.device) {
-    throw new Error('moelab webgpu kernels: the active tfjs backend is not webgpu');
-  }
+export function webgpuInternals(backend: tf.KernelBackend = tf.backend()): WebGpuBackendInternals {
+  const b: object = backend;
+  if (!isWebGpuBackend(b)) throw new Error('moelab webgpu kernels: the active tfjs backend is not webgpu');
   return b;
 }
 
@@ -87,9 +90,27 @@ export function packUniforms(fields: UniformValue[]): ArrayBuffer {
 const constUniforms = new WeakMap<object, Map<string, unknown>>();
 const CONST_UNIFORM_CACHE_MAX = 4096;
 
+/** WebGPU's buffer usage flags the runner needs (a global once Dawn's constants are installed, src/backend/webgpu.ts). */
+interface BufferUsageFlags {
+  COPY_DST: number;
+  UNIFORM: number;
+}
+let bufferUsage: BufferUsageFlags | undefined;
+
+function gpuBufferUsage(): BufferUsageFlags {
+  if (bufferUsage) return bufferUsage;
+  const g: object = globalThis;
+  const u = 'GPUBufferUsage' in g ? g.GPUBufferUsage : undefined;
+  // Dawn's binding makes it a class with static flags (a function), a browser an object.
+  if ((typeof u !== 'object' && typeof u !== 'function') || u === null || !('COPY_DST' in u) || !('UNIFORM' in u) || typeof u.COPY_DST !== 'number' || typeof u.UNIFORM !== 'number') {
+    throw new Error('moelab webgpu kernels: GPUBufferUsage is not defined; initialise the webgpu backend first (initWebGpu)');
+  }
+  return (bufferUsage = { COPY_DST: u.COPY_DST, UNIFORM: u.UNIFORM });
+}
+
 function uniformBuffer(b: WebGpuBackendInternals, data: ArrayBuffer, constant: boolean): unknown {
-  const GPUBufferUsage = (globalThis as unknown as { GPUBufferUsage: Record<string, number> }).GPUBufferUsage;
-  const usage = GPUBufferUsage.COPY_DST! | GPUBufferUsage.UNIFORM!;
+  const GPUBufferUsage = gpuBufferUsage();
+  const usage = GPUBufferUsage.COPY_DST | GPUBufferUsage.UNIFORM;
   if (constant) {
     let cache = constUniforms.get(b.device as object);
     if (!cache) {
@@ -100,7 +121,7 @@ function uniformBuffer(b: WebGpuBackendInternals, data: ArrayBuffer, constant: b
     let buf = cache.get(key);
     if (!buf && cache.size < CONST_UNIFORM_CACHE_MAX) {
       // Created mapped and filled once: no queue write per use.
-      const created = b.device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.UNIFORM!, mappedAtCreation: true });
+      const created = b.device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
       new Uint8Array(created.getMappedRange()).set(new Uint8Array(data));
       created.unmap();
       cache.set(key, created);

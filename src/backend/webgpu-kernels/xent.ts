@@ -5,6 +5,7 @@
  * readback). Same value and gradient as `crossEntropy` in src/model/ops.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+import { asKernelFunc } from '../tf-interop';
 import { allocOutput, grid, launch } from './runner';
 
 export const XENT = 'MoelabSoftmaxXent';
@@ -99,7 +100,7 @@ function xentKernel({ inputs, backend }: Args): tf.TensorInfo[] {
   const loss = allocOutput([], 'float32', backend);
   launch({ key: 'xent-rows', wgsl: ROWS, buffers: [rowLoss, lse, logits, targets], uniforms: [{ u32: n }, { u32: v }], constantUniforms: true, workgroups: grid(n) }, backend);
   launch({ key: 'xent-mean', wgsl: MEAN, buffers: [loss, rowLoss], uniforms: [{ u32: n }], constantUniforms: true, workgroups: [1] }, backend);
-  (backend as unknown as { disposeData(id: object): void }).disposeData(rowLoss.dataId);
+  backend.disposeData(rowLoss.dataId);
   return [loss, lse];
 }
 
@@ -112,8 +113,8 @@ function xentGradKernel({ inputs, backend }: Args): tf.TensorInfo {
 }
 
 export function registerXent(): void {
-  tf.registerKernel({ kernelName: XENT, backendName: 'webgpu', kernelFunc: xentKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: XENT_GRAD, backendName: 'webgpu', kernelFunc: xentGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: XENT, backendName: 'webgpu', kernelFunc: asKernelFunc(xentKernel) });
+  tf.registerKernel({ kernelName: XENT_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(xentGradKernel) });
   tf.registerGradient({
     kernelName: XENT,
     inputsToSave: ['logits', 'targets'],

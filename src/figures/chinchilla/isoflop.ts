@@ -1,5 +1,5 @@
 /** Chinchilla Approach 2/3 view: IsoFLOP slices of our dense runs with the fitted loss-optimal frontier. */
-import { chinchillaTrainingFlops } from '../../accounting/formulas';
+import { chinchillaTokensAtFlops } from '../../accounting/formulas';
 import { chinchillaLoss, chinchillaOptimal } from '../../laws';
 import type { RunSummary } from '../../runs/types';
 import { groupBy } from '../../util/group-by';
@@ -8,9 +8,6 @@ import { defineFigure } from '../figure';
 import { lossColumnOf, runsOf } from '../inputs';
 import { extent } from '../validate';
 import { isoflop, type IsoflopOptions } from './draw';
-
-/** Tokens of a model of `params` trained with `flops` (C = 6ND inverted, through the one FLOPs formula). */
-const tokensFor = (params: number, flops: number) => flops / chinchillaTrainingFlops(params, 1);
 
 export const figure = defineFigure<{ runs: RunSummary[]; options: IsoflopOptions }>({
   id: 'chinchilla.isoflop',
@@ -28,7 +25,7 @@ export const figure = defineFigure<{ runs: RunSummary[]; options: IsoflopOptions
       const f = Math.exp(rows.reduce((s, r) => s + Math.log(r.flops6ND), 0) / rows.length);
       const [plo, phi] = extent(rows.map((r) => r.paramsActive));
       const ps = logspace(plo / 2, phi * 2, 24);
-      return { flops: f, paramsActive: ps, loss: ps.map((p) => chinchillaLoss(c, p, tokensFor(p, f))) };
+      return { flops: f, paramsActive: ps, loss: ps.map((p) => chinchillaLoss(c, p, chinchillaTokensAtFlops(f, p))) };
     });
     return { runs: inputs.runs, options: { ...options, frontier, slices } };
   },

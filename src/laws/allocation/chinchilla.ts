@@ -1,4 +1,4 @@
-import { chinchillaTrainingFlops } from '../../accounting/formulas';
+import { chinchillaTokensAtFlops, chinchillaTrainingFlops } from '../../accounting/formulas';
 import type { ChinchillaCoefficients, DenseCoefficients } from '../coefficients';
 import { chinchillaLaw, denseLaw } from '../forms';
 import { lawLoss } from '../predict';
@@ -45,8 +45,9 @@ function closedForm(t: TwoTerm, flops: number, loss: (params: number, tokens: nu
   const a = t.beta / (t.alpha + t.beta);
   const b = t.alpha / (t.alpha + t.beta);
   const G = Math.pow((t.alpha * t.scaleN) / (t.beta * t.scaleD), 1 / (t.alpha + t.beta));
-  const params = G * Math.pow(flops / 6, a);
-  const tokens = Math.pow(flops / 6, b) / G;
+  const nd = chinchillaTokensAtFlops(flops, 1); // N · D = C/6
+  const params = G * Math.pow(nd, a);
+  const tokens = Math.pow(nd, b) / G;
   return { flops, params, tokens, loss: loss(params, tokens), a, b, G, tokensPerParam: tokens / params };
 }
 

@@ -1,4 +1,4 @@
-import { chinchillaTrainingFlops, yunParamsActive, yunParamsTotal } from '../../accounting/formulas';
+import { chinchillaTokensAtFlops, chinchillaTrainingFlops, yunParamsActive, yunParamsTotal } from '../../accounting/formulas';
 import type { ExpertsCoefficients } from '../coefficients';
 import { expertsLaw } from '../forms';
 import { lawLoss } from '../predict';
@@ -48,7 +48,7 @@ export interface ExpertsAllocation {
 /** The model of `experts` experts and dense size N trained on the whole budget (D = flops / (6 N_active)). */
 export function expertsAtSize(c: ExpertsCoefficients, flops: number, experts: number, paramsDense: number, topK = YUN_TOP_K): ExpertsAllocation {
   const paramsActive = yunActiveParams(paramsDense, experts, topK);
-  const tokens = flops / chinchillaTrainingFlops(paramsActive, 1);
+  const tokens = chinchillaTokensAtFlops(flops, paramsActive);
   return {
     flops,
     experts,

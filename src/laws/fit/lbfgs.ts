@@ -3,6 +3,7 @@
  * with a line search satisfying the strong Wolfe conditions (Alg. 3.5 / 3.6, safeguarded cubic
  * interpolation in the zoom phase). Float64, unconstrained, allocation-free inside the iteration.
  */
+import { allFinite } from '../../util/all-finite';
 
 /** Objective: returns f(x) and writes ∇f(x) into `grad`. */
 export type ValueAndGradient = (x: Float64Array, grad: Float64Array) => number;
@@ -285,8 +286,3 @@ export function normInf(a: Float64Array): number {
   return s;
 }
 
-/** True when every entry is finite. Shared with the Newton solver. */
-export function allFinite(a: ArrayLike<number>): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
-}

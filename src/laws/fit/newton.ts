@@ -10,7 +10,8 @@
  * H satisfies λ²/2 ≤ fTol·|f| (Boyd & Vandenberghe, Convex Optimization §9.5.1: λ²/2 estimates f − f*, and
  * the test is invariant to the parameters' units), after taking that last full step. When damping cannot produce a descent step it hands over to L-BFGS from the current point.
  */
-import { allFinite, minimizeLbfgs, normInf, type LbfgsOptions, type LbfgsResult, type ValueAndGradient } from './lbfgs';
+import { allFinite } from '../../util/all-finite';
+import { minimizeLbfgs, normInf, type LbfgsOptions, type LbfgsResult, type ValueAndGradient } from './lbfgs';
 
 /** Objective: returns f(x), writes ∇f(x) into `grad` and ∇²f(x) (row-major n × n) into `hess`. */
 export type ValueGradientHessian = (x: Float64Array, grad: Float64Array, hess: Float64Array) => number;

@@ -39,7 +39,7 @@ export function releasedClaimRuns(runs: readonly ReleasedRun[], sweep: string, t
     expansionRate: NaN,
     granularity: NaN,
     experts: r.experts,
-    topK: r.topK,
+    topKEffective: r.topK,
     moeEvery: r.moeEvery,
     paramsTotal: r.paramsTotal,
     paramsActive: NaN,

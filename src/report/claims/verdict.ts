@@ -25,7 +25,16 @@ export interface Effect {
   level: number;
   /** How the interval was obtained, in words. */
   method: string;
+  /**
+   * Share of bootstrap resamples whose value was not finite (a refit that failed, a ratio with no denominator).
+   * The interval is over the finite ones only, so above `MAX_UNDEFINED_FRACTION` it describes the survivors, not
+   * the data, and the verdict is inconclusive.
+   */
+  undefinedFraction?: number;
 }
+
+/** Above this share of undefined resamples a percentile interval decides nothing (it is conditional on survival). */
+export const MAX_UNDEFINED_FRACTION = 0.1;
 
 /** One sub-case of a claim ("every MoE size": one per expert count). */
 export interface ClaimCase {
@@ -60,8 +69,9 @@ export interface ClaimResult {
 }
 
 /** The interval-based decision above. */
-export function decide(effect: Pick<Effect, 'lo' | 'hi'>, smallestEffect: number): Verdict {
-  if (!Number.isFinite(effect.lo) || !Number.isFinite(effect.hi)) return 'inconclusive';
+export function decide(effect: Pick<Effect, 'estimate' | 'lo' | 'hi' | 'undefinedFraction'>, smallestEffect: number): Verdict {
+  if (!Number.isFinite(effect.estimate) || !Number.isFinite(effect.lo) || !Number.isFinite(effect.hi)) return 'inconclusive';
+  if ((effect.undefinedFraction ?? 0) > MAX_UNDEFINED_FRACTION) return 'inconclusive';
   if (effect.hi < smallestEffect) return 'fails';
   if (effect.lo > 0) return 'holds';
   return 'inconclusive';
@@ -69,6 +79,11 @@ export function decide(effect: Pick<Effect, 'lo' | 'hi'>, smallestEffect: number
 
 /** Why `decide` returned inconclusive, in words. */
 export function inconclusiveReason(effect: Effect, smallestEffect: number, source = 'the noise of these runs'): string {
+  if (!Number.isFinite(effect.estimate)) return `the effect is not defined on the full data (${fmt(effect.estimate)}): ${effect.quantity} cannot be measured here, whatever the resamples say`;
+  if ((effect.undefinedFraction ?? 0) > MAX_UNDEFINED_FRACTION) {
+    return `${Math.round((effect.undefinedFraction ?? 0) * 100)}% of the bootstrap resamples give no finite value (more than ${MAX_UNDEFINED_FRACTION * 100}%): the interval describes the resamples that survived, not the data`;
+  }
+  if (!Number.isFinite(effect.lo) || !Number.isFinite(effect.hi)) return `the interval [${fmt(effect.lo)}, ${fmt(effect.hi)}] is not finite: ${source} cannot decide it`;
   return `the ${Math.round(effect.level * 100)}% interval [${fmt(effect.lo)}, ${fmt(effect.hi)}] contains 0 and reaches above the smallest effect of interest ${fmt(smallestEffect)}: ${source} cannot decide it`;
 }
 
@@ -126,13 +141,15 @@ export function meanInterval(
 /** Percentile interval of bootstrap values of an effect. */
 export function percentileInterval(values: readonly number[], level: number, quantity: string, estimate: number, method: string): Effect {
   const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return { quantity, estimate, lo: -Infinity, hi: Infinity, level, method: `${method}: no finite resample` };
+  const undefinedFraction = values.length > 0 ? (values.length - v.length) / values.length : 1;
+  if (v.length === 0) return { quantity, estimate, lo: -Infinity, hi: Infinity, level, method: `${method}: no finite resample`, undefinedFraction };
   const at = (p: number) => {
     const h = (v.length - 1) * p;
     const i = Math.floor(h);
     return v[i]! + (h - i) * (v[Math.min(i + 1, v.length - 1)]! - v[i]!);
   };
-  return { quantity, estimate, lo: at((1 - level) / 2), hi: at(1 - (1 - level) / 2), level, method: `${method} (${v.length} resamples, percentile interval)` };
+  const finite = v.length === values.length ? `${v.length} resamples` : `${v.length} of ${values.length} resamples finite`;
+  return { quantity, estimate, lo: at((1 - level) / 2), hi: at(1 - (1 - level) / 2), level, method: `${method} (${finite}, percentile interval)`, undefinedFraction };
 }
 
 /** A number for evidence strings: 4 significant digits, exponent form outside [1e-3, 1e5). */

@@ -27,7 +27,7 @@ export const RELEASED_RUN_COLUMNS: Readonly<Record<RunColumn, ReleasedColumnSour
   expansionRate: { field: null, why: 'Krajewski’s expansion rate needs the expert width, which released tables do not give' },
   granularity: { field: null, why: 'Krajewski’s granularity needs the expert width, which released tables do not give' },
   experts: { field: 'experts', note: 'E (Clark: num_experts; 1 for dense)' },
-  topK: { field: 'topK', note: 'experts per token k' },
+  topKEffective: { field: 'topK', note: 'experts per token k' },
   moeEvery: { field: 'moeEvery', note: '1 / routing_frequency' },
   paramsTotal: { field: 'paramsTotal', note: 'P, every expert included' },
   paramsActive: { field: null, why: 'released tables give N (the dense-equivalent count) and P, not the active count per token' },

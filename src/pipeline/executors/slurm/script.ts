@@ -5,7 +5,7 @@
  * even after Slurm has forgotten the job (no accounting database needed).
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../../../util/atomic-write';
 
 /** One task of a batch script. */
 export interface ScriptTask {
@@ -77,10 +77,7 @@ export function renderBatchScript(options: BatchScriptOptions): string {
 
 /** Writes a script atomically (temp file + rename), executable. */
 export function writeBatchScript(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text, { mode: 0o755 });
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, text, { mode: 0o755 });
 }
 
 /** Reads an exit marker: the job key and exit code it recorded, or undefined when absent/garbled. */

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../../../util/atomic-write';
 import { z } from 'zod';
 
 const recordSchema = z.object({
@@ -95,8 +96,6 @@ export class SlurmState {
       fs.rmSync(this.file, { force: true });
       return;
     }
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, `${JSON.stringify(this.data, null, 2)}\n`);
-    fs.renameSync(tmp, this.file);
+    writeFileAtomic(this.file, `${JSON.stringify(this.data, null, 2)}\n`);
   }
 }
