@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--only <ids>', 'comma-separated figure ids or prefixes, e.g. krajewski.fig4,yun (default: all)')
     .option('--format <list>', `comma-separated formats out of ${FORMATS.join(',')}`, FORMATS.join(','))
     .option('--results <dir>', 'results folder holding runs.csv and fits/ (default: results, else the committed results/reference/tiny, said on stderr)')
-    .option('--out <dir>', 'output folder (default: <results>/figures)')
+    .option('--out <dir>', 'output folder (default: <results>/figures; results/figures when drawing the committed reference)')
     .option('--json', 'print the export result as JSON')
     .action(async (opts: { only?: string; format: string; results?: string; out?: string; json?: boolean }) => {
       const fs = await import('node:fs');
@@ -46,7 +46,8 @@ export function register(program: Command): void {
       const inputs = await loadFigureInputs({ resultsDir: results });
       const result = await exportFigures({
         inputs,
-        outDir: opts.out ?? path.join(results, 'figures'),
+        // drawn from the reference or not, the figures go to the results folder (never into the committed reference)
+        outDir: opts.out ?? path.join(opts.results ?? 'results', 'figures'),
         formats: formats as Array<(typeof FORMATS)[number]>,
         only,
         log,

@@ -195,6 +195,8 @@ const CASES: Record<string, Case> = {
       assert.match(r.stderr, /drawing the committed reference results\/reference\/tiny/);
       ok(r, 'moelab figures --only krajewski.fig1a --format json,html');
       for (const f of ['krajewski/fig1a.html', 'krajewski/fig1a.json', 'plotly.min.js', 'index.html']) assert.ok(fs.existsSync(path.join(c.dir, 'results', 'figures', f)), f);
+      // drawing the committed reference never writes into it
+      assert.equal(c.run('git status --porcelain results/reference').stdout, '', 'moelab figures wrote into results/reference');
     },
   },
   'open the notebooks': { skip: 'serves until stopped: test/notebooks/lab.test.ts starts `npm run lab` and checks its kernel and notebooks' },
