@@ -3,7 +3,7 @@
  * report). Every field documents its unit and default; an unknown key is a named error (see ./index.ts).
  */
 import { z } from 'zod';
-import { MoeConfigSchema, TOKEN_CHOICE_CAPACITY_FACTOR } from '../../src/model/config';
+import { INIT_KINDS, MoeConfigSchema, TOKEN_CHOICE_CAPACITY_FACTOR } from '../../src/model/config';
 import { RunRecipeSchema } from '../../src/runs/recipe';
 
 const posInt = z.number().int().positive();
@@ -80,10 +80,12 @@ export const trainSchema = RunRecipeSchema.extend({
   lbCoef: MoeConfigSchema.shape.lbCoef,
   /** Router z-loss coefficient. */
   zCoef: MoeConfigSchema.shape.zCoef,
+  /** Weight-matrix initialisation of every run (model.init: `gpt2` σ = 0.02, or `fan-in` std 1/sqrt(fan_in)); absent = gpt2. */
+  init: z.enum(INIT_KINDS).optional(),
 }).strict();
 
 /** Keys of the preset's `train` section beyond the run recipe (per-sweep knobs and shared MoE routing settings; test/sweeps/recipe.test.ts). */
-export const PRESET_ONLY_TRAIN_KEYS = ['evalsPerRun', 'checkpointsPerRun', 'allowRepeatedData', 'capacityFactor', 'groupSize', 'lbCoef', 'zCoef'] as const;
+export const PRESET_ONLY_TRAIN_KEYS = ['evalsPerRun', 'checkpointsPerRun', 'allowRepeatedData', 'capacityFactor', 'groupSize', 'lbCoef', 'zCoef', 'init'] as const;
 
 export const fitSchema = z
   .object({

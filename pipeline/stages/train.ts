@@ -10,7 +10,7 @@ import { defineStage } from '../../src/pipeline/types';
 import { ConfigError } from '../../src/model/errors';
 import { parseTrainConfig } from '../../src/train/config';
 import type { Preset } from '../presets/schema';
-import { assertTokensFitCorpus, expandSweeps, presetKeyOf, sweepRunToTrainConfig, type SweepRun } from '../sweeps';
+import { assertTokensFitCorpus, expandSweeps, presetKeyOf, sweepRunToTrainConfig, trainRunCost, type SweepRun } from '../sweeps';
 import { OUTPUTS } from '../outputs';
 
 /** The train-split token count of a corpus, or undefined when the corpus is not built yet (a corrupt manifest is a CorpusError naming it). */
@@ -44,6 +44,8 @@ export default defineStage<Preset>()({
       throw new ConfigError(presetKeyOf(p.sweeps, run, e.field), `${detail.replace(/; fix this value in the config$/, '')} (run ${run.runId}, trainer field ${e.field})`);
     }
   },
+  // `status` and `repro --dry-run` print the estimated core-hours (pipeline/sweeps/cost.ts).
+  cost: (p, run, ctx) => trainRunCost(run, p.train, ctx),
   async run(ctx) {
     const run = ctx.matrix;
     const corpusDir = path.join(ctx.dataDir, ctx.params['corpus.name']);

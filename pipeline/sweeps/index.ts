@@ -28,3 +28,4 @@ export function expandSweeps(spec: SweepsSpec): SweepRun[] {
   return runs;
 }
 export * from './to-train-config';
+export * from './cost';

@@ -36,6 +36,8 @@ export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpus
       dFF: run.dFF,
       ffn: run.ffn,
       tiedEmbeddings: true,
+      // Only when set, so a preset without it keeps the exact trainer config (and instance fingerprint) it had.
+      ...(train.init !== undefined ? { init: train.init } : {}),
       moe,
     },
     data: { corpusDir, seqLen: train.seqLen, batchSize: train.batchSize },

@@ -1,7 +1,8 @@
 /**
  * `moelab status [targets…] [--all] [--json]`: what is up to date and what is stale, and why, from the lock file
  * (runs nothing). By default one line per stage (a 56-run sweep is one `train` line with its counts and the
- * reasons that apply, each with how many instances it applies to); `--all` lists every instance.
+ * reasons that apply, each with how many instances it applies to); `--all` lists every instance. When something is
+ * stale it also prints the estimated core-hours of the training that would run (src/pipeline/cost.ts).
  */
 import { Command } from 'commander';
 import { addPipelineOptions, targetFromOptions, type PipelineCliOptions } from './pipeline-options';
@@ -81,13 +82,16 @@ export function register(program: Command): void {
     .argument('[targets...]', 'stages or instances (with their ancestors); default: everything')
     .option('--all', 'one line per instance instead of per stage');
   addPipelineOptions(cmd).action(async (targets: string[], o: PipelineCliOptions & { all?: boolean }) => {
-    const { openPipeline, planStatus, readLock, selectInstances } = await import('../pipeline');
+    const { estimateCost, formatCostLine, openPipeline, planStatus, readLock, selectInstances } = await import('../pipeline');
     const session = openPipeline(targetFromOptions(o));
-    const statuses = planStatus(session, selectInstances(session.dag, targets));
-    const orphans = targets.length ? [] : Object.keys(readLock(session.roots.resultsDir).instances).filter((n) => !session.dag.byName.has(n));
+    const selected = selectInstances(session.dag, targets);
+    const statuses = planStatus(session, selected);
+    const lock = readLock(session.roots.resultsDir);
+    const orphans = targets.length ? [] : Object.keys(lock.instances).filter((n) => !session.dag.byName.has(n));
+    const cost = estimateCost(selected, statuses, session.roots, lock);
     if (o.json) {
       const instances = statuses.map(({ fingerprint, ...s }) => ({ ...s, key: fingerprint?.key ?? null }));
-      process.stdout.write(JSON.stringify({ preset: session.loaded.name, stages: summariseByStage(statuses), instances, orphans }, null, 1) + '\n');
+      process.stdout.write(JSON.stringify({ preset: session.loaded.name, stages: summariseByStage(statuses), instances, orphans, cost }, null, 1) + '\n');
       return;
     }
     if (o.all) {
@@ -99,6 +103,7 @@ export function register(program: Command): void {
       if (orphans.length) process.stdout.write(`${orphans.length} instance(s) in the lock file but not in the DAG of preset ${session.loaded.name} (outputs kept; --all lists them)\n`);
     }
     const stale = statuses.filter((s) => s.stale).length;
+    if (stale > 0) process.stdout.write(`${formatCostLine(cost)}\n`);
     process.stdout.write(`${statuses.length - stale}/${statuses.length} instances up to date (preset ${session.loaded.name}, results ${session.roots.resultsDir})${o.all ? '' : '; --all lists every instance'}\n`);
   });
 }

@@ -44,6 +44,9 @@ export const MoeConfigSchema = z
   })
   .strict();
 
+/** Initialisations of the weight matrices (`ModelConfig.init`; see `matrixInitStd` in ./weights.ts). */
+export const INIT_KINDS = ['gpt2', 'fan-in'] as const;
+
 export const ModelConfigSchema = z
   .object({
     /** Vocabulary size (256 for bytes). Default 256. */
@@ -62,8 +65,21 @@ export const ModelConfigSchema = z
     tiedEmbeddings: z.boolean().default(true),
     /** Maximum sequence length (rows of the position embedding). Default: the data's seqLen. */
     contextLength: posInt.optional(),
-    /** Std of the normal init of weight matrices. Default 0.02 (output projections scaled by 1/sqrt(2·layers)). */
+    /**
+     * Std σ of the truncated-normal init (±2σ) of the embeddings, and under `init: 'gpt2'` of every weight matrix
+     * (residual output projections σ/sqrt(2·layers)). Default 0.02 (GPT-2).
+     */
     initStd: z.number().positive().default(0.02),
+    /**
+     * Initialisation of the weight matrices (see `matrixInitStd` in ./weights.ts): `gpt2` (default) gives every
+     * matrix σ = initStd, a width-independent value made for d_model 768+; `fan-in` gives an [in, out] matrix the
+     * std sqrt(initScale / in) (LeCun normal; μP's hidden-weight scaling), so narrow models and narrow experts
+     * (width d_ff/G) start with unit-scale activations. Residual projections are divided by sqrt(2·layers) in both;
+     * embeddings keep initStd in both.
+     */
+    init: z.enum(INIT_KINDS).default('gpt2'),
+    /** Variance scale s of `init: 'fan-in'` (std = sqrt(s / fan_in)). Default 1; only with `init: 'fan-in'`. */
+    initScale: z.number().positive().optional(),
     /** MoE settings, or null for a dense model. Default null. */
     moe: MoeConfigSchema.nullable().default(null),
   })
@@ -96,6 +112,10 @@ export interface ModelConfig {
   tiedEmbeddings: boolean;
   contextLength: number;
   initStd: number;
+  /** `gpt2`: every matrix σ = initStd; `fan-in`: std sqrt(initScale / fan_in). */
+  init: (typeof INIT_KINDS)[number];
+  /** Variance scale of `fan-in` (1 when not set; unused by `gpt2`). */
+  initScale: number;
   moe: MoeConfig | null;
 }
 
@@ -147,6 +167,9 @@ export function parseModelConfig(input: unknown, defaults: { contextLength?: num
   if (m.dModel % m.heads !== 0) {
     throw new ConfigError(`${prefix}.heads`, `${m.heads} heads do not divide dModel ${m.dModel}; pick a divisor of dModel`);
   }
+  if (m.initScale !== undefined && m.init !== 'fan-in') {
+    throw new ConfigError(`${prefix}.initScale`, `applies only to init 'fan-in' (init is '${m.init}'); set init: 'fan-in' or remove initScale`);
+  }
   let moe: MoeConfig | null = null;
   if (m.moe) {
     const e = m.moe;
@@ -194,6 +217,8 @@ export function parseModelConfig(input: unknown, defaults: { contextLength?: num
     tiedEmbeddings: m.tiedEmbeddings,
     contextLength,
     initStd: m.initStd,
+    init: m.init,
+    initScale: m.initScale ?? 1,
     moe,
   };
 }

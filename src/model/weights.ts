@@ -10,7 +10,7 @@ import { mulberry32 } from '../data/random';
 
 export type Weights = Map<string, tf.Variable>;
 
-/** How a weight is initialised: `normal` (σ = initStd), `residual` (σ = initStd/√(2·layers)), `ones`, `zeros`. */
+/** How a weight is initialised: `normal`, `residual` (σ further divided by √(2·layers)), `ones`, `zeros` (see `matrixInitStd`). */
 export type InitKind = 'normal' | 'residual' | 'ones' | 'zeros';
 
 export interface WeightSpec {
@@ -78,13 +78,40 @@ function hashString(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * Std of a standard normal truncated at ±2 (the sampler below redraws |z| > 2):
+ * sqrt(1 − 2·2·φ(2)/(Φ(2) − Φ(−2))) = 0.8796256610342398, the constant JAX's `variance_scaling` divides by for
+ * its `truncated_normal` distribution so that the drawn values have the requested variance.
+ */
+export const TRUNCATED_NORMAL_STD = 0.8796256610342398;
+
+/**
+ * The σ parameter of the truncated normal (±2σ) a weight matrix is drawn with.
+ * - `gpt2` (today's default, unchanged): σ = initStd (GPT-2: 0.02), residual output projections (attention `wo`,
+ *   FFN/expert `w2`) σ = initStd/sqrt(2·layers) (GPT-2's scaling of the residual path by depth). The drawn std is
+ *   0.88·σ and does not depend on the width.
+ * - `fan-in`: the drawn values have std sqrt(initScale / fan_in), fan_in = rows of the [in, out] matrix: the
+ *   variance 1/fan_in of LeCun et al. 1998 ("Efficient BackProp", §4.6; JAX's `lecun_normal`), which is also μP's
+ *   width scaling of hidden weights (Yang et al. 2022, "Tensor Programs V", Table 3: init variance ∝ 1/fan_in).
+ *   Each output of x·W then has the variance of one input coordinate, at any d_model and for an expert of any width
+ *   d_ff/G (its w2 has fan_in d_ff/G). Residual projections keep GPT-2's extra 1/sqrt(2·layers); σ is divided by
+ *   TRUNCATED_NORMAL_STD to undo the truncation, as JAX does.
+ * Embeddings (token, position, untied unembedding) use initStd under both.
+ */
+export function matrixInitStd(spec: WeightSpec, cfg: ModelConfig): number {
+  const fanIn = spec.shape[0]!;
+  const base = cfg.init === 'gpt2' || spec.group === 'embedding' ? cfg.initStd : Math.sqrt(cfg.initScale / fanIn) / TRUNCATED_NORMAL_STD;
+  // Divided (not multiplied by 1/sqrt), so `gpt2` draws the same floats as before this option existed.
+  return spec.init === 'residual' ? base / Math.sqrt(2 * cfg.layers) : base;
+}
+
 /** Initial values of one weight, deterministic in (seed, name) and independent of the backend. */
 export function initValues(spec: WeightSpec, cfg: ModelConfig, seed: number): Float32Array {
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(size);
   if (spec.init === 'ones') return out.fill(1);
   if (spec.init === 'zeros') return out;
-  const std = spec.init === 'residual' ? cfg.initStd / Math.sqrt(2 * cfg.layers) : cfg.initStd;
+  const std = matrixInitStd(spec, cfg);
   const rand = mulberry32(hashString(spec.name) ^ Math.imul(seed + 1, 0x9e3779b1));
   for (let i = 0; i < size; i++) {
     let z: number;

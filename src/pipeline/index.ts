@@ -12,6 +12,7 @@ export * from './child';
 export * from './load';
 export * from './repro';
 export * from './decide';
+export * from './cost';
 export * from './render';
 export * from './ownership';
 export * from './glob';

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PresetError, StageCheckError, TargetError } from './errors';
 import { decide, type Upstream } from './decide';
+import { estimateCost, type CostEstimate } from './cost';
 import { Fingerprinter, type Fingerprint, type InstanceStatus } from './fingerprint';
 import { expandDag, selectInstances, type Dag, type StageInstance } from './graph';
 import { loadPipeline } from './load';
@@ -57,6 +58,8 @@ export interface ReproSummary {
   /** SIGINT stopped the run (running instances were cancelled, nothing new started). */
   interrupted: boolean;
   wallSeconds: number;
+  /** With dryRun: the estimated core-hours of what would run (stages with a cost model, i.e. training). */
+  cost?: CostEstimate;
 }
 
 /** Everything needed to plan: loaded pipeline, config, expanded DAG, fingerprinter. */
@@ -197,10 +200,12 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
   };
 
   if (options.dryRun) {
-    for (const s of planStatus(session, selected, force)) {
+    const statuses = planStatus(session, selected, force);
+    for (const s of statuses) {
       if (s.stale) summary.ran.push({ instance: s.name, reasons: s.reasons });
       else summary.upToDate.push(s.name);
     }
+    summary.cost = estimateCost(selected, statuses, roots);
     summary.wallSeconds = (Date.now() - t0) / 1000;
     return summary;
   }

@@ -137,8 +137,44 @@ export interface StageDef<C, K extends string, M> {
   state?: boolean | 'keep';
   /** Validates parameters at plan time (before anything runs); throw a named error that names the field and fix. */
   check?: (params: ParamValues<C, K>, matrix: M, repoRoot: string) => void;
+  /**
+   * Estimated wall time of one instance on its declared CPU slots, for `status` and `repro --dry-run` (see
+   * ./cost.ts); `null` when it cannot be estimated. Stages without it are taken to cost nothing worth counting.
+   */
+  cost?: (params: ParamValues<C, K>, matrix: M, ctx: CostContext) => InstanceCost | null;
   /** Does the work, writing every declared output through `ctx.out`. */
   run(ctx: StageContext<ParamValues<C, K>, M>): Promise<void> | void;
+}
+
+/** What a stage's `cost` estimate may read: earlier runs of the same stage as the lock file records them. */
+export interface CostContext {
+  /** Lock-file records of this stage's instances (any preset that wrote this results dir): params as recorded, wall seconds. */
+  readonly history: readonly CostRecord[];
+  /** Absolute results dir. */
+  readonly resultsDir: string;
+  /** Absolute repository root. */
+  readonly repoRoot: string;
+}
+
+/** One finished instance of a stage, as the lock file recorded it. */
+export interface CostRecord {
+  instance: string;
+  /** The entry's `params` (declared keys; matrix params under `@matrix`). */
+  params: unknown;
+  /** Wall seconds the instance took (child process start to commit). */
+  wallSeconds: number;
+}
+
+/** A stage's estimate of one instance. */
+export interface InstanceCost {
+  /** Wall seconds on the instance's declared CPU slots (`resources.cpus`). */
+  seconds: number;
+  /** `measured`: from earlier runs of the same shape; `model`: from a FLOPs-based throughput model. */
+  basis: 'measured' | 'model';
+  /** What the seconds occupy: CPU slots (core-hours, default) or one GPU (GPU-hours). */
+  device?: 'cpu' | 'gpu';
+  /** One line on where the number comes from (e.g. `3 runs of this shape, 41.2k tokens/s`). */
+  detail?: string;
 }
 
 /** A stage with its generics erased (what DAGs hold). */

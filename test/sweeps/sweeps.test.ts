@@ -7,7 +7,11 @@ import {
   formatTokens,
   KRAJEWSKI_PAPER_GRID,
   YUN_PAPER_GRID,
+  sweepRunToTrainConfig,
 } from '../../pipeline/sweeps';
+import { validatePreset } from '../../pipeline/presets';
+import tiny from '../../pipeline/presets/tiny';
+import { parseTrainConfig } from '../../src/train/config';
 
 test('expandFineGrained(paper grid) gives the 78 MoE runs of Krajewski Table 3', () => {
   const runs = expandFineGrained(KRAJEWSKI_PAPER_GRID);
@@ -46,4 +50,14 @@ test('formatTokens writes compact, id-safe token counts', () => {
 test('expandSweeps(both paper grids) yields unique run ids', () => {
   const runs = expandSweeps({ fineGrained: KRAJEWSKI_PAPER_GRID, experts: YUN_PAPER_GRID });
   assert.equal(new Set(runs.map((r) => r.runId)).size, runs.length);
+});
+
+test("a preset's train.init reaches every run's model config, and its absence leaves the trainer config as before", () => {
+  const preset = validatePreset(tiny, 'tiny.ts');
+  const [run] = expandSweeps(preset.sweeps);
+  const plain = sweepRunToTrainConfig(run!, preset.train, '/tmp/corpus');
+  assert.equal('init' in plain.model, false);
+  const fanIn = parseTrainConfig(sweepRunToTrainConfig(run!, { ...preset.train, init: 'fan-in' }, '/tmp/corpus'));
+  assert.equal(fanIn.model.init, 'fan-in');
+  assert.equal(parseTrainConfig(plain).model.init, 'gpt2');
 });
