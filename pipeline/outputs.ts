@@ -25,6 +25,8 @@ export const OUTPUTS = {
   /** Stage `released-fit@<set>`: one fit record per fit set of a released table (Clark et al.: per router). */
   releasedFit: (law: string, set: string) => `fits/released/${law}/${set}.json`,
   releasedFits: 'fits/released/*/*.json',
+  /** Stage `released-report`: Clark et al.'s Eq. 1 against the released runs, per router (json + png). */
+  releasedFigures: 'figures/released/',
   /** Stage `released-claims`: the experts claims on a released table's runs. */
   releasedClaims: 'tables/released-claims.json',
   /** Stage `claims` of a trained preset: the same experts claims on Clark et al.'s released runs, beside ours. */

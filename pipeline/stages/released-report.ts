@@ -10,6 +10,46 @@ import { importsReleasedRuns } from '../presets/sections';
 import { asInput, OUTPUTS } from '../outputs';
 import { RELEASED_FIT_LAW } from './released-fit';
 
+/**
+ * Clark et al.'s Eq. 1 against the released runs, one panel per fit set (ours dashed, the paper's dotted): the spec
+ * as JSON and, when Chromium is installed, a PNG, in `outDir`; returns what the report embeds (paths relative to the
+ * results folder), or why an image is missing.
+ */
+async function drawEq1Figures(
+  outDir: string,
+  fits: ReadonlyArray<{ set: { router: string | null; id: string }; record: import('../../src/laws/record').FitRecord | undefined; runs: readonly import('../../src/runs/released/types').ReleasedRun[] }>,
+  log: (line: string) => void,
+): Promise<Array<{ id: string; caption: string; png?: string; skipped?: string }>> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { coefficientsOf } = await import('../../src/laws/record');
+  const { clarkLossVsExperts, clarkLossVsParams } = await import('../../src/figures/clark/eq1');
+  const { FigureRenderer, findChromium } = await import('../../src/figures/render');
+  const { writeFileAtomic } = await import('../../src/util/atomic-write');
+  const { CLARK_PUBLISHED_BY_ROUTER } = await import('../../src/report/clark');
+  const panels = fits.map(({ set, record, runs }) => {
+    const router = set.router ?? set.id;
+    const coefficients = record ? coefficientsOf([record], 'clark') : undefined;
+    return { router, runs, coefficients, why: record ? record.error : 'no fit record', published: set.router ? CLARK_PUBLISHED_BY_ROUTER[set.router]?.values : undefined };
+  });
+  fs.mkdirSync(outDir, { recursive: true });
+  const specs = [clarkLossVsParams(panels), clarkLossVsExperts(panels)];
+  for (const spec of specs) writeFileAtomic(path.join(outDir, `${spec.id}.json`), `${JSON.stringify(spec)}\n`);
+  if (!findChromium()) return specs.map((s) => ({ id: s.id, caption: s.caption, skipped: 'Chromium is not installed (bash scripts/setup-system.sh); the spec is in figures/released/' }));
+  const renderer = await FigureRenderer.open();
+  try {
+    const out: Array<{ id: string; caption: string; png?: string }> = [];
+    for (const spec of specs) {
+      writeFileAtomic(path.join(outDir, `${spec.id}.png`), await renderer.render(spec, 'png'));
+      log(`drew ${spec.id}`);
+      out.push({ id: spec.id, caption: spec.caption, png: `figures/released/${spec.id}.png` });
+    }
+    return out;
+  } finally {
+    await renderer.close();
+  }
+}
+
 export default defineStage<Preset>()({
   name: 'released-report',
   module: __filename,
@@ -19,7 +59,7 @@ export default defineStage<Preset>()({
   when: importsReleasedRuns,
   deps: ['import', 'released-fit', 'released-claims'],
   inputs: [OUTPUTS.releasedManifest, OUTPUTS.releasedCurves, OUTPUTS.releasedFits, OUTPUTS.releasedClaims].map(asInput),
-  outputs: [OUTPUTS.report, OUTPUTS.reportHtml],
+  outputs: [OUTPUTS.report, OUTPUTS.reportHtml, OUTPUTS.releasedFigures],
   async run(ctx) {
     const fs = await import('node:fs');
     const os = await import('node:os');
@@ -36,6 +76,7 @@ export default defineStage<Preset>()({
       const file = path.join(ctx.resultsDir, OUTPUTS.releasedFit(RELEASED_FIT_LAW, set.id));
       return { set, record: fs.existsSync(file) ? readFitRecord(file) : undefined, runs: releasedFitSetRuns(table.runs, set) };
     });
+    const figures = await drawEq1Figures(ctx.out(OUTPUTS.releasedFigures), fits, (line) => ctx.log.info(line));
     const lock = fs.existsSync(path.join(ctx.resultsDir, 'moelab.lock.json'))
       ? (JSON.parse(fs.readFileSync(path.join(ctx.resultsDir, 'moelab.lock.json'), 'utf8')) as { instances: Record<string, { stage: string; wallSeconds: number }> })
       : undefined;
@@ -51,7 +92,7 @@ export default defineStage<Preset>()({
       runs: [],
       fits: [],
       figures: [],
-      released: { manifest, fits, claims: parseReleasedClaims(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.releasedClaims)), 'utf8')) },
+      released: { manifest, fits, figures, claims: parseReleasedClaims(fs.readFileSync(ctx.resolve(asInput(OUTPUTS.releasedClaims)), 'utf8')) },
       environment: {
         runs: `released (${manifest.table}); nothing trained`,
         node: process.version,

@@ -44,6 +44,8 @@ export interface ReleasedReportInputs {
   claims?: ReleasedClaimsTable;
   environment: Record<string, string>;
   stageSeconds: Array<{ stage: string; instances: number; seconds: number }>;
+  /** Eq. 1 against the runs (`src/figures/clark/eq1.ts`): PNG path relative to the report, or why there is none. */
+  figures?: ReadonlyArray<{ id: string; caption: string; png?: string; skipped?: string }>;
 }
 
 /** What a released preset's report shows besides what every report has (preset name, environment, wall time). */
@@ -244,6 +246,13 @@ export function releasedReport(inputs: ReleasedReportInputs): Block[] {
     text: `Each coefficient with its bootstrap interval${hasPublished ? '; the last column and the sentences below each table are computed from the numbers. Clark et al. report no intervals, and their objective is flat along (b, E_start, E_max): compare a, c, d and the predicted losses first' : ''}.`,
   });
   for (const entry of inputs.fits) blocks.push(...fitSetBlocks(entry));
+  if (inputs.figures?.length) {
+    blocks.push({ kind: 'heading', level: 3, text: 'Eq. 1 against the runs' });
+    for (const f of inputs.figures) {
+      if (f.png) blocks.push({ kind: 'image', src: f.png, alt: f.id, caption: f.caption });
+      else blocks.push({ kind: 'paragraph', text: `**${f.id}** not drawn: ${f.skipped ?? 'no image'}. ${f.caption}` });
+    }
+  }
   blocks.push({ kind: 'heading', level: 2, text: 'Claims about experts, on these runs' });
   blocks.push(...releasedClaimBlocks(inputs.claims));
   blocks.push({ kind: 'heading', level: 2, text: 'Environment and wall time' });

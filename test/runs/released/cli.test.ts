@@ -94,6 +94,12 @@ describe('moelab repro --preset clark', () => {
     for (const router of ['S-Base', 'RL-R', 'Hash']) assert.match(report, new RegExp(`^### ${router}$`, 'm'));
     assert.match(report, /^\| yun\.moe-beats-dense \| \*\*holds\*\* \| \*\*holds\*\* \| \*\*holds\*\* \|$/m);
     assert.match(report, /^\| krajewski\.moe-beats-dense \| inconclusive \| inconclusive \| inconclusive \|$/m);
+    // Eq. 1 against the runs, drawn from the fit records (a PNG when Chromium is installed, else the reason)
+    assert.match(report, /^### Eq\. 1 against the runs$/m);
+    for (const id of ['clark.loss-vs-params', 'clark.loss-vs-experts']) {
+      assert.ok(fs.existsSync(path.join(results, 'figures', 'released', `${id}.json`)), `${id}.json`);
+      assert.ok(report.includes(`![${id}](figures/released/${id}.png)`) || new RegExp(`\\*\\*${id.replace('.', '\\.')}\\*\\* not drawn: Chromium`).test(report), id);
+    }
     for (const set of ['s-base', 'rl-r', 'hash']) {
       const record = JSON.parse(fs.readFileSync(path.join(results, 'fits', 'released', 'clark', `${set}.json`), 'utf8')) as { status: string; law: string; bootstrap: { scheme: { resamples: number } } };
       assert.deepEqual([record.law, record.status, record.bootstrap.scheme.resamples], ['clark', 'ok', 1000], set);
