@@ -386,7 +386,7 @@ function printHuman(r: FitReport): void {
 export function register(program: Command): void {
   program
     .command('fit')
-    .description('fit a scaling law (summed Huber on log loss, L-BFGS) to the runs the pipeline fits, with optional bootstrap CIs and held-out extrapolation')
+    .description("fit a scaling law to the runs the pipeline fits, with its defining paper's protocol (or moelab's): objective, starts, target, hold-out rule and bootstrap scheme; bootstrap CIs and held-out extrapolation")
     .addOption(new Option('--law <law>', 'law to fit (dense = Krajewski Eq. 1: the Chinchilla form on the dense baselines)').choices(FIT_LAWS).makeOptionMandatory())
     .requiredOption('--runs <file>', 'run table CSV (results/runs.csv) or a plain CSV with the law columns + loss (chinchilla: params,tokens,loss)')
     .option('--sweep <names>', "run table: fit these sweeps' runs (comma-separated) instead of the pipeline's selection")
