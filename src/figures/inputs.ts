@@ -74,7 +74,7 @@ export function requireFit<L extends LawName>(figureId: string, inputs: FigureIn
   const c: CoefficientsOf<L> | undefined = inputs.fits[law];
   if (c) return c;
   const record = recordOf(inputs.records, law);
-  const why = !record ? 'no fit record (results/fits/' + law + '.json); run `moelab repro --only fit`' : `its fit failed: ${record.error ?? 'no coefficients recorded'}`;
+  const why = !record ? 'no fit record (results/fits/' + law + '.json); run `moelab repro fit`' : `its fit failed: ${record.error ?? 'no coefficients recorded'}`;
   throw new FigureInputError(figureId, `needs the ${law} law fitted on our runs; ${why}`);
 }
 
