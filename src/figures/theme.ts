@@ -137,12 +137,12 @@ export interface PanelGrid {
  */
 export function panelGrid(
   panels: Array<{ title?: string; x: PlotlyAxis; y: PlotlyAxis }>,
-  options: { cols?: number; title?: string; legendBelow?: boolean } = {},
+  options: { cols?: number; title?: string; legendBelow?: boolean; gapX?: number } = {},
 ): PanelGrid {
   const count = panels.length;
   const cols = Math.max(1, Math.min(options.cols ?? count, count));
   const rows = Math.ceil(count / cols);
-  const gapX = cols > 1 ? 0.09 : 0;
+  const gapX = cols > 1 ? (options.gapX ?? 0.09) : 0;
   const gapY = rows > 1 ? 0.14 : 0;
   const w = (1 - gapX * (cols - 1)) / cols;
   const h = (1 - gapY * (rows - 1)) / rows;

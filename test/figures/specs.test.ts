@@ -145,6 +145,12 @@ describe('figure behaviour', () => {
     assert.ok(spec.layout.yaxis!.range![1] < spec.layout.yaxis2!.range![1], 'the published panel keeps its own range');
     assert.ok(spec.layout.annotations?.some((a) => a.text === 'our runs' && a.xref === 'x2'));
   });
+  it('yun.fig5 keeps the size-ratio panel of a base against which no expert count is feasible, and says so in it (issue 18 item 9)', () => {
+    const input = { ...an.yun.fig5, bases: [{ ...an.yun.fig5.bases[0]!, series: [] }, an.yun.fig5.bases[1]!] };
+    const spec = yun.fig5(input);
+    assert.ok(spec.data.some((t) => t.xaxis === 'x2' && t.name.startsWith('no feasible expert count')), 'the empty panel keeps its axes');
+    assert.ok(spec.layout.annotations?.some((a) => a.xref === 'x2 domain' && /no expert count reaches the base's loss/.test(a.text)));
+  });
   it('niceTicks(0.95, 4.2) steps by 0.5', () => {
     assert.deepEqual(niceTicks(0.95, 4.2, 8), [1, 1.5, 2, 2.5, 3, 3.5, 4]);
   });

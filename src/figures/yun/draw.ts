@@ -269,10 +269,28 @@ function boundedFigure(id: string, figure: 'Fig. 5' | 'Fig. 6', input: BoundedSe
     { title: `${figure === 'Fig. 5' ? 'Min cost' : 'Min loss'}, base: ${expertsLabel(b.baseExperts)}`, x: axis('training FLOPs', 'log'), y: axis(metric, 'log') },
     { title: `Size ratio to base, base: ${expertsLabel(b.baseExperts)}`, x: axis('training FLOPs', 'log'), y: axis('N / N of loss-optimal base') },
   ]);
-  const grid = panelGrid(panels, { cols: 2 });
+  // the size-ratio axis carries 4-digit ticks (0.9997): a wider gap keeps its title off the left panel
+  const grid = panelGrid(panels, { cols: 2, gapX: 0.13 });
   const data: PlotlyTrace[] = [];
   const seen = new Set<string>();
   input.bases.forEach((b, i) => {
+    if (b.series.length === 0) {
+      // every candidate E is infeasible against this base: say so in the panel, not only in the caption (a
+      // transparent trace at the base's size keeps the empty panel's axes, which Plotly drops without data)
+      const ref = grid.refs[2 * i + 1]!;
+      data.push(lineTrace(b.baseline.flops, b.baseline.flops.map(() => 1), { name: `no feasible expert count (base: ${expertsLabel(b.baseExperts)})`, color: 'rgba(0,0,0,0)', showlegend: false, xaxis: ref.xaxis, yaxis: ref.yaxis }));
+      grid.layout.annotations!.push({
+        text: `no expert count ${figure === 'Fig. 5' ? 'reaches the base\'s loss' : 'fits the base\'s inference cost'}<br>at any of these budgets (see the caption)`,
+        x: 0.5,
+        y: 0.5,
+        xref: ref.xref,
+        yref: ref.yref,
+        showarrow: false,
+        xanchor: 'center',
+        yanchor: 'middle',
+        font: { size: 13, color: '#8a5a00' },
+      });
+    }
     checkSeries(id, `base ${b.baseExperts} baseline`, b.baseline?.flops, b.baseline?.value, { logX: true, logY: true, minLength: 2 });
     const left = { xaxis: grid.refs[2 * i]!.xaxis, yaxis: grid.refs[2 * i]!.yaxis };
     const right = { xaxis: grid.refs[2 * i + 1]!.xaxis, yaxis: grid.refs[2 * i + 1]!.yaxis };
