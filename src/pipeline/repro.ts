@@ -123,6 +123,29 @@ export function planStatus(session: PipelineSession, instances: readonly StageIn
   return out;
 }
 
+/** How long a repro waits at its end for orphaned stage children of a killed earlier run to exit. */
+const ORPHAN_WAIT_MS = 10_000;
+
+/** Pids on this host that own a temp dir under the roots and are still alive. */
+function tempOwners(roots: PipelineRoots): number[] {
+  const pids: number[] = [];
+  for (const root of [roots.resultsDir, roots.dataDir]) {
+    const dir = path.join(root, ENGINE_DIRS.tmp);
+    if (!fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir)) {
+      const m = /\.([^.]+)\.(\d+)$/.exec(name);
+      if (m && m[1] === os.hostname() && Number(m[2]) !== process.pid && pidAlive(Number(m[2]))) pids.push(Number(m[2]));
+    }
+  }
+  return pids;
+}
+
+/** Waits (up to `ms`) until no live process owns a temp dir under the roots. */
+async function orphansGone(roots: PipelineRoots, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (tempOwners(roots).length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+}
+
 /**
  * Removes what killed runs on this host left (their outputs were never committed): temp dirs of dead stage
  * children, temp files of interrupted atomic writes (lock, hash cache), and the old copy of a directory output
@@ -381,6 +404,11 @@ export async function repro(options: ReproOptions): Promise<ReproSummary> {
       for (const inst of selected) if (state.get(inst.name) === 'ready' || state.get(inst.name) === 'waiting') summary.skipped.push(inst.name);
     }
     fingerprinter.hashes.save();
+    // A stage child of a killed earlier run may still have been exiting when this run started (its temp dir was
+    // kept as a live process's): every child of this run is done now, and the repro lock keeps other runs out, so
+    // a live owner left is such an orphan. Give it a moment to exit, then sweep again.
+    await orphansGone(roots, ORPHAN_WAIT_MS);
+    cleanStaleTemp(roots, dag);
   } finally {
     process.removeListener('SIGINT', onSigint);
     reporter.close();
