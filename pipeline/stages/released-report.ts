@@ -77,16 +77,7 @@ export default defineStage<Preset>()({
       return { set, record: fs.existsSync(file) ? readFitRecord(file) : undefined, runs: releasedFitSetRuns(table.runs, set) };
     });
     const figures = await drawEq1Figures(ctx.out(OUTPUTS.releasedFigures), fits, (line) => ctx.log.info(line));
-    const lock = fs.existsSync(path.join(ctx.resultsDir, 'moelab.lock.json'))
-      ? (JSON.parse(fs.readFileSync(path.join(ctx.resultsDir, 'moelab.lock.json'), 'utf8')) as { instances: Record<string, { stage: string; wallSeconds: number }> })
-      : undefined;
-    const perStage = new Map<string, { instances: number; seconds: number }>();
-    for (const entry of Object.values(lock?.instances ?? {})) {
-      const s = perStage.get(entry.stage) ?? { instances: 0, seconds: 0 };
-      s.instances += 1;
-      s.seconds += entry.wallSeconds;
-      perStage.set(entry.stage, s);
-    }
+    const { stageWallSeconds } = await import('../../src/pipeline/lock');
     const blocks = buildReport({
       preset: ctx.params.name,
       runs: [],
@@ -100,7 +91,7 @@ export default defineStage<Preset>()({
         memory: `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
         platform: `${os.platform()} ${os.release()}`,
       },
-      stageSeconds: [...perStage.entries()].map(([stage, s]) => ({ stage, ...s })),
+      stageSeconds: stageWallSeconds(ctx.resultsDir),
     });
     fs.writeFileSync(ctx.out(OUTPUTS.report), toMarkdown(blocks));
     fs.writeFileSync(ctx.out(OUTPUTS.reportHtml), toHtml(blocks, `moelab report (${ctx.params.name})`));

@@ -48,14 +48,7 @@ export default defineStage<Preset>()({
       }),
       ...(manifest?.skipped ?? []).map((s) => ({ id: s.id, paper: s.id.split('.')[0]!, skipped: s.reason })),
     ];
-    const lock = readJson<{ instances: Record<string, { stage: string; wallSeconds: number }> }>(path.join(ctx.resultsDir, 'moelab.lock.json'));
-    const perStage = new Map<string, { instances: number; seconds: number }>();
-    for (const entry of Object.values(lock?.instances ?? {})) {
-      const s = perStage.get(entry.stage) ?? { instances: 0, seconds: 0 };
-      s.instances += 1;
-      s.seconds += entry.wallSeconds;
-      perStage.set(entry.stage, s);
-    }
+    const { stageWallSeconds } = await import('../../src/pipeline/lock');
     const corpusDir = path.join(ctx.dataDir, ctx.params['corpus.name']);
     const stats = fs.existsSync(corpusDir) ? corpusStats(corpusDir) : undefined;
     const tfjsVersion = readJson<{ version: string }>(path.join(ctx.repoRoot, 'node_modules', '@tensorflow', 'tfjs', 'package.json'))?.version ?? 'unknown';
@@ -79,7 +72,7 @@ export default defineStage<Preset>()({
         platform: `${os.platform()} ${os.release()}`,
         'training wall seconds (sum over runs)': runs.reduce((s, r) => s + r.wallSeconds, 0).toFixed(0),
       },
-      stageSeconds: [...perStage.entries()].map(([stage, s]) => ({ stage, ...s })),
+      stageSeconds: stageWallSeconds(ctx.resultsDir),
     });
     fs.writeFileSync(ctx.out(OUTPUTS.report), toMarkdown(blocks));
     fs.writeFileSync(ctx.out(OUTPUTS.reportHtml), toHtml(blocks, `moelab report (${ctx.params.name})`));

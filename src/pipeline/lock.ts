@@ -58,6 +58,18 @@ export function readLock(resultsDir: string): LockFileData {
   return data;
 }
 
+/** Wall seconds per stage recorded in the lock file (matrix instances summed), in first-seen order: the reports' timing table. */
+export function stageWallSeconds(resultsDir: string): Array<{ stage: string; instances: number; seconds: number }> {
+  const perStage = new Map<string, { instances: number; seconds: number }>();
+  for (const entry of Object.values(readLock(resultsDir).instances)) {
+    const s = perStage.get(entry.stage) ?? { instances: 0, seconds: 0 };
+    s.instances += 1;
+    s.seconds += entry.wallSeconds;
+    perStage.set(entry.stage, s);
+  }
+  return [...perStage.entries()].map(([stage, s]) => ({ stage, ...s }));
+}
+
 /** Writes the lock file atomically (sorted by instance name, so diffs are readable); a full disk is a DiskError naming it. */
 export function writeLock(resultsDir: string, data: LockFileData): void {
   const sorted: LockFileData = { version: LOCK_VERSION, instances: {} };
