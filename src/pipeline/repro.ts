@@ -126,18 +126,28 @@ export function planStatus(session: PipelineSession, instances: readonly StageIn
 /** How long a repro waits at its end for orphaned stage children of a killed earlier run to exit. */
 const ORPHAN_WAIT_MS = 10_000;
 
-/** Pids on this host that own a temp dir under the roots and are still alive. */
-function tempOwners(roots: PipelineRoots): number[] {
-  const pids: number[] = [];
+/**
+ * The instance temp dirs under the roots (`.moelab-tmp/<instance>.<host>.<pid>`, `tmpDirFor`) with their owner:
+ * `live` when its process runs on this host, `foreign` when another host wrote it (never touched from here).
+ */
+function tempDirs(roots: PipelineRoots): Array<{ dir: string; pid: number | null; owner: 'live' | 'dead' | 'foreign' }> {
+  const out: Array<{ dir: string; pid: number | null; owner: 'live' | 'dead' | 'foreign' }> = [];
   for (const root of [roots.resultsDir, roots.dataDir]) {
     const dir = path.join(root, ENGINE_DIRS.tmp);
     if (!fs.existsSync(dir)) continue;
     for (const name of fs.readdirSync(dir)) {
       const m = /\.([^.]+)\.(\d+)$/.exec(name);
-      if (m && m[1] === os.hostname() && Number(m[2]) !== process.pid && pidAlive(Number(m[2]))) pids.push(Number(m[2]));
+      const pid = m ? Number(m[2]) : null;
+      const owner = m && m[1] !== os.hostname() ? 'foreign' : m && pidAlive(Number(m[2])) ? 'live' : 'dead';
+      out.push({ dir: path.join(dir, name), pid, owner });
     }
   }
-  return pids;
+  return out;
+}
+
+/** Pids on this host other than this one that own a temp dir under the roots and are still alive. */
+function tempOwners(roots: PipelineRoots): number[] {
+  return tempDirs(roots).flatMap((t) => (t.owner === 'live' && t.pid !== process.pid ? [t.pid!] : []));
 }
 
 /** Waits (up to `ms`) until no live process owns a temp dir under the roots. */
@@ -152,18 +162,8 @@ async function orphansGone(roots: PipelineRoots, ms: number): Promise<void> {
  * caught between its two renames (restored when the new one never arrived). Runs under the repro lock.
  */
 export function cleanStaleTemp(roots: PipelineRoots, dag?: Dag): void {
-  for (const root of [roots.resultsDir, roots.dataDir]) {
-    const dir = path.join(root, ENGINE_DIRS.tmp);
-    if (fs.existsSync(dir)) {
-      for (const name of fs.readdirSync(dir)) {
-        const m = /\.([^.]+)\.(\d+)$/.exec(name);
-        if (m && m[1] === os.hostname() && pidAlive(Number(m[2]))) continue;
-        if (m && m[1] !== os.hostname()) continue;
-        fs.rmSync(path.join(dir, name), { recursive: true, force: true });
-      }
-    }
-    removeStaleTempFiles(root);
-  }
+  for (const t of tempDirs(roots)) if (t.owner === 'dead') fs.rmSync(t.dir, { recursive: true, force: true });
+  for (const root of [roots.resultsDir, roots.dataDir]) removeStaleTempFiles(root);
   removeStaleTempFiles(path.join(roots.resultsDir, ENGINE_DIRS.cache));
   for (const inst of dag?.instances ?? []) {
     for (const o of inst.outputs) {
