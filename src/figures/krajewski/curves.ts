@@ -7,7 +7,8 @@ import type { RunSummary } from '../../runs/types';
 import { groupBy } from '../../util/group-by';
 import { logspace } from '../../util/logspace';
 import { extent, uniqueSorted, type LossColumn } from '../validate';
-import type { Fig1Curves, GranularityCurve, OverheadCurves, ParamsCurve } from './draw';
+import { krajewskiRuns, lossColumnOf, runsOf, type FigureInputs } from '../inputs';
+import type { Fig1Curves, Fig4Options, GranularityCurve, OverheadCurves, ParamsCurve, ParamsFigureOptions } from './draw';
 
 /** Fig. 1a curves for one pair of coefficient sets, via `lossVersusFlops` (Krajewski §6 allocation). */
 export function fig1Curves(moe: FineGrainedCoefficients, dense: DenseCoefficients, flops: number[], expansionRate = 64): Fig1Curves {
@@ -80,4 +81,16 @@ export function granularityLimitConstant(c: FineGrainedCoefficients | undefined,
   if (limit !== undefined && limit < minLoss) return { constLoss: limit };
   const why = limit === undefined ? 'no Eq. 9 fit' : `the fitted G → ∞ limit ${limit.toPrecision(4)} is not below the lowest loss ${minLoss.toPrecision(4)}`;
   return { constLoss: 0.95 * minLoss, note: `The constant is 95% of the group's lowest loss (${why}).` };
+}
+
+/** Figs. 3b and 6: the fine-grained sweep's runs in the fit's loss column, with Eq. 9 over N per (G, D) when fitted. */
+export function paramsFigureInput(inputs: FigureInputs): { runs: RunSummary[]; options: ParamsFigureOptions } {
+  const fit = inputs.fits['fine-grained'];
+  return { runs: krajewskiRuns(inputs), options: { lossColumn: lossColumnOf(inputs, 'fine-grained'), fitted: fit ? paramsCurves(fit, runsOf(inputs, 'fine-grained')) : undefined } };
+}
+
+/** Fig. 4: the fine-grained sweep's runs in the fit's loss column, with Eq. 9 over G per (N_act, D) when fitted. */
+export function granularityFigureInput(inputs: FigureInputs): { runs: RunSummary[]; options: Fig4Options } {
+  const fit = inputs.fits['fine-grained'];
+  return { runs: krajewskiRuns(inputs), options: { lossColumn: lossColumnOf(inputs, 'fine-grained'), fitted: fit ? granularityCurves(fit, runsOf(inputs, 'fine-grained')) : undefined } };
 }

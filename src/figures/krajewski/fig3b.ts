@@ -1,17 +1,13 @@
 /** Krajewski Fig. 3b: loss vs total parameters at one granularity, runs and the Eq. 9 fit. */
 import type { RunSummary } from '../../runs/types';
 import { defineFigure } from '../figure';
-import { krajewskiRuns, lossColumnOf, runsOf } from '../inputs';
-import { paramsCurves } from './curves';
+import { paramsFigureInput } from './curves';
 import { fig3b, type ParamsFigureOptions } from './draw';
 
 export const figure = defineFigure<{ runs: RunSummary[]; options: ParamsFigureOptions }>({
   id: 'krajewski.fig3b',
   paper: 'krajewski',
   kind: 'figure',
-  prepare(inputs) {
-    const fit = inputs.fits['fine-grained'];
-    return { runs: krajewskiRuns(inputs), options: { lossColumn: lossColumnOf(inputs, 'fine-grained'), fitted: fit ? paramsCurves(fit, runsOf(inputs, 'fine-grained')) : undefined } };
-  },
+  prepare: paramsFigureInput,
   draw: ({ runs, options }) => fig3b(runs, options),
 });

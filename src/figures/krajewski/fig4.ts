@@ -1,17 +1,13 @@
 /** Krajewski Fig. 4: the Eq. 9 fit against the runs, loss vs G per model size, one panel per token budget. */
 import type { RunSummary } from '../../runs/types';
 import { defineFigure } from '../figure';
-import { krajewskiRuns, lossColumnOf, runsOf } from '../inputs';
-import { granularityCurves } from './curves';
+import { granularityFigureInput } from './curves';
 import { fig4, type Fig4Options } from './draw';
 
 export const figure = defineFigure<{ runs: RunSummary[]; options: Fig4Options }>({
   id: 'krajewski.fig4',
   paper: 'krajewski',
   kind: 'figure',
-  prepare(inputs) {
-    const fit = inputs.fits['fine-grained'];
-    return { runs: krajewskiRuns(inputs), options: { lossColumn: lossColumnOf(inputs, 'fine-grained'), fitted: fit ? granularityCurves(fit, runsOf(inputs, 'fine-grained')) : undefined } };
-  },
+  prepare: granularityFigureInput,
   draw: ({ runs, options }) => fig4(runs, options),
 });
