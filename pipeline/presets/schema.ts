@@ -46,6 +46,19 @@ export const presetSchema = z
     if (p.source.kind === 'released' && (p.sweeps.fineGrained !== null || p.sweeps.experts !== null)) {
       ctx.addIssue({ code: 'custom', path: ['sweeps'], message: 'a preset whose runs come from a released table trains nothing; remove its sweeps (or use source kind "train")' });
     }
+    const replicated: Array<{ path: (string | number)[]; seeds: number[] }> = [
+      ...(p.sweeps.fineGrained?.moe ?? []).map((b, i) => ({ path: ['sweeps', 'fineGrained', 'moe', i, 'replicates', 'seeds'], seeds: b.replicates?.seeds ?? [] })),
+      ...(p.sweeps.fineGrained?.dense ?? []).map((b, i) => ({ path: ['sweeps', 'fineGrained', 'dense', i, 'replicates', 'seeds'], seeds: b.replicates?.seeds ?? [] })),
+      { path: ['sweeps', 'experts', 'replicates', 'seeds'], seeds: p.sweeps.experts?.replicates?.seeds ?? [] },
+    ];
+    for (const r of replicated) {
+      if (r.seeds.includes(p.train.seed)) {
+        ctx.addIssue({ code: 'custom', path: r.path, message: `seed ${p.train.seed} is the preset's train.seed, which every run already has; list only the extra seeds` });
+      }
+    }
+    if (p.train.initScale !== undefined && p.train.init !== 'fan-in') {
+      ctx.addIssue({ code: 'custom', path: ['train', 'initScale'], message: `applies only to init 'fan-in' (init is '${p.train.init ?? 'gpt2'}'); set train.init: 'fan-in' or remove initScale` });
+    }
     if (p.corpus?.name === RELEASED_DATA_FOLDER) {
       ctx.addIssue({ code: 'custom', path: ['corpus', 'name'], message: `corpus name '${RELEASED_DATA_FOLDER}' is reserved for the vendored released tables (data/${RELEASED_DATA_FOLDER}/); pick another` });
     }

@@ -19,20 +19,40 @@ const shapeSchema = z
     heads: posInt,
     /** Dense FFN width; default 4·d_model (fine-grained) or 8/3·d_model (experts, SwiGLU). */
     dFF: posInt.optional(),
+    /** Peak learning rate of this shape's runs (the papers tune lr per size); default: the preset's train.lr. */
+    lr: z.number().positive().optional(),
   })
   .strict()
   .refine((s) => s.dModel % s.heads === 0, { message: 'heads must divide dModel' });
 
 const tokensList = z.array(posInt).min(1);
 
+/**
+ * Seed replicates: each run of the grid (or block) whose d_model and tokens pass the filters is also trained with
+ * each of these seeds (init and data order), as a run of its own whose id ends in `-s<seed>`; the run with the
+ * preset's train.seed keeps its plain id. Claims average replicates within a (size, tokens) cell and learn the
+ * run-to-run noise from them.
+ */
+const replicatesSchema = z
+  .object({
+    /** Seeds beyond the preset's train.seed (distinct). */
+    seeds: z.array(z.number().int().nonnegative()).min(1).refine((s) => new Set(s).size === s.length, 'seeds must be distinct'),
+    /** Only runs of these d_model values (default: every shape). */
+    dModels: z.array(posInt).min(1).optional(),
+    /** Only runs of these token counts (default: every token count). */
+    tokens: z.array(posInt).min(1).optional(),
+  })
+  .strict()
+  .optional();
+
 export const fineGrainedSchema = z
   .object({
     /** Fixed expansion rate E (paper: 64). */
     expansionRate: posInt,
     /** MoE blocks: shapes × tokens × granularities. */
-    moe: z.array(z.object({ shapes: z.array(shapeSchema).min(1), tokens: tokensList, granularities: z.array(powerOfTwo).min(1) }).strict()).min(1),
+    moe: z.array(z.object({ shapes: z.array(shapeSchema).min(1), tokens: tokensList, granularities: z.array(powerOfTwo).min(1), replicates: replicatesSchema }).strict()).min(1),
     /** Dense baselines: shapes × tokens. */
-    dense: z.array(z.object({ shapes: z.array(shapeSchema).min(1), tokens: tokensList }).strict()),
+    dense: z.array(z.object({ shapes: z.array(shapeSchema).min(1), tokens: tokensList, replicates: replicatesSchema }).strict()),
   })
   .strict();
 
@@ -46,6 +66,8 @@ export const expertsSchema = z
     topK: posInt.default(2),
     /** MoE in every n-th block (paper: 2). */
     moeEvery: posInt.default(2),
+    /** Seed replicates of chosen runs of the grid. */
+    replicates: replicatesSchema,
   })
   .strict()
   .refine((g) => g.experts.every((e) => e === 1 || e >= g.topK), { message: 'every expert count above 1 must be ≥ topK' });
@@ -80,12 +102,16 @@ export const trainSchema = RunRecipeSchema.extend({
   lbCoef: MoeConfigSchema.shape.lbCoef,
   /** Router z-loss coefficient. */
   zCoef: MoeConfigSchema.shape.zCoef,
-  /** Weight-matrix initialisation of every run (model.init: `gpt2` σ = 0.02, or `fan-in` std 1/sqrt(fan_in)); absent = gpt2. */
+  /** Weight-matrix initialisation of every run (model.init: `gpt2` σ = initStd, or `fan-in` std sqrt(initScale/fan_in)); absent = gpt2. */
   init: z.enum(INIT_KINDS).optional(),
+  /** model.initStd of every run: σ of the embeddings (and of every matrix under `gpt2`); absent = the model's 0.02. */
+  initStd: z.number().positive().optional(),
+  /** model.initScale of every run (only with init `fan-in`); absent = 1. */
+  initScale: z.number().positive().optional(),
 }).strict();
 
 /** Keys of the preset's `train` section beyond the run recipe (per-sweep knobs and shared MoE routing settings; test/sweeps/recipe.test.ts). */
-export const PRESET_ONLY_TRAIN_KEYS = ['evalsPerRun', 'checkpointsPerRun', 'allowRepeatedData', 'capacityFactor', 'groupSize', 'lbCoef', 'zCoef', 'init'] as const;
+export const PRESET_ONLY_TRAIN_KEYS = ['evalsPerRun', 'checkpointsPerRun', 'allowRepeatedData', 'capacityFactor', 'groupSize', 'lbCoef', 'zCoef', 'init', 'initStd', 'initScale'] as const;
 
 export const fitSchema = z
   .object({

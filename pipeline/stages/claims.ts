@@ -17,11 +17,11 @@ export default defineStage<Preset>()({
   name: 'claims',
   module: __filename,
   description: "the papers' claims as tests (verdict, effect, interval) and their protocol sensitivity",
-  params: ['analysis.inferenceBudgetsFlops', 'analysis.gpu', 'fit.protocol', 'fit.sensitivity', 'source'],
+  params: ['analysis.inferenceBudgetsFlops', 'analysis.gpu', 'fit.protocol', 'fit.sensitivity', 'source', 'corpus.name'],
   gridParams: ['source'],
   when: trainsItsRuns,
-  deps: ['runs', 'fit'],
-  inputs: (p) => [...[OUTPUTS.runTable, OUTPUTS.fits, ...(p['fit.sensitivity'] ? [OUTPUTS.fitVariants] : [])].map(asInput), CLARK_ROUTING_FILE],
+  deps: ['runs', 'fit', 'corpus'],
+  inputs: (p) => [...[OUTPUTS.runTable, OUTPUTS.fits, ...(p['fit.sensitivity'] ? [OUTPUTS.fitVariants] : [])].map(asInput), CLARK_ROUTING_FILE, OUTPUTS.corpus(p['corpus.name']).train],
   outputs: [OUTPUTS.claims, OUTPUTS.claimsAtScale],
   async run(ctx) {
     const { claimsTable, claimsTableJson } = await import('../../src/report/claims');
@@ -32,10 +32,15 @@ export default defineStage<Preset>()({
     const records = readResultFits(ctx.resultsDir);
     const variants = [...readVariantFits(ctx.resultsDir)].map(([id, rs]) => ({ id, change: variantChange(id, rs.map((r) => r.protocol)), records: rs }));
     ctx.progress({ fraction: 0.1, message: `claims under the ${ctx.params['fit.protocol']} protocol and ${variants.length} variants` });
+    // The unigram entropy of the training split: the plateau diagnostic's reference loss.
+    const { corpusStats } = await import('../../src/data/stats');
+    const path = await import('node:path');
+    const { unigramEntropyNats } = corpusStats(path.join(ctx.dataDir, ctx.params['corpus.name']));
     const table = claimsTable(
       { runs, records, inferenceBudgetsFlops: ctx.params['analysis.inferenceBudgetsFlops'], gpu: ctx.params['analysis.gpu'] },
       ctx.params['fit.protocol'],
       variants,
+      { unigramEntropyNats },
     );
     fs.writeFileSync(ctx.out(OUTPUTS.claims), claimsTableJson(table));
     ctx.progress({ fraction: 0.9, message: "the experts claims on Clark et al.'s released runs" });

@@ -1,4 +1,4 @@
-import { formatTokens, type ModelShape, type SweepRun } from './types';
+import { formatTokens, withSeedReplicates, type ModelShape, type Replicates, type SweepRun } from './types';
 
 /**
  * The expert-count sweep of Yun et al. 2024 (arXiv 2404.02852, §3.1, Table 1): dense sizes × expert counts
@@ -16,6 +16,8 @@ export interface ExpertsGrid {
   topK: number;
   /** MoE in every `moeEvery`-th block (paper: 2). */
   moeEvery: number;
+  /** Seed replicates of chosen runs (`-s<seed>` ids). */
+  replicates?: Replicates;
 }
 
 /** SwiGLU width used by Llama-style models: ≈ 8/3 · d_model, rounded up to a multiple of 8. */
@@ -31,7 +33,7 @@ export function expandExperts(grid: ExpertsGrid): SweepRun[] {
     for (const tokens of grid.tokens) {
       for (const experts of grid.experts) {
         const dense = experts === 1;
-        runs.push({
+        const run: SweepRun = {
           runId: `ex-e${experts}-d${shape.dModel}x${shape.layers}-t${formatTokens(tokens)}`,
           sweep: 'experts',
           family: dense ? 'dense' : 'moe',
@@ -46,7 +48,9 @@ export function expandExperts(grid: ExpertsGrid): SweepRun[] {
           topK: dense ? 1 : grid.topK,
           moeEvery: grid.moeEvery,
           tokens,
-        });
+          ...(shape.lr !== undefined ? { lr: shape.lr } : {}),
+        };
+        runs.push(...withSeedReplicates(run, grid.replicates));
       }
     }
   }

@@ -1,4 +1,4 @@
-import { formatTokens, type ModelShape, type SweepRun } from './types';
+import { formatTokens, withSeedReplicates, type ModelShape, type Replicates, type SweepRun } from './types';
 
 /** A cartesian block of a grid: every shape × every token count (× every granularity for MoE blocks). */
 export interface FineGrainedBlock {
@@ -7,6 +7,8 @@ export interface FineGrainedBlock {
   tokens: number[];
   /** Granularities G (powers of two; paper: 1, 2, 4, 8, 16). */
   granularities: number[];
+  /** Seed replicates of chosen runs of the block (`-s<seed>` ids). */
+  replicates?: Replicates;
 }
 
 /**
@@ -43,20 +45,16 @@ export function expandFineGrained(grid: FineGrainedGrid): SweepRun[] {
     ffn: 'gelu' as const,
     moeEvery: 1,
     tokens,
+    ...(shape.lr !== undefined ? { lr: shape.lr } : {}),
   });
+  const add = (run: SweepRun, replicates: Replicates | undefined) => {
+    for (const r of withSeedReplicates(run, replicates)) runs.set(r.runId, r);
+  };
   for (const block of grid.dense) {
     for (const shape of block.shapes) {
       for (const tokens of block.tokens) {
         const runId = `fg-dense-${shapeId(shape)}-t${formatTokens(tokens)}`;
-        runs.set(runId, {
-          ...base(shape, tokens),
-          runId,
-          family: 'dense',
-          router: 'none',
-          expansionRate: 1,
-          granularity: 1,
-          topK: 1,
-        });
+        add({ ...base(shape, tokens), runId, family: 'dense', router: 'none', expansionRate: 1, granularity: 1, topK: 1 }, block.replicates);
       }
     }
   }
@@ -65,15 +63,7 @@ export function expandFineGrained(grid: FineGrainedGrid): SweepRun[] {
       for (const tokens of block.tokens) {
         for (const granularity of block.granularities) {
           const runId = `fg-moe-e${grid.expansionRate}-g${granularity}-${shapeId(shape)}-t${formatTokens(tokens)}`;
-          runs.set(runId, {
-            ...base(shape, tokens),
-            runId,
-            family: 'moe',
-            router: 'expert-choice',
-            expansionRate: grid.expansionRate,
-            granularity,
-            topK: 1,
-          });
+          add({ ...base(shape, tokens), runId, family: 'moe', router: 'expert-choice', expansionRate: grid.expansionRate, granularity, topK: 1 }, block.replicates);
         }
       }
     }

@@ -16,6 +16,8 @@ export interface ModelShape {
   heads: number;
   /** Dense FFN width d_ff; defaults to 4·d_model (GELU) when omitted. */
   dFF?: number;
+  /** Peak learning rate of this shape's runs; defaults to the preset's `train.lr` when omitted. */
+  lr?: number;
 }
 
 /** One training run of a sweep, before it is turned into a trainer config. */
@@ -44,6 +46,31 @@ export interface SweepRun {
   moeEvery: number;
   /** Training tokens D. */
   tokens: number;
+  /** Peak learning rate when the shape sets one; absent = the preset's `train.lr`. */
+  lr?: number;
+  /** Seed of a replicate (init and data order); absent = the preset's `train.seed`. Its id ends in `-s<seed>`. */
+  seed?: number;
+}
+
+/** Seed replicates of a grid or block: extra seeds for the runs whose d_model and tokens pass the filters. */
+export interface Replicates {
+  /** Seeds beyond the preset's `train.seed`. */
+  seeds: number[];
+  /** Only runs of these d_model values (absent: every shape). */
+  dModels?: number[];
+  /** Only runs of these token counts (absent: every token count). */
+  tokens?: number[];
+}
+
+/**
+ * The run itself (seed absent: the preset's `train.seed`) followed, when it passes the filters, by one replicate per
+ * extra seed, each with the id suffix `-s<seed>`.
+ */
+export function withSeedReplicates(run: SweepRun, replicates: Replicates | undefined): SweepRun[] {
+  if (!replicates) return [run];
+  if (replicates.dModels && !replicates.dModels.includes(run.dModel)) return [run];
+  if (replicates.tokens && !replicates.tokens.includes(run.tokens)) return [run];
+  return [run, ...replicates.seeds.map((seed) => ({ ...run, runId: `${run.runId}-s${seed}`, seed }))];
 }
 
 /** Formats a token count compactly for ids: 500000 → `500k`, 1500000 → `1p5M`, 16e9 → `16B` (`.` → `p`). */

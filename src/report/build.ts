@@ -93,6 +93,18 @@ function claimBlocks(table: ClaimsTable | undefined): Block[] {
     },
     { kind: 'table', header, rows: table.claims.map(row), caption: 'Claims about our runs.' },
   ];
+  for (const d of table.diagnostics ?? []) {
+    const notHolding = (d.cases ?? []).filter((x) => x.verdict !== 'holds');
+    blocks.push({ kind: 'table', header, rows: [row(d)], caption: 'Diagnostic of the runs themselves (a claim about our runs is only as good as the runs).' });
+    if (notHolding.length) {
+      blocks.push({
+        kind: 'table',
+        header: ['configuration', 'verdict', 'effect [interval]', 'why'],
+        rows: notHolding.map((x) => [x.label, VERDICT[x.verdict], effectCell(x.effect), x.reason ?? '']),
+        caption: `${d.id}: the configurations that do not hold (${notHolding.length} of ${d.cases!.length}).`,
+      });
+    }
+  }
   const cases = table.claims.filter((c) => c.cases?.length);
   for (const c of cases) {
     blocks.push({

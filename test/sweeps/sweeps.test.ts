@@ -52,12 +52,43 @@ test('expandSweeps(both paper grids) yields unique run ids', () => {
   assert.equal(new Set(runs.map((r) => r.runId)).size, runs.length);
 });
 
-test("a preset's train.init reaches every run's model config, and its absence leaves the trainer config as before", () => {
+test("a preset's train.init, initStd and initScale reach every run's model config, and their absence leaves the trainer config as before", () => {
   const preset = validatePreset(tiny, 'tiny.ts');
   const [run] = expandSweeps(preset.sweeps);
-  const plain = sweepRunToTrainConfig(run!, preset.train, '/tmp/corpus');
+  const bare = { ...preset.train, init: undefined, initStd: undefined, initScale: undefined };
+  const plain = sweepRunToTrainConfig(run!, bare, '/tmp/corpus');
   assert.equal('init' in plain.model, false);
-  const fanIn = parseTrainConfig(sweepRunToTrainConfig(run!, { ...preset.train, init: 'fan-in' }, '/tmp/corpus'));
-  assert.equal(fanIn.model.init, 'fan-in');
-  assert.equal(parseTrainConfig(plain).model.init, 'gpt2');
+  assert.equal('initStd' in plain.model, false);
+  const fanIn = parseTrainConfig(sweepRunToTrainConfig(run!, { ...bare, init: 'fan-in', initStd: 0.0625, initScale: 0.25 }, '/tmp/corpus'));
+  assert.deepEqual([fanIn.model.init, fanIn.model.initStd, fanIn.model.initScale], ['fan-in', 0.0625, 0.25]);
+  assert.deepEqual([parseTrainConfig(plain).model.init, parseTrainConfig(plain).model.initStd], ['gpt2', 0.02]);
+});
+
+test('a shape\'s lr overrides train.lr for its runs only', () => {
+  const grid = { expansionRate: 4, moe: [{ shapes: [{ dModel: 32, layers: 2, heads: 2, lr: 8e-3 }, { dModel: 64, layers: 2, heads: 2 }], tokens: [64_000], granularities: [1] }], dense: [] };
+  const preset = validatePreset(tiny, 'tiny.ts');
+  const lrs = expandFineGrained(grid).map((r) => sweepRunToTrainConfig(r, { ...preset.train, lr: 1e-3 }, '/tmp/c').optimizer!.lr);
+  assert.deepEqual(lrs, [8e-3, 1e-3]);
+});
+
+test('replicates add one run per extra seed (id suffix -s<seed>, the seed in its trainer config) to the filtered runs only', () => {
+  const runs = expandExperts({
+    shapes: [{ dModel: 32, layers: 2, heads: 2 }, { dModel: 64, layers: 2, heads: 2 }],
+    experts: [1, 8],
+    tokens: [64_000, 128_000],
+    topK: 2,
+    moeEvery: 2,
+    replicates: { seeds: [1, 2], dModels: [32], tokens: [64_000] },
+  });
+  assert.equal(runs.length, 8 + 2 * 2);
+  assert.deepEqual(runs.filter((r) => r.seed !== undefined).map((r) => r.runId), ['ex-e1-d32x2-t64k-s1', 'ex-e1-d32x2-t64k-s2', 'ex-e8-d32x2-t64k-s1', 'ex-e8-d32x2-t64k-s2']);
+  const preset = validatePreset(tiny, 'tiny.ts');
+  const seeds = runs.filter((r) => r.runId.startsWith('ex-e8-d32x2-t64k')).map((r) => sweepRunToTrainConfig(r, { ...preset.train, seed: 0 }, '/tmp/c').seed);
+  assert.deepEqual(seeds, [0, 1, 2]);
+});
+
+test("a preset whose replicate seeds include train.seed, or sets initScale without fan-in, is refused with the key to fix", () => {
+  const experts = { ...tiny.sweeps.experts, replicates: { seeds: [0, 1] } };
+  assert.throws(() => validatePreset({ ...tiny, sweeps: { ...tiny.sweeps, experts } }, 'p.ts'), /sweeps\.experts\.replicates\.seeds[\s\S]*train\.seed/);
+  assert.throws(() => validatePreset({ ...tiny, train: { ...tiny.train, init: 'gpt2', initScale: 2 } }, 'p.ts'), /train\.initScale[\s\S]*fan-in/);
 });

@@ -11,6 +11,7 @@ import { runsForLaw } from '../../laws/selection';
 import type { RunSummary } from '../../runs/types';
 import { granularityHelps, moeBeatsDense, optimalGranularityClaims } from './krajewski';
 import { publishedChecks } from './published';
+import { offPlateau } from './plateau';
 import { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, headlineClaims } from './yun';
 import { KRAJEWSKI, YUN, type ClaimResult, type Effect, type Verdict } from './verdict';
 
@@ -19,6 +20,7 @@ export { publishedChecks, roundingDraws, roundingHalfUnit } from './published';
 export { granularityHelps, moeBeatsDense, optimalGranularityClaims, SMALLEST_LOSS_EFFECT, SMALLEST_LOG2_G_EFFECT, CLAIM_GRANULARITIES } from './krajewski';
 export { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, headlineClaims, SMALLEST_GAIN_DIFFERENCE, YUN_PAPER_RMSLE } from './yun';
 export { configurations, noiseFloor, type NoiseFloor } from './cells';
+export { offPlateau, PLATEAU_ID, PLATEAU_MARGIN_NATS } from './plateau';
 
 export interface ClaimsInputs {
   runs: readonly RunSummary[];
@@ -127,12 +129,20 @@ export interface ClaimsTable {
   claims: ClaimResult[];
   /** Solver checks on the papers' published coefficients. */
   published: ClaimResult[];
+  /** Diagnostics of the runs themselves (every run off the unigram plateau); absent in tables written before them. */
+  diagnostics?: ClaimResult[];
   sensitivity: SensitivityRow[];
 }
 
-export function claimsTable(inputs: ClaimsInputs, protocol: string, variants: ReadonlyArray<{ id: string; change: string; records: readonly FitRecord[] }>): ClaimsTable {
+export function claimsTable(
+  inputs: ClaimsInputs,
+  protocol: string,
+  variants: ReadonlyArray<{ id: string; change: string; records: readonly FitRecord[] }>,
+  corpus?: { unigramEntropyNats: number },
+): ClaimsTable {
   const claims = computeClaims(inputs);
-  return { protocol, claims, published: publishedChecks(), sensitivity: claimSensitivity(claims, variants, { ...inputs, headlineResamples: Math.min(50, inputs.headlineResamples ?? 200) }) };
+  const diagnostics = corpus ? [offPlateau({ runs: inputs.runs, unigramEntropyNats: corpus.unigramEntropyNats })] : [];
+  return { protocol, claims, published: publishedChecks(), diagnostics, sensitivity: claimSensitivity(claims, variants, { ...inputs, headlineResamples: Math.min(50, inputs.headlineResamples ?? 200) }) };
 }
 
 /** JSON of a claims table (non-finite numbers as the strings "NaN", "Infinity", "-Infinity"). */
