@@ -116,12 +116,15 @@ function costCommand(inf: Command): void {
 }
 
 /** True when the loss at N is not a minimum in N at this budget (loss still falls at 2N or at N/2). */
-function notAMinimum(c: ExpertsCoefficients, flops: number, experts: number, paramsDense: number): boolean {
+/** Which way the fitted loss still falls from a loss-optimal N on the search edge (larger or smaller N), or null at a true minimum. */
+function notAMinimum(c: ExpertsCoefficients, flops: number, experts: number, paramsDense: number): 'larger' | 'smaller' | null {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { expertsAtSize } = require('../laws/allocation/experts') as typeof import('../laws/allocation/experts');
   const at = (n: number) => expertsAtSize(c, flops, experts, n).loss;
   const here = at(paramsDense);
-  return at(paramsDense * 2) < here || at(paramsDense / 2) < here;
+  if (at(paramsDense * 2) < here) return 'larger';
+  if (at(paramsDense / 2) < here) return 'smaller';
+  return null;
 }
 
 function overtrainCommands(inf: Command): void {
@@ -155,8 +158,9 @@ function overtrainCommands(inf: Command): void {
         }
         const why = (row: OvertrainRow): string => {
           const notes: string[] = [];
-          if (notAMinimum(c, o.flops, row.experts, row.lossOptimal.paramsDense)) {
-            notes.push(`its loss-optimal N (${num(row.lossOptimal.paramsDense)}) sits at the edge of the search range: the fitted loss keeps falling with N at this budget, so it is no optimum`);
+          const falls = notAMinimum(c, o.flops, row.experts, row.lossOptimal.paramsDense);
+          if (falls) {
+            notes.push(`its loss-optimal N (${num(row.lossOptimal.paramsDense)}) sits at the edge of the search range: the fitted loss keeps falling toward ${falls} N at this budget, so it is no optimum`);
           }
           if (!row.chosen) {
             notes.push(
