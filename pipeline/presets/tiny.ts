@@ -1,17 +1,29 @@
 /**
- * `tiny`: the default main job. Full embedded corpus (Moby Dick + State of the Union, ~12 MB of English),
- * sweeps sized to finish the whole DAG in well under an hour on 2 CPU cores (~8M training tokens in total),
- * with enough runs for every law to be fitted with bootstrap intervals:
- * - fine-grained (Krajewski): 3 sizes × G ∈ {1, 2, 4} × 3 token counts at E = 4, plus dense baselines (36 runs);
- * - experts (Yun): 2 sizes × E ∈ {1, 4, 8, 16, 32} × 2 token counts, top-2, MoE every second block (20 runs).
+ * `tiny`: the default main job. Full embedded corpus (Moby Dick + State of the Union, ~12 MB of English), sized so
+ * the whole DAG finishes in about a quarter of an hour on 2 CPU cores and every run ends well below the unigram
+ * plateau (the claims stage checks it per run: moelab.off-plateau):
+ * - fine-grained (Krajewski): d_model 24/48/96 (active non-embedding N 1.4e4–2.2e5, 1.2 decades) × D ∈ {80k, 250k,
+ *   800k} (a decade) × G ∈ {1, 2, 4, 8} at E = 4, plus dense baselines (45 runs), and seed replicates (seeds 1, 2)
+ *   of the d48 × 250k cell (10 runs), so the claims know the run-to-run noise;
+ * - experts (Yun): d_model 24/48 × E ∈ {1, 4, 8, 16, 32} × D ∈ {160k, 640k}, top-2, MoE every second block
+ *   (20 runs), with seed replicates of the d24 × 160k cell (10 runs).
+ *
+ * Initialisation and learning rates come from a documented sweep (README, "How tiny was chosen"): GPT-2's width-blind
+ * σ = 0.02 left most runs of the previous design on the plateau (valLoss 2.97–3.05 against a unigram entropy of
+ * 3.02); LeCun fan-in scaling with variance 0.25/fan_in (σ = 0.5/√d_model for d_model-wide inputs, the μP hidden
+ * weight scaling) and embeddings at σ 0.0625 gave the lowest loss for dense GELU, dense SwiGLU and both routers at
+ * d_model 32 and 64 (128k tokens). Peak lr per size is the best of {2, 4, 8}·1e-3 at 200k tokens for dense and
+ * G = 4 MoE together: 8e-3 at d_model 24 and 48, 4e-3 at 96 (8e-3 destabilised the d96 dense run). The experts
+ * sweep (SwiGLU, token choice) at 8e-3 spread its seeds by up to 0.4 nats and spiked one d48 run; 5e-3 had the
+ * lowest seed-mean loss of {3, 5, 8}·1e-3 on d24 dense and E = 16 (3 seeds each, 128k tokens).
  */
 import type { PresetInput } from './schema';
 
-const shape = (dModel: number, layers: number, heads: number) => ({ dModel, layers, heads });
+const shape = (dModel: number, layers: number, heads: number, lr: number) => ({ dModel, layers, heads, lr });
 
 const tiny = {
   name: 'tiny',
-  description: 'default main job: embedded corpus, 56 small runs, well under an hour on 2 CPU cores',
+  description: 'default main job: embedded corpus, 85 small runs (seed replicates included), ~15 minutes on 2 CPU cores',
   corpus: {
     name: 'stdlib-en',
     sources: [
@@ -25,12 +37,32 @@ const tiny = {
   sweeps: {
     fineGrained: {
       expansionRate: 4,
-      moe: [{ shapes: [shape(32, 2, 2), shape(48, 2, 2), shape(64, 2, 2)], tokens: [64_000, 128_000, 256_000], granularities: [1, 2, 4] }],
-      dense: [{ shapes: [shape(32, 2, 2), shape(48, 2, 2), shape(64, 2, 2)], tokens: [64_000, 128_000, 256_000] }],
+      moe: [
+        {
+          shapes: [shape(24, 2, 2, 8e-3), shape(48, 2, 2, 8e-3), shape(96, 2, 2, 4e-3)],
+          tokens: [80_000, 250_000, 800_000],
+          granularities: [1, 2, 4, 8],
+          replicates: { seeds: [1, 2], dModels: [48], tokens: [250_000] },
+        },
+      ],
+      dense: [
+        {
+          shapes: [shape(24, 2, 2, 8e-3), shape(48, 2, 2, 8e-3), shape(96, 2, 2, 4e-3)],
+          tokens: [80_000, 250_000, 800_000],
+          replicates: { seeds: [1, 2], dModels: [48], tokens: [250_000] },
+        },
+      ],
     },
-    experts: { shapes: [shape(32, 2, 2), shape(64, 2, 2)], experts: [1, 4, 8, 16, 32], tokens: [64_000, 192_000], topK: 2, moeEvery: 2 },
+    experts: {
+      shapes: [shape(24, 2, 2, 5e-3), shape(48, 2, 2, 5e-3)],
+      experts: [1, 4, 8, 16, 32],
+      tokens: [160_000, 640_000],
+      topK: 2,
+      moeEvery: 2,
+      replicates: { seeds: [1, 2], dModels: [24], tokens: [160_000] },
+    },
   },
-  train: { seqLen: 64, batchSize: 16, lr: 3e-3, evalsPerRun: 2, evalTokens: 32_768, checkpointsPerRun: 4 },
+  train: { seqLen: 64, batchSize: 16, lr: 8e-3, init: 'fan-in', initScale: 0.25, initStd: 0.0625, evalsPerRun: 2, evalTokens: 32_768, checkpointsPerRun: 4 },
   analysis: { budgetsFlops: [1e10, 1e11, 1e12, 1e14, 1e17, 1e20, 1e23, 1e25] },
 } satisfies PresetInput;
 export default tiny;

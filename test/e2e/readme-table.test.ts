@@ -93,7 +93,7 @@ const hasJupyter = fs.existsSync('/usr/bin/jupyter') && fs.existsSync(path.join(
 
 const CASES: Record<string, Case> = {
   'run everything (default preset `tiny`)': {
-    // the whole tiny DAG trains 56 models (~5 min on 2 cores): planned here, run end to end on the smoke preset by test/e2e/smoke.test.ts
+    // the whole tiny DAG trains 85 models (~17 min on 2 cores): planned here, run end to end on the smoke preset by test/e2e/smoke.test.ts
     run: (c) => {
       const r = c.run('npm run --silent repro -- --dry-run');
       ok(r, 'npm run repro -- --dry-run');
@@ -169,7 +169,7 @@ const CASES: Record<string, Case> = {
     run: (c, [cmd]) => {
       const r = c.run(cmd!);
       ok(r, cmd!);
-      assert.match(r.stdout, /runs: 27 of 56 \(the pipeline's selection for fine-grained/);
+      assert.match(r.stdout, /runs: 44 of 85 \(the pipeline's selection for fine-grained/);
     },
   },
   'compute-optimal allocations': {

@@ -77,7 +77,7 @@ test('compareResults reports per-run loss deltas and runs present in one folder 
 test('every tiny-preset sweep run becomes a valid trainer config (expert choice: capacity 1, no balancing loss)', () => {
   const preset = validatePreset(tiny, 'tiny.ts');
   const runs = expandSweeps(preset.sweeps);
-  assert.equal(runs.length, 56);
+  assert.equal(runs.length, 85, "45 fine-grained + 10 replicates, 20 experts + 10 replicates");
   for (const r of runs) {
     const cfg = parseTrainConfig(sweepRunToTrainConfig(r, preset.train, '/tmp/corpus'));
     assert.equal(cfg.tokens, r.tokens);

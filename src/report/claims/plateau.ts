@@ -6,7 +6,8 @@
  * averaged), with the run-to-run noise of the seed replicates as its interval:
  * effect = (H − margin) − loss, so it **holds** when the interval lies above 0 (the loss is below H − margin beyond
  * noise), **fails** when it lies below 0, and is **inconclusive** within noise or when no replicate measures the
- * noise. The diagnostic holds when every configuration holds and fails when any fails.
+ * noise. The noise is pooled per sweep (the sweeps train different models with different recipes, so one sweep's
+ * seed spread says nothing about the other's). The diagnostic holds when every configuration holds and fails when any fails.
  */
 import type { LossTarget } from '../../laws/protocol';
 import type { RunSummary } from '../../runs/types';
@@ -37,16 +38,17 @@ export function offPlateau(i: PlateauInputs): ClaimResult {
   const margin = i.marginNats ?? PLATEAU_MARGIN_NATS;
   const level = i.level ?? 0.95;
   const threshold = i.unigramEntropyNats - margin;
-  const noise = noiseFloor(i.runs, column);
+  const noiseOf = new Map([...new Set(i.runs.map((r) => r.sweep))].map((sweep) => [sweep, noiseFloor(i.runs.filter((r) => r.sweep === sweep), column)]));
   const quantity = `nats by which the seed-mean ${column} lies below the unigram entropy minus ${fmt(margin)} (${fmt(threshold)})`;
   const cases: ClaimCase[] = configurations(i.runs, column).map((c) => {
     const estimate = threshold - c.loss;
     let effect: Effect;
+    const noise = noiseOf.get(settings(c).sweep);
     if (noise && Number.isFinite(noise.sd)) {
       const half = studentTQuantile(1 - (1 - level) / 2, noise.df) * (noise.sd / Math.sqrt(c.seeds));
-      effect = { quantity, estimate, lo: estimate - half, hi: estimate + half, level, method: `run-to-run noise from seed replicates (σ ${fmt(noise.sd)}, df ${noise.df}), ${c.seeds} seed(s)` };
+      effect = { quantity, estimate, lo: estimate - half, hi: estimate + half, level, method: `run-to-run noise of the ${settings(c).sweep} sweep's seed replicates (σ ${fmt(noise.sd)}, df ${noise.df}), ${c.seeds} seed(s)` };
     } else {
-      effect = { quantity, estimate, lo: -Infinity, hi: Infinity, level, method: 'no seed replicates: no noise estimate' };
+      effect = { quantity, estimate, lo: -Infinity, hi: Infinity, level, method: `no seed replicates in the ${settings(c).sweep} sweep: no noise estimate` };
     }
     const verdict = decide(effect, 0);
     const ids = c.runs.map((r) => r.runId).join(', ');
@@ -58,7 +60,7 @@ export function offPlateau(i: PlateauInputs): ClaimResult {
   const losses = configurations(i.runs, column).map((c) => c.loss);
   const worst = losses.length ? Math.max(...losses) : NaN;
   const worstRun = losses.length ? settings(configurations(i.runs, column)[losses.indexOf(worst)]!).runId : 'none';
-  const evidence = `${cases.length} configurations (${i.runs.length} runs); unigram entropy ${fmt(i.unigramEntropyNats)} nats, threshold ${fmt(threshold)}; highest seed-mean ${column} ${fmt(worst)} (${worstRun}); ${cases.length - on.length - undecided.length} off the plateau, ${on.length} on it, ${undecided.length} undecided${noise ? `; noise σ ${fmt(noise.sd)} (df ${noise.df}, ${noise.configs} replicated configurations)` : '; no seed replicates'}`;
+  const evidence = `${cases.length} configurations (${i.runs.length} runs); unigram entropy ${fmt(i.unigramEntropyNats)} nats, threshold ${fmt(threshold)}; highest seed-mean ${column} ${fmt(worst)} (${worstRun}); ${cases.length - on.length - undecided.length} off the plateau, ${on.length} on it, ${undecided.length} undecided; ${[...noiseOf].map(([sweep, n]) => (n ? `${sweep} noise σ ${fmt(n.sd)} (df ${n.df}, ${n.configs} replicated configurations)` : `${sweep}: no seed replicates`)).join(', ')}`;
   const reason =
     verdict === 'fails'
       ? `on the plateau: ${on.map((c) => c.label).join('; ')}: these runs end within ${fmt(margin)} nats of the loss of a context-free model, so their differences measure initialisation and warm-up, not N, D, G or E`
