@@ -30,8 +30,8 @@ const record = (run: (typeof runs)[number], tokensPerSecond: number, train = pre
 });
 
 test('a train run of a measured shape costs its tokens over the pooled tokens/s of the lock file', () => {
-  const dense = runs.filter((r) => r.sweep === 'fine-grained' && r.family === 'dense' && r.dModel === 64);
-  assert.equal(dense.length, 3); // 64k, 128k, 256k tokens of one shape
+  const dense = runs.filter((r) => r.sweep === 'fine-grained' && r.family === 'dense' && r.dModel === 96);
+  assert.equal(dense.length, 3); // 80k, 250k, 800k tokens of one shape (no replicates at d96)
   // Two earlier runs at 20k and 30k tokens/s: pooled Σ tokens / Σ seconds.
   const history = [record(dense[0]!, 20_000), record(dense[2]!, 30_000)];
   const pooled = (dense[0]!.tokens + dense[2]!.tokens) / (dense[0]!.tokens / 20_000 + dense[2]!.tokens / 30_000);
@@ -39,7 +39,7 @@ test('a train run of a measured shape costs its tokens over the pooled tokens/s 
   assert.equal(est.basis, 'measured');
   assert.ok(Math.abs(est.seconds - dense[1]!.tokens / pooled) < 1e-9);
   // Another shape, or the same shape under another batch size, is not measured by them.
-  const other = runs.find((r) => r.family === 'dense' && r.dModel === 32)!;
+  const other = runs.find((r) => r.family === 'dense' && r.dModel === 24)!;
   assert.equal(trainRunCost(other, preset.train, ctx(history)).basis, 'model');
   assert.equal(trainRunCost(dense[1]!, { ...preset.train, batchSize: 32 }, ctx(history)).basis, 'model');
 });
