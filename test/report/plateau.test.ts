@@ -33,3 +33,26 @@ describe('moelab.off-plateau: every run ends more than the margin below the unig
     assert.match(d.evidence, /no seed replicates/);
   });
 });
+
+describe('the report shows the plateau diagnostic beside the claims', () => {
+  it('a verdict row with its evidence, and a table naming each configuration that does not hold', async () => {
+    const { buildReport } = await import('../../src/report/build');
+    const { toMarkdown } = await import('../../src/report/document');
+    const runs = fineGrainedTable({ loss: (c) => (c.dense && c.tokens === 64e3 ? H + 0.01 : 2.3), noise: 0.005, seeds: 2 });
+    const diagnostic = offPlateau({ runs, unigramEntropyNats: H });
+    const md = toMarkdown(
+      buildReport({
+        preset: 'planted',
+        runs,
+        fits: [],
+        figures: [],
+        environment: {},
+        stageSeconds: [],
+        claims: { protocol: 'paper', claims: [], published: [], sensitivity: [], diagnostics: [diagnostic] },
+      }),
+    );
+    assert.match(md, /\| Every run leaves the unigram plateau: .* \| \*\*fails\*\* \|/);
+    assert.match(md, /moelab\.off-plateau: the configurations that do not hold \(3 of \d+\)/);
+    assert.match(md, /^\| dense-d32-t64000-s0, dense-d32-t64000-s1 \(valLoss 3\.0\d*\) \| \*\*fails\*\* \|/m);
+  });
+});
