@@ -115,8 +115,7 @@ function costCommand(inf: Command): void {
     });
 }
 
-/** True when the loss at N is not a minimum in N at this budget (loss still falls at 2N or at N/2). */
-/** Which way the fitted loss still falls from a loss-optimal N on the search edge (larger or smaller N), or null at a true minimum. */
+/** Which way the fitted loss still falls from N at this budget (at 2N: larger, at N/2: smaller), or null when N is a minimum. */
 function notAMinimum(c: ExpertsCoefficients, flops: number, experts: number, paramsDense: number): 'larger' | 'smaller' | null {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { expertsAtSize } = require('../laws/allocation/experts') as typeof import('../laws/allocation/experts');

@@ -8,7 +8,7 @@ import { describeProtocol } from '../laws/protocol';
 import type { RunSummary } from '../runs/types';
 import type { ComputeOptimalTables, InferenceTables } from './analysis';
 import { releasedClaimBlocks, releasedReport, type ReleasedSections } from './clark';
-import { fmt as fmtNum, type ClaimResult, type ClaimsTable, type Effect } from './claims';
+import { fmt as fmtNum, type ClaimCase, type ClaimResult, type ClaimsTable, type Effect } from './claims';
 import type { Block } from './document';
 import { formatCoefficient } from '../util/format';
 import type { FitRecord } from '../laws/record';
@@ -75,6 +75,11 @@ export function atScaleBlocks(ours: ClaimsTable | undefined, atScale: ReleasedCl
   ];
 }
 
+/** The sub-cases of a claim or diagnostic: label, verdict, effect [interval] and why, one row each. */
+function casesTable(labelHeader: string, cases: readonly ClaimCase[], caption: string): Block {
+  return { kind: 'table', header: [labelHeader, 'verdict', 'effect [interval]', 'why'], rows: cases.map((x) => [x.label, VERDICT[x.verdict], effectCell(x.effect), x.reason ?? '']), caption };
+}
+
 /** The claims section: per claim the protocol, verdict, effect with its interval and the evidence. */
 function claimBlocks(table: ClaimsTable | undefined): Block[] {
   if (!table) return [{ kind: 'paragraph', text: 'No claims table (the claims stage did not run).' }];
@@ -96,24 +101,10 @@ function claimBlocks(table: ClaimsTable | undefined): Block[] {
   for (const d of table.diagnostics ?? []) {
     const notHolding = (d.cases ?? []).filter((x) => x.verdict !== 'holds');
     blocks.push({ kind: 'table', header, rows: [row(d)], caption: 'Diagnostic of the runs themselves (a claim about our runs is only as good as the runs).' });
-    if (notHolding.length) {
-      blocks.push({
-        kind: 'table',
-        header: ['configuration', 'verdict', 'effect [interval]', 'why'],
-        rows: notHolding.map((x) => [x.label, VERDICT[x.verdict], effectCell(x.effect), x.reason ?? '']),
-        caption: `${d.id}: the configurations that do not hold (${notHolding.length} of ${d.cases!.length}).`,
-      });
-    }
+    if (notHolding.length) blocks.push(casesTable('configuration', notHolding, `${d.id}: the configurations that do not hold (${notHolding.length} of ${d.cases!.length}).`));
   }
   const cases = table.claims.filter((c) => c.cases?.length);
-  for (const c of cases) {
-    blocks.push({
-      kind: 'table',
-      header: ['case', 'verdict', 'effect [interval]', 'why'],
-      rows: c.cases!.map((x) => [x.label, VERDICT[x.verdict], effectCell(x.effect), x.reason ?? '']),
-      caption: `${c.id}: every case must hold.`,
-    });
-  }
+  for (const c of cases) blocks.push(casesTable('case', c.cases!, `${c.id}: every case must hold.`));
   blocks.push({ kind: 'heading', level: 3, text: "Checks of our solver on the papers' published coefficients" });
   blocks.push({
     kind: 'paragraph',

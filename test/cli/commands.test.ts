@@ -73,7 +73,7 @@ describe('moelab fit selects runs as the pipeline does', () => {
   it('a grid-edge failure names the CLI flag (--allow-edge), not the API option edgePolicy', () => {
     const r = moelab('fit', '--law', 'chinchilla', '--runs', RUNS, '--no-progress');
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /FitError: .*(outside the start grid|plausibility bound).* Rerun with --allow-edge/);
+    assert.match(r.stderr, /FitError: .*sits on or beyond its plausibility bound.* Rerun with --allow-edge/);
     assert.doesNotMatch(r.stderr, /edgePolicy|widen th/);
   });
 

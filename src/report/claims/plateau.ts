@@ -40,7 +40,8 @@ export function offPlateau(i: PlateauInputs): ClaimResult {
   const threshold = i.unigramEntropyNats - margin;
   const noiseOf = new Map([...new Set(i.runs.map((r) => r.sweep))].map((sweep) => [sweep, noiseFloor(i.runs.filter((r) => r.sweep === sweep), column)]));
   const quantity = `nats by which the seed-mean ${column} lies below the unigram entropy minus ${fmt(margin)} (${fmt(threshold)})`;
-  const cases: ClaimCase[] = configurations(i.runs, column).map((c) => {
+  const configs = configurations(i.runs, column);
+  const cases: ClaimCase[] = configs.map((c) => {
     const estimate = threshold - c.loss;
     let effect: Effect;
     const noise = noiseOf.get(settings(c).sweep);
@@ -57,9 +58,9 @@ export function offPlateau(i: PlateauInputs): ClaimResult {
   const verdict = allCases(cases);
   const on = cases.filter((c) => c.verdict === 'fails');
   const undecided = cases.filter((c) => c.verdict === 'inconclusive');
-  const losses = configurations(i.runs, column).map((c) => c.loss);
-  const worst = losses.length ? Math.max(...losses) : NaN;
-  const worstRun = losses.length ? settings(configurations(i.runs, column)[losses.indexOf(worst)]!).runId : 'none';
+  const worstConfig = configs.reduce<(typeof configs)[number] | undefined>((w, c) => (!w || c.loss > w.loss ? c : w), undefined);
+  const worst = worstConfig?.loss ?? NaN;
+  const worstRun = worstConfig ? settings(worstConfig).runId : 'none';
   const evidence = `${cases.length} configurations (${i.runs.length} runs); unigram entropy ${fmt(i.unigramEntropyNats)} nats, threshold ${fmt(threshold)}; highest seed-mean ${column} ${fmt(worst)} (${worstRun}); ${cases.length - on.length - undecided.length} off the plateau, ${on.length} on it, ${undecided.length} undecided; ${[...noiseOf].map(([sweep, n]) => (n ? `${sweep} noise σ ${fmt(n.sd)} (df ${n.df}, ${n.configs} replicated configurations)` : `${sweep}: no seed replicates`)).join(', ')}`;
   const reason =
     verdict === 'fails'
