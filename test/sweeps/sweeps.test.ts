@@ -87,8 +87,13 @@ test('replicates add one run per extra seed (id suffix -s<seed>, the seed in its
   assert.deepEqual(seeds, [0, 1, 2]);
 });
 
-test("a preset whose replicate seeds include train.seed, or sets initScale without fan-in, is refused with the key to fix", () => {
+test("a preset whose replicate seeds include train.seed or repeat, sets initScale without fan-in, or a non-positive lr or initStd, is refused with the key to fix", () => {
   const experts = { ...tiny.sweeps.experts, replicates: { seeds: [0, 1] } };
   assert.throws(() => validatePreset({ ...tiny, sweeps: { ...tiny.sweeps, experts } }, 'p.ts'), /sweeps\.experts\.replicates\.seeds[\s\S]*train\.seed/);
   assert.throws(() => validatePreset({ ...tiny, train: { ...tiny.train, init: 'gpt2', initScale: 2 } }, 'p.ts'), /train\.initScale[\s\S]*fan-in/);
+  const dup = { ...tiny.sweeps.experts, replicates: { seeds: [1, 1] } };
+  assert.throws(() => validatePreset({ ...tiny, sweeps: { ...tiny.sweeps, experts: dup } }, 'p.ts'), /sweeps\.experts\.replicates\.seeds[\s\S]*distinct/);
+  const badLr = { ...tiny.sweeps.experts, shapes: [{ dModel: 24, layers: 2, heads: 2, lr: 0 }] };
+  assert.throws(() => validatePreset({ ...tiny, sweeps: { ...tiny.sweeps, experts: badLr } }, 'p.ts'), /sweeps\.experts\.shapes\[0\]\.lr: Too small/);
+  assert.throws(() => validatePreset({ ...tiny, train: { ...tiny.train, initStd: -1 } }, 'p.ts'), /train\.initStd/);
 });
