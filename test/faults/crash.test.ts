@@ -212,8 +212,10 @@ describe('notebook kernels never outlive the repro that started them', { skip: n
     const g = fixture({ notebooks: { real: true, sleepMs: 120_000 } });
     const p = g.sb.start(['repro', 'notebooks', ...g.args]);
     const kernelPid = path.join(g.fixtureDir, 'kernel.pid');
-    await waitFor('the notebook kernel to run its cell', () => fs.existsSync(kernelPid), 240_000);
-    const kernel = Number(fs.readFileSync(kernelPid, 'utf8'));
+    // The kernel writes its pid in a plain write: wait until the file holds one, not just until it exists.
+    const pidIn = () => (fs.existsSync(kernelPid) ? Number(fs.readFileSync(kernelPid, 'utf8')) : 0);
+    await waitFor('the notebook kernel to run its cell', () => pidIn() > 0, 240_000);
+    const kernel = pidIn();
     const connection = fs.readFileSync(`/proc/${kernel}/cmdline`, 'utf8').split('\0').find((a) => a.endsWith('.json'));
     p.killGroup('SIGKILL');
     await p.exited;
