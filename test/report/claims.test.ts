@@ -102,6 +102,15 @@ describe('krajewski.optimal-g-above-1 and optimal-g-grows (bootstrap of the fit,
     expectVerdict(above!, 'inconclusive');
     expectVerdict(grows!, 'inconclusive');
   });
+  it("say whether G* at the largest budget lies inside the swept G range or is extrapolated beyond it", () => {
+    const record = recordWithSamples('fine-grained', planted, jittered(planted, 40, 0.01));
+    const [narrow] = optimalGranularityClaims({ runs, record }); // swept G 1–4
+    const [wide] = optimalGranularityClaims({ runs: fineGrainedTable({ loss: fgLoss(3), noise: 0.002, granularities: [1, 2, 4, 8, 16, 32, 64, 128, 256] }), record });
+    const g = Number(/G\* = ([\d.]+) at/.exec(narrow!.evidence)![1]);
+    assert.ok(g > 4 && g <= 256, narrow!.evidence);
+    assert.match(narrow!.evidence, /lies above the largest swept G \(4\) \(in \d+ of 40 resamples\): the optimum is Eq\. 9 extrapolated in G/);
+    assert.match(wide!.evidence, /G\* lies within the swept G range 1–256 \(above it in 0 of 40 resamples\)/);
+  });
   it('are inconclusive, with the reason, without a fit', () => {
     for (const c of optimalGranularityClaims({ runs, record: undefined })) {
       expectVerdict(c, 'inconclusive');

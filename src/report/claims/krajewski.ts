@@ -214,6 +214,13 @@ export function optimalGranularityClaims(i: FitClaimInputs): ClaimResult[] {
     growth.push(b.log2G - a.log2G);
     if (a.atTop || b.atTop) atTop++;
   }
+  const sweptG = Math.max(...moe.map((r) => r.granularity));
+  const beyond = samples.filter((c) => 2 ** optimalLog2G(c, hi, e).log2G > sweptG).length;
+  const fullG = 2 ** full.hi.log2G;
+  const swept =
+    fullG > sweptG
+      ? `; G* = ${fmt(fullG)} lies above the largest swept G (${sweptG})${samples.length ? ` (in ${beyond} of ${samples.length} resamples)` : ''}: the optimum is Eq. 9 extrapolated in G, not bracketed by runs`
+      : `; G* lies within the swept G range 1–${sweptG}${samples.length ? ` (above it in ${beyond} of ${samples.length} resamples)` : ''}`;
   const bound = atTop > 0 ? `; in ${atTop} of ${samples.length} resamples G* sat at the top of the searched range (G = 256), so those values are lower bounds` : '';
   const ident = record.identification ? `; fit ${record.identification.identified ? 'identified' : 'not identified'}` : '';
   const range = `${fmt(lo)}–${fmt(hi)} FLOPs (Krajewski Eq. 10/11), E = ${e}`;
@@ -223,7 +230,7 @@ export function optimalGranularityClaims(i: FitClaimInputs): ClaimResult[] {
   const effGrow = samples.length ? percentileInterval(growth, level, "octaves G* grows over our runs' compute range", full.hi.log2G - full.lo.log2G, method) : null;
   const noBoot = samples.length ? undefined : 'the fit has no bootstrap resamples (fit.bootstrap = 0), so there is no interval';
   return [
-    finish(above1Base, effAbove, `G* = ${fmt(2 ** full.hi.log2G)} at ${fmt(hi)} FLOPs on the full data${effAbove ? `; log2 G* ${describeEffect(effAbove)}` : ''}; budget range ${range}${bound}${ident}`, noBoot),
-    finish(growsBase, effGrow, `G* ${fmt(2 ** full.lo.log2G)} → ${fmt(2 ** full.hi.log2G)} over ${range}${effGrow ? `; growth ${describeEffect(effGrow)}` : ''}${bound}${ident}`, noBoot),
+    finish(above1Base, effAbove, `G* = ${fmt(2 ** full.hi.log2G)} at ${fmt(hi)} FLOPs on the full data${effAbove ? `; log2 G* ${describeEffect(effAbove)}` : ''}; budget range ${range}${swept}${bound}${ident}`, noBoot),
+    finish(growsBase, effGrow, `G* ${fmt(2 ** full.lo.log2G)} → ${fmt(2 ** full.hi.log2G)} over ${range}${effGrow ? `; growth ${describeEffect(effGrow)}` : ''}${swept}${bound}${ident}`, noBoot),
   ];
 }
