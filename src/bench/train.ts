@@ -2,7 +2,8 @@
  * `moelab bench train`: training throughput of the MoE trainer step (forward, backward, AdamW) on wasm at
  * 1 thread (with the native addon when it is built, and the same trainer without it as a second line), batch 32 × 64 byte tokens, for d_model 64/128/256 MoE (8 experts, top-2) and a dense d128 model,
  * plus the `tiny` preset's models (d_model 32/64, 2 layers, 2 heads, batch 16 × 64).
- * Reports tokens/s and GFLOP/s (6 · active non-embedding params · tokens/s) with, measured in the same run,
+ * Reports tfjs kernels per step (by kind, with the time split of one profiled step: src/bench/step-profile.ts),
+ * tokens/s and GFLOP/s (6 · active non-embedding params · tokens/s) with, measured in the same run,
  * the ratio to a plain-tfjs implementation (default gradients and kernels) and to PyTorch (Debian
  * python3-torch, 1 thread) when installed. The machine is often shared, so the PyTorch line's notes also
  * give both sides' tokens per CPU-second and their ratio.
@@ -21,6 +22,7 @@ import { forward } from '../model/transformer';
 import { disposeWeights, initWeights } from '../model/weights';
 import { chinchillaTrainingFlops } from '../accounting/formulas';
 import { AdamW } from '../train/optimizer';
+import { describeStepProfile, profileTrainStep } from './step-profile';
 import type { BenchResult, BenchSuite } from './types';
 
 const SEQ = 64;
@@ -158,6 +160,7 @@ export const trainBench: BenchSuite = {
       const n = stepsOf(s);
       opts.log(`train bench: ${s.label} (ours${matMulIsNative('wasm') ? ', matmul on OpenBLAS' : ''})`);
       const ours = measureTrainThroughput(cfg, n, batch);
+      const profile = await profileTrainStep(cfg, batch, SEQ);
       // With the native addon: the same trainer without it (XNNPACK matmul, tfjs GELU, tensor-op AdamW).
       let xnn: StepThroughput | null = null;
       if (matMulIsNative('wasm')) {
@@ -177,14 +180,25 @@ export const trainBench: BenchSuite = {
       setPlainOps(true);
       restoreDefaultKernels('wasm');
       let plainTps: number;
+      let plainKernels: number;
       try {
         plainTps = measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 10)), batch).tokensPerSecond;
+        plainKernels = (await profileTrainStep(cfg, batch, SEQ, 1)).kernels;
       } finally {
         setPlainOps(false);
         registerFastKernels('wasm');
       }
       const gflops = chinchillaTrainingFlops(active, ours.tokensPerSecond) / 1e9;
       const note = `batch ${batch}×${SEQ}, ${active} active non-embedding params, ${n} steps, ${matmul}`;
+      results.push({
+        label: `${s.label}: tfjs kernels per training step`,
+        value: profile.kernels,
+        unit: 'kernels',
+        reference: plainKernels,
+        referenceLabel: 'plain tfjs (default gradients/kernels)',
+        lowerIsBetter: true,
+        notes: describeStepProfile(profile),
+      });
       results.push({ label: `${s.label}: tokens/s vs plain tfjs`, value: ours.tokensPerSecond, unit: 'tokens/s', reference: plainTps, referenceLabel: 'plain tfjs (default gradients/kernels), wasm', notes: note });
       if (xnn) {
         results.push({
