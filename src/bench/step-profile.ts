@@ -76,7 +76,7 @@ function emptyKinds(): Record<KernelKind, KernelTally> {
 }
 
 async function profilePhase(f: () => tf.TensorContainer): Promise<{ phase: PhaseProfile; result: tf.TensorContainer }> {
-  let result: tf.TensorContainer = null;
+  let result: tf.TensorContainer | undefined;
   const t0 = performance.now();
   const info = await tf.profile(() => {
     result = f();
@@ -101,7 +101,7 @@ async function profilePhase(f: () => tf.TensorContainer): Promise<{ phase: Phase
     kernelMs += ms;
     if (kind === 'other') other.add(k.name);
   }
-  return { phase: { wallMs, kernels: info.kernels.length - wrappers, customOps: wrappers, kernelMs, byKind, otherNames: [...other].sort() }, result };
+  return { phase: { wallMs, kernels: info.kernels.length - wrappers, customOps: wrappers, kernelMs, byKind, otherNames: [...other].sort() }, result: result ?? [] };
 }
 
 /**
