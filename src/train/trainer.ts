@@ -58,6 +58,13 @@ export interface TrainRunOptions {
   /** Stop (without error) after this many steps of this call: for tests of resume. Default: run to the end. */
   stopAfterSteps?: number;
   /**
+   * Read the losses and routing statistics back once every this many steps (and before every evaluation,
+   * checkpoint and the end). Only webgpu defers reading (a readback is a GPU round trip; the device's fused AdamW
+   * makes deferral exact); host backends read every step whatever this says. Default: 16 on webgpu
+   * (`WEBGPU_READ_EVERY_STEPS`). Losses do not depend on it.
+   */
+  readEverySteps?: number;
+  /**
    * Allow more training tokens than the corpus's train split holds (the data then repeats, epoch after epoch).
    * Default false: such a run is refused with a ConfigError before it starts, as the pipeline refuses it.
    */
@@ -231,20 +238,19 @@ function resume(run: Run, opts: TrainRunOptions): void {
   run.metrics = new MetricsWriter(outDir);
 }
 
+/** Steps whose losses and routing statistics are read back together on webgpu (one GPU round trip for all). */
+export const WEBGPU_READ_EVERY_STEPS = 16;
+
 /**
- * One optimizer step on the next batch: forward + backward, one readback of the losses and routing stats, AdamW
- * (skipped when the loss is not finite). Every read is asynchronous and outside tf.tidy, so the same step runs on
- * webgpu (no synchronous readback). Throws NonFiniteLossError on a NaN/Inf loss or gradient norm.
+ * An optimizer step that has run (host backends) or is queued on the device (webgpu): on webgpu its losses,
+ * gradient norm and routing statistics sit in `packed` until `readSteps` reads a group of steps at once.
  */
-async function step(run: Run): Promise<StepResult> {
-  const { cfg, weights, opt, state } = run;
+type LaunchedStep = { kind: 'done'; result: StepResult } | { kind: 'queued'; lr: number; packed: tf.Tensor; stats: MoeLayerStats[] };
+
+/** Forward + backward of the next batch; returns its losses and kept routing-stat tensors (the caller reads them). */
+function forwardBackward(run: Run): { kept: tf.Tensor[]; stats: MoeLayerStats[]; grads: tf.NamedTensorMap } {
+  const { cfg, weights } = run;
   const batch = run.batches.next();
-  const lr = learningRate(state.step, { lr: cfg.optimizer.lr, totalSteps: run.steps, ...cfg.schedule });
-  let lm = NaN;
-  let balance = 0;
-  let z = 0;
-  let aux = 0;
-  let gradNorm = 0;
   let stats: MoeLayerStats[] = [];
   const kept: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
@@ -255,31 +261,90 @@ async function step(run: Run): Promise<StepResult> {
     return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
   }, run.vars);
   value.dispose();
+  return { kept, stats, grads };
+}
+
+/**
+ * Optimizer step number `index` (0-based) on the next batch.
+ * - webgpu: forward, backward and the fused AdamW are queued and nothing is read: the losses, the gradient norm
+ *   and all layers' routing statistics are packed into one small tensor for `readSteps` (the fused AdamW leaves
+ *   every parameter untouched on a non-finite norm, and a non-finite loss has non-finite gradients, so updating
+ *   before reading changes nothing).
+ * - host backends: one read of the losses and routing stats, then AdamW only when the loss is finite (reads are
+ *   memory copies there), so the step is done when this returns.
+ */
+async function launchStep(run: Run, index: number): Promise<LaunchedStep> {
+  const { cfg, opt } = run;
+  const lr = learningRate(index, { lr: cfg.optimizer.lr, totalSteps: run.steps, ...cfg.schedule });
+  const { kept, stats, grads } = forwardBackward(run);
+  const updateFirst = tf.getBackend() === 'webgpu';
   try {
-    // webgpu: the update is queued before the step's only readback (its fused AdamW leaves everything untouched on
-    // a non-finite norm, and a non-finite loss has non-finite gradients), so a step costs one GPU round trip
-    // instead of two. Host backends keep "read the loss, then update only if finite".
-    const updateFirst = tf.getBackend() === 'webgpu';
     if (updateFirst) kept.push(tf.tidy(() => opt.apply(grads, lr)));
-    // One readback for the losses and all layers' routing stats (each GPU readback costs a round trip).
     const pending = stats.flatMap((s) => (s.pending ? [s.pending] : []));
     const packed = tf.tidy(() => tf.concat([...kept.map((t) => tf.reshape(t, [1])), ...pending]));
+    tf.dispose(kept);
+    if (updateFirst) return { kind: 'queued', lr, packed, stats };
     const values = await packed.data();
     packed.dispose();
-    tf.dispose(kept);
-    [lm, balance, z, aux] = Array.from(values.subarray(0, 4)) as [number, number, number, number];
-    const off = updateFirst ? 5 : 4;
-    if (updateFirst) gradNorm = values[4]!;
-    await resolveMoeStats(stats, values.subarray(off));
-    if (!updateFirst && Number.isFinite(lm) && Number.isFinite(aux)) gradNorm = await readScalar(tf.tidy(() => opt.apply(grads, lr)));
+    const [lm, balance, z, aux] = Array.from(values.subarray(0, 4)) as [number, number, number, number];
+    await resolveMoeStats(stats, values.subarray(4));
+    const gradNorm = Number.isFinite(lm) && Number.isFinite(aux) ? await readScalar(tf.tidy(() => opt.apply(grads, lr))) : 0;
+    return { kind: 'done', result: checkFinite(run, index, { lr, lm, balance, z, aux, gradNorm, stats }) };
   } finally {
     tf.dispose(Object.values(grads));
-    for (const s of stats) s.pending?.dispose();
+    if (!updateFirst) for (const s of stats) s.pending?.dispose();
   }
-  if (!Number.isFinite(lm) || !Number.isFinite(aux) || !Number.isFinite(gradNorm)) {
-    throw new NonFiniteLossError(state.step, Number.isFinite(lm) ? aux : lm, run.hasCheckpoint ? run.outDir : null);
+}
+
+/** The step's result, or NonFiniteLossError naming step `index` (0-based, as the trainer counts before it). */
+function checkFinite(run: Run, index: number, r: StepResult): StepResult {
+  if (!Number.isFinite(r.lm) || !Number.isFinite(r.aux) || !Number.isFinite(r.gradNorm)) {
+    throw new NonFiniteLossError(index, Number.isFinite(r.lm) ? r.aux : r.lm, run.hasCheckpoint ? run.outDir : null);
   }
-  return { lr, lm, balance, z, aux, gradNorm, stats };
+  return r;
+}
+
+/**
+ * Results of launched steps `first`, `first + 1`, … in order, with one readback for all queued ones, up to the
+ * first non-finite step, which comes back as `error` (NonFiniteLossError): the steps before it are recorded as
+ * they would have been one by one, it and its successors are dropped, and the last checkpoint precedes them
+ * (steps are always read before a checkpoint is written).
+ */
+async function readSteps(run: Run, first: number, launched: LaunchedStep[]): Promise<{ results: StepResult[]; error?: NonFiniteLossError }> {
+  const queued = launched.flatMap((l) => (l.kind === 'queued' ? [l] : []));
+  let values: Float32Array | Int32Array | Uint8Array = new Float32Array(0);
+  if (queued.length) {
+    const all = queued.length === 1 ? queued[0]!.packed : tf.concat(queued.map((q) => q.packed));
+    try {
+      values = await all.data();
+    } finally {
+      if (all !== queued[0]!.packed) all.dispose();
+      for (const q of queued) q.packed.dispose();
+    }
+  }
+  const out: StepResult[] = [];
+  let off = 0;
+  try {
+    for (let i = 0; i < launched.length; i++) {
+      const l = launched[i]!;
+      if (l.kind === 'done') {
+        out.push(l.result);
+        continue;
+      }
+      const size = 5 + l.stats.reduce((a, s) => a + (s.pending?.size ?? 0), 0);
+      const v = values.subarray(off, off + size);
+      off += size;
+      const [lm, balance, z, aux, gradNorm] = Array.from(v.subarray(0, 5)) as [number, number, number, number, number];
+      await resolveMoeStats(l.stats, v.subarray(5));
+      out.push(checkFinite(run, first + i, { lr: l.lr, lm, balance, z, aux, gradNorm, stats: l.stats }));
+    }
+  } catch (e) {
+    if (e instanceof NonFiniteLossError) return { results: out, error: e };
+    throw e;
+  } finally {
+    for (const l of launched) if (l.kind === 'queued') for (const s of l.stats) s.pending?.dispose();
+  }
+  return { results: out };
 }
 
 /** Counts a finished step (step, loss EMA, wall time) and appends its metrics row; returns the throughput so far. */
@@ -351,24 +416,37 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
   try {
     resume(run, opts);
     const clock = { t0: Date.now(), wall0: run.state.wallSeconds, steps: 0 };
-    while (run.state.step < run.steps) {
-      if (opts.stopAfterSteps !== undefined && clock.steps >= opts.stopAfterSteps) break;
-      const r = await step(run);
-      const tokensPerSecond = record(run, r, clock);
+    const readEvery = Math.max(1, opts.readEverySteps ?? (run.backend === 'webgpu' ? WEBGPU_READ_EVERY_STEPS : 1));
+    const stopAt = opts.stopAfterSteps;
+    let launched: LaunchedStep[] = [];
+    while (run.state.step < run.steps && (stopAt === undefined || clock.steps < stopAt)) {
+      launched.push(await launchStep(run, run.state.step + launched.length));
+      // Read the group when it is full, and always before an evaluation, a checkpoint, a stop or the end, so
+      // metrics rows keep their order and a checkpoint never holds a step whose loss was not checked.
+      const n = run.state.step + launched.length;
+      const due = n === run.steps || n % run.evalEvery === 0 || n % run.checkpointEvery === 0 || launched.length >= readEvery || (stopAt !== undefined && clock.steps + launched.length >= stopAt);
+      if (!due) continue;
+      const group = launched;
+      launched = [];
+      const { results, error } = await readSteps(run, run.state.step, group);
+      for (const r of results) {
+        const tokensPerSecond = record(run, r, clock);
+        const { state, steps, tokensPerStep } = run;
+        opts.onProgress?.({
+          step: state.step,
+          totalSteps: steps,
+          tokens: state.step * tokensPerStep,
+          totalTokens: steps * tokensPerStep,
+          loss: r.lm,
+          valLoss: state.lastValLoss,
+          lr: r.lr,
+          tokensPerSecond,
+          etaSeconds: ((steps - state.step) * tokensPerStep) / Math.max(tokensPerSecond, 1e-9),
+        });
+      }
+      if (error) throw error;
       await evaluateIfDue(run);
       await checkpointIfDue(run);
-      const { state, steps, tokensPerStep } = run;
-      opts.onProgress?.({
-        step: state.step,
-        totalSteps: steps,
-        tokens: state.step * tokensPerStep,
-        totalTokens: steps * tokensPerStep,
-        loss: r.lm,
-        valLoss: state.lastValLoss,
-        lr: r.lr,
-        tokensPerSecond,
-        etaSeconds: ((steps - state.step) * tokensPerStep) / Math.max(tokensPerSecond, 1e-9),
-      });
     }
     const summary = summarize(cfg, run.state, run.backend, run.steps * run.tokensPerStep);
     if (run.state.step >= run.steps) writeFileAtomic(path.join(run.outDir, 'final.json'), JSON.stringify(summary, null, 2) + '\n');

@@ -15,7 +15,8 @@ import { ModelConfigInput, disposeWeights, initWeights, parseModelConfig } from 
 import { deviceOpsActive, resolveMoeStats, setDeviceOps } from '../../src/model/ops-webgpu';
 import { forward } from '../../src/model/transformer';
 import { trainRun } from '../../src/train';
-import { initWebGpu } from '../../src/backend/webgpu';
+import { NonFiniteLossError } from '../../src/model/errors';
+import { diffWebGpuCounters, initWebGpu, webGpuCounters } from '../../src/backend/webgpu';
 import { tempDir, tinyTrainConfig } from '../train/fixtures';
 import { testAdapter, webgpuSkipReason } from './webgpu-adapter';
 
@@ -216,6 +217,48 @@ gpuTest('trainRun on webgpu follows the cpu loss curve (6 steps, evals within 2e
   for (let i = 0; i < gpu.length; i++) {
     assert.equal(res[i]!.loss ?? res[i]!.valLoss, gpu[i]!.loss ?? gpu[i]!.valLoss, `resumed row ${i} (${gpu[i]!.kind} step ${gpu[i]!.step})`);
   }
+});
+
+gpuTest('trainRun on webgpu reads losses once per 16 steps by default: same metrics as reading every step, ≥ 4× fewer readbacks', async () => {
+  // 20 steps, one evaluation (at the end) and one checkpoint (at the end): reads at steps 16 and 20.
+  const base = { ...tinyTrainConfig({ tokens: 4 * 16 * 20, evalEveryTokens: 4 * 16 * 20, checkpointEverySteps: 20 }), backend: 'webgpu' as const };
+  const runWith = async (readEverySteps: number | undefined) => {
+    const dir = tempDir();
+    const c0 = webGpuCounters();
+    await trainRun(base, { outDir: dir, ...(readEverySteps !== undefined ? { readEverySteps } : {}) });
+    return { rows: metrics(dir), readbacks: diffWebGpuCounters(webGpuCounters(), c0).readbacks };
+  };
+  const every = await runWith(1);
+  const deferred = await runWith(undefined);
+  assert.equal(deferred.rows.length, every.rows.length);
+  for (let i = 0; i < every.rows.length; i++) {
+    const { tokensPerSecond: _a, ...a } = every.rows[i]! as Record<string, unknown>;
+    const { tokensPerSecond: _b, ...b } = deferred.rows[i]! as Record<string, unknown>;
+    assert.deepEqual(b, a, `row ${i}`);
+  }
+  // The training steps' reads go from 20 to 2; evaluation and checkpoint reads are the same in both runs.
+  assert.ok(every.readbacks - deferred.readbacks >= 18 - 2, `readbacks: every step ${every.readbacks}, deferred ${deferred.readbacks}`);
+});
+
+gpuTest('trainRun on webgpu with deferred reads stops at the same non-finite step as reading every step, and writes no row past it', async () => {
+  const base = { ...tinyTrainConfig({ tokens: 4 * 16 * 20, optimizer: { lr: 1e30, gradClip: 0 }, schedule: { warmupFraction: 0, finalLrFraction: 1 }, checkpointEverySteps: 100 }), backend: 'webgpu' as const };
+  const stepOf = async (readEverySteps: number | undefined) => {
+    const dir = tempDir();
+    let step = -1;
+    await assert.rejects(trainRun(base, { outDir: dir, ...(readEverySteps !== undefined ? { readEverySteps } : {}) }), (e: unknown) => {
+      if (!(e instanceof NonFiniteLossError)) return false;
+      step = e.step;
+      return true;
+    });
+    const file = path.join(dir, 'metrics.jsonl');
+    const rows = fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() ? metrics(dir) : [];
+    return { step, lastRow: rows.length ? rows[rows.length - 1]!.step : 0 };
+  };
+  const every = await stepOf(1);
+  const deferred = await stepOf(undefined);
+  assert.ok(every.step >= 0 && every.step < 16, `the planted divergence should show inside the first group: step ${every.step}`);
+  assert.deepEqual(deferred, every);
+  assert.equal(deferred.lastRow, deferred.step, 'rows end with the last finite step');
 });
 
 gpuTest('with the real software adapter, auto skips it (saying llvmpipe/software) and --backend webgpu uses it', async () => {
