@@ -105,47 +105,63 @@ async function profilePhase(f: () => tf.TensorContainer): Promise<{ phase: Phase
 }
 
 /**
- * Profile training step number `warmup + 1` of model `cfg` on random bytes, batch `batch` × `seqLen` tokens, with
- * the trainer's AdamW (the same step `measureTrainThroughput` times). Deterministic in its counts for a given
- * config, backend and kernel registration.
+ * The benchmarks' training step: model `cfg` with fresh weights (seed 0) and the trainer's AdamW, on random bytes
+ * (a fixed LCG), batch `batch` × `seqLen` tokens. `lossAndGrads` runs forward + backward of the next batch; `step`
+ * runs one whole step (with the reads the trainer makes). Shared by the throughput and the profile measurements.
  */
-export async function profileTrainStep(cfg: ModelConfig, batch: number, seqLen: number, warmup = 2): Promise<StepProfile> {
+export function benchTrainStep(cfg: ModelConfig, batch: number, seqLen: number) {
   const w = initWeights(cfg, 0);
   const opt = new AdamW(w, { betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1, gradClip: 1 });
   const vars = [...w.values()];
   let seed = 1;
   const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 255;
-  const lossOf = (toks: Int32Array) => () => {
-    const r = forward(w, cfg, toks.subarray(0, batch * seqLen), toks.subarray(1), { batch, seqLen });
-    return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
+  const lossAndGrads = () => {
+    const toks = Int32Array.from({ length: batch * seqLen + 1 }, rand);
+    return tf.variableGrads(() => {
+      const r = forward(w, cfg, toks.subarray(0, batch * seqLen), toks.subarray(1), { batch, seqLen });
+      return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
+    }, vars);
   };
-  try {
-    for (let i = 0; i < warmup; i++) {
-      const toks = Int32Array.from({ length: batch * seqLen + 1 }, rand);
+  return {
+    opt,
+    lossAndGrads,
+    step: () =>
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(lossOf(toks), vars);
+        const { value, grads } = lossAndGrads();
         value.dataSync();
         opt.apply(grads, 1e-3).dataSync();
-      });
-    }
-    const toks = Int32Array.from({ length: batch * seqLen + 1 }, rand);
+      }),
+    dispose: () => {
+      opt.dispose();
+      disposeWeights(w);
+    },
+  };
+}
+
+/**
+ * Profile training step number `warmup + 1` of `benchTrainStep(cfg, batch, seqLen)` (the step
+ * `measureTrainThroughput` times). Deterministic in its counts for a given config, backend and kernel registration.
+ */
+export async function profileTrainStep(cfg: ModelConfig, batch: number, seqLen: number, warmup = 2): Promise<StepProfile> {
+  const bench = benchTrainStep(cfg, batch, seqLen);
+  try {
+    for (let i = 0; i < warmup; i++) bench.step();
     let grads: tf.NamedTensorMap = {};
     const fb = await profilePhase(() => {
-      const g = tf.variableGrads(lossOf(toks), vars);
+      const g = bench.lossAndGrads();
       grads = g.grads;
       g.value.dataSync();
       return [g.value, ...Object.values(g.grads)];
     });
     const op = await profilePhase(() => {
-      const norm = opt.apply(grads, 1e-3);
+      const norm = bench.opt.apply(grads, 1e-3);
       norm.dataSync();
       return norm;
     });
     tf.dispose([fb.result, op.result]);
     return { forwardBackward: fb.phase, optimizer: op.phase, kernels: fb.phase.kernels + op.phase.kernels };
   } finally {
-    opt.dispose();
-    disposeWeights(w);
+    bench.dispose();
   }
 }
 

@@ -11,18 +11,14 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { countParams } from '../accounting/model-params';
 import { matMulIsNative, registerFastKernels, restoreDefaultKernels } from '../backend/kernels';
 import { nativeBlasStatus, setNativeBlasEnabled } from '../backend/native-blas';
 import { selectBackend } from '../backend/select';
 import { ModelConfig, parseModelConfig } from '../model/config';
 import { setPlainOps } from '../model/ops';
-import { forward } from '../model/transformer';
-import { disposeWeights, initWeights } from '../model/weights';
 import { chinchillaTrainingFlops } from '../accounting/formulas';
-import { AdamW } from '../train/optimizer';
-import { describeStepProfile, profileTrainStep } from './step-profile';
+import { benchTrainStep, describeStepProfile, profileTrainStep } from './step-profile';
 import type { BenchResult, BenchSuite } from './types';
 
 const SEQ = 64;
@@ -71,31 +67,15 @@ export interface StepThroughput {
  * batch `batch` (default 32) × 64 tokens.
  */
 export function measureTrainThroughput(cfg: ModelConfig, steps: number, batch = 32): StepThroughput {
-  const w = initWeights(cfg, 0);
-  const opt = new AdamW(w, { betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1, gradClip: 1 });
-  const vars = [...w.values()];
-  let seed = 1;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 255;
-  const step = () => {
-    const toks = Int32Array.from({ length: batch * SEQ + 1 }, rand);
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        const r = forward(w, cfg, toks.subarray(0, batch * SEQ), toks.subarray(1), { batch, seqLen: SEQ });
-        return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
-      }, vars);
-      value.dataSync();
-      opt.apply(grads, 1e-3).dataSync();
-    });
-  };
-  step();
-  step();
+  const bench = benchTrainStep(cfg, batch, SEQ);
+  bench.step();
+  bench.step();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
+  for (let i = 0; i < steps; i++) bench.step();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
-  opt.dispose();
-  disposeWeights(w);
+  bench.dispose();
   const tokens = steps * batch * SEQ;
   return { tokensPerSecond: tokens / seconds, tokensPerCpuSecond: tokens / ((cpu.user + cpu.system) / 1e6) };
 }
