@@ -117,7 +117,7 @@ export async function evaluate(w: Weights, cfg: TrainConfig, shard: TokenShard):
   }
 }
 
-/** The values of 1-element tensors, in order, with one readback. */
+/** The values of tensors, flattened and concatenated in order, with one readback (the tensors stay the caller's). */
 async function readAll(ts: tf.Tensor[]): Promise<Float32Array | Int32Array | Uint8Array> {
   if (ts.length === 1) return ts[0]!.data();
   const all = tf.concat(ts);
@@ -333,15 +333,13 @@ function checkFinite(run: Run, index: number, r: StepResult): StepResult {
  * (steps are always read before a checkpoint is written).
  */
 async function readSteps(run: Run, first: number, launched: LaunchedStep[]): Promise<{ results: StepResult[]; error?: NonFiniteLossError }> {
-  const queued = launched.flatMap((l) => (l.kind === 'queued' ? [l] : []));
+  const packed = launched.flatMap((l) => (l.kind === 'queued' ? [l.packed] : []));
   let values: Float32Array | Int32Array | Uint8Array = new Float32Array(0);
-  if (queued.length) {
-    const all = queued.length === 1 ? queued[0]!.packed : tf.concat(queued.map((q) => q.packed));
+  if (packed.length) {
     try {
-      values = await all.data();
+      values = await readAll(packed);
     } finally {
-      if (all !== queued[0]!.packed) all.dispose();
-      for (const q of queued) q.packed.dispose();
+      tf.dispose(packed);
     }
   }
   const out: StepResult[] = [];
@@ -353,9 +351,8 @@ async function readSteps(run: Run, first: number, launched: LaunchedStep[]): Pro
         out.push(l.result);
         continue;
       }
-      const size = 5 + l.stats.reduce((a, s) => a + (s.pending?.size ?? 0), 0);
-      const v = values.subarray(off, off + size);
-      off += size;
+      const v = values.subarray(off, off + l.packed.size);
+      off += l.packed.size;
       const [lm, balance, z, aux, gradNorm] = Array.from(v.subarray(0, 5)) as [number, number, number, number, number];
       await resolveMoeStats(l.stats, v.subarray(5));
       out.push(checkFinite(run, first + i, { lr: l.lr, lm, balance, z, aux, gradNorm, stats: l.stats }));
@@ -396,10 +393,20 @@ function record(run: Run, r: StepResult, clock: { t0: number; wall0: number; ste
   return tokensPerSecond;
 }
 
+/** Whether the run evaluates after `step` steps: every `evalEvery` steps and at the end. */
+function isEvalStep(run: Run, step: number): boolean {
+  return step % run.evalEvery === 0 || step === run.steps;
+}
+
+/** Whether the run writes a checkpoint after `step` steps: every `checkpointEvery` steps and at the end. */
+function isCheckpointStep(run: Run, step: number): boolean {
+  return step % run.checkpointEvery === 0 || step === run.steps;
+}
+
 /** Validation loss over the fixed windows, every `evalEvery` steps and at the end (appended as an `eval` row). */
 async function evaluateIfDue(run: Run): Promise<void> {
   const { state } = run;
-  if (state.step % run.evalEvery !== 0 && state.step !== run.steps) return;
+  if (!isEvalStep(run, state.step)) return;
   state.lastValLoss = await evaluate(run.weights, run.cfg, run.val);
   run.metrics!.write({ kind: 'eval', step: state.step, tokens: state.step * run.tokensPerStep, valLoss: state.lastValLoss });
   run.log(`step ${state.step}/${run.steps} val loss ${state.lastValLoss.toFixed(4)}`);
@@ -408,7 +415,7 @@ async function evaluateIfDue(run: Run): Promise<void> {
 /** Writes the checkpoint (weights, Adam moments, data position, counters), every `checkpointEvery` steps and at the end. */
 async function checkpointIfDue(run: Run): Promise<void> {
   const { state, weights, opt } = run;
-  if (state.step % run.checkpointEvery !== 0 && state.step !== run.steps) return;
+  if (!isCheckpointStep(run, state.step)) return;
   const tensors: Array<[string, tf.Tensor]> = [];
   for (const [n, v] of weights) tensors.push([`w/${n}`, v]);
   for (const [n, v] of opt.m) tensors.push([`m/${n}`, v]);
@@ -446,7 +453,7 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
       // Read the group when it is full, and always before an evaluation, a checkpoint, a stop or the end, so
       // metrics rows keep their order and a checkpoint never holds a step whose loss was not checked.
       const n = run.state.step + launched.length;
-      const due = n === run.steps || n % run.evalEvery === 0 || n % run.checkpointEvery === 0 || launched.length >= readEvery || (stopAt !== undefined && clock.steps + launched.length >= stopAt);
+      const due = isEvalStep(run, n) || isCheckpointStep(run, n) || launched.length >= readEvery || (stopAt !== undefined && clock.steps + launched.length >= stopAt);
       if (!due) continue;
       const group = launched;
       launched = [];

@@ -215,7 +215,7 @@ export function optimalGranularityClaims(i: FitClaimInputs): ClaimResult[] {
     if (a.atTop || b.atTop) atTop++;
   }
   const sweptG = Math.max(...moe.map((r) => r.granularity));
-  const beyond = samples.filter((c) => 2 ** optimalLog2G(c, hi, e).log2G > sweptG).length;
+  const beyond = atHi.filter((log2G) => 2 ** log2G > sweptG).length;
   const fullG = 2 ** full.hi.log2G;
   const swept =
     fullG > sweptG
