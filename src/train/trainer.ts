@@ -441,11 +441,14 @@ function closeRun(run: Run): void {
  */
 export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOptions): Promise<RunSummary> {
   const cfg = isResolved(config) ? config : parseTrainConfig(config);
+  if (opts.readEverySteps !== undefined && !(Number.isInteger(opts.readEverySteps) && opts.readEverySteps >= 1)) {
+    throw new ConfigError('readEverySteps', `${opts.readEverySteps} is not a whole number of steps ≥ 1; omit it for the default (${WEBGPU_READ_EVERY_STEPS} on webgpu)`);
+  }
   const run = await openRun(cfg, opts);
   try {
     resume(run, opts);
     const clock = { t0: Date.now(), wall0: run.state.wallSeconds, steps: 0 };
-    const readEvery = Math.max(1, opts.readEverySteps ?? (run.backend === 'webgpu' ? WEBGPU_READ_EVERY_STEPS : 1));
+    const readEvery = opts.readEverySteps ?? (run.backend === 'webgpu' ? WEBGPU_READ_EVERY_STEPS : 1);
     const stopAt = opts.stopAfterSteps;
     let launched: LaunchedStep[] = [];
     while (run.state.step < run.steps && (stopAt === undefined || clock.steps < stopAt)) {

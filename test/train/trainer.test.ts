@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { backendKernelLabel, selectBackend } from '../../src/backend';
-import { NonFiniteLossError } from '../../src/model';
+import { ConfigError, NonFiniteLossError } from '../../src/model';
 import { MetricsRow, trainRun, learningRate } from '../../src/train';
 import { RUN_COLUMNS } from '../../src/runs/types';
 import { tempDir, tinyTrainConfig } from './fixtures';
@@ -75,6 +75,14 @@ test('the reported LM loss excludes aux losses (large lbCoef/zCoef leave it at t
   assert.ok(Math.abs(row.loss - Math.log(256)) < 0.3, `LM loss ${row.loss}`);
   assert.ok(row.auxLoss > 50, `aux loss ${row.auxLoss}`);
   assert.ok(row.balanceLoss >= 0.99, `balance loss ${row.balanceLoss}`);
+});
+
+test('a readEverySteps that is not a whole number ≥ 1 is a ConfigError naming it, before the out folder is created', async () => {
+  for (const bad of [0, -2, 1.5, Number.NaN]) {
+    const dir = path.join(tempDir(), 'run');
+    await assert.rejects(trainRun(tinyTrainConfig(), { outDir: dir, readEverySteps: bad }), (e: unknown) => e instanceof ConfigError && /readEverySteps/.test(e.message));
+    assert.ok(!fs.existsSync(dir), `${bad}: nothing written`);
+  }
 });
 
 test('a NaN/Inf loss stops the run with NonFiniteLossError and keeps the last good checkpoint', async () => {
