@@ -104,13 +104,16 @@ describe('one repro per results folder', () => {
       const p = spawn(process.execPath, ['--import', 'tsx', racer, '15', ...dirs], { stdio: ['pipe', 'pipe', 'inherit'] });
       let out = '';
       p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      const done = new Promise<string>((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(out.replace(/^ready\n/, '')) : reject(new Error(`racer exited ${code}`)))));
-      return { p, done, ready: () => out.startsWith('ready\n') };
+      const exited = new Promise<string>((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(out.replace(/^ready\n/, '').replace(/done\n$/, '')) : reject(new Error(`racer exited ${code}`)))));
+      return { p, exited, ready: () => out.startsWith('ready\n'), finished: () => out.endsWith('done\n') };
     });
     await waitFor('both racers loaded', () => racers.every((r) => r.ready()));
     const startAt = Date.now() + 2000; // both are spinning well before this
-    for (const r of racers) r.p.stdin.end(`${startAt}\n`);
-    const [a, b] = await Promise.all(racers.map((r) => r.done));
+    for (const r of racers) r.p.stdin.write(`${startAt}\n`);
+    // both hold every lock they got until both have tried every trial: an early finisher's release is no race
+    await waitFor('both racers through all trials', () => racers.every((r) => r.finished()), 60_000);
+    for (const r of racers) r.p.stdin.end('release\n');
+    const [a, b] = await Promise.all(racers.map((r) => r.exited));
     const parse = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { trial: number; got: boolean; late?: boolean; error?: string });
     const ra = parse(a);
     const rb = parse(b);
