@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { corpusConfigSchema } from '../../src/data/corpus-config';
 import { slurmProfileSchema } from '../../src/pipeline/executors/slurm/profile';
+import { expandSweeps } from '../sweeps';
 import { analysisSchema, figuresSchema, fitSchema, notebooksSchema, sourceSchema, sweepsSchema, trainSchema } from './sections';
 
 /** `data/released/` holds vendored released tables, so no corpus may take that name. */
@@ -55,6 +56,11 @@ export const presetSchema = z
       if (r.seeds.includes(p.train.seed)) {
         ctx.addIssue({ code: 'custom', path: r.path, message: `seed ${p.train.seed} is the preset's train.seed, which every run already has; list only the extra seeds` });
       }
+    }
+    try {
+      expandSweeps(p.sweeps);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', path: ['sweeps'], message: (e as Error).message });
     }
     if (p.train.initScale !== undefined && p.train.init !== 'fan-in') {
       ctx.addIssue({ code: 'custom', path: ['train', 'initScale'], message: `applies only to init 'fan-in' (init is '${p.train.init ?? 'gpt2'}'); set train.init: 'fan-in' or remove initScale` });

@@ -32,7 +32,8 @@ function shapeId(shape: ModelShape): string {
 
 /**
  * Expands a fine-grained grid into runs with stable ids `fg-moe-e{E}-g{G}-d{d}x{L}-t{D}` and
- * `fg-dense-d{d}x{L}-t{D}`; a run listed by two blocks appears once.
+ * `fg-dense-d{d}x{L}-t{D}`; a run listed by two blocks with the same settings appears once, with different
+ * settings (e.g. another `lr` for the same shape) it is an error naming the run and the setting.
  */
 export function expandFineGrained(grid: FineGrainedGrid): SweepRun[] {
   const runs = new Map<string, SweepRun>();
@@ -48,7 +49,14 @@ export function expandFineGrained(grid: FineGrainedGrid): SweepRun[] {
     ...(shape.lr !== undefined ? { lr: shape.lr } : {}),
   });
   const add = (run: SweepRun, replicates: Replicates | undefined) => {
-    for (const r of withSeedReplicates(run, replicates)) runs.set(r.runId, r);
+    for (const r of withSeedReplicates(run, replicates)) {
+      const listed = runs.get(r.runId);
+      if (listed !== undefined && JSON.stringify(listed) !== JSON.stringify(r)) {
+        // the id names a configuration: a second block giving it another recipe would silently replace the first
+        throw new Error(`run ${r.runId} is listed by two blocks with different settings (${describeDifference(listed, r)}); list it in one block, or give the blocks different shapes or tokens`);
+      }
+      runs.set(r.runId, r);
+    }
   };
   for (const block of grid.dense) {
     for (const shape of block.shapes) {
@@ -69,4 +77,12 @@ export function expandFineGrained(grid: FineGrainedGrid): SweepRun[] {
     }
   }
   return [...runs.values()];
+}
+
+function describeDifference(a: SweepRun, b: SweepRun): string {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as Array<keyof SweepRun>;
+  return keys
+    .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `${k} ${JSON.stringify(a[k]) ?? 'unset'} vs ${JSON.stringify(b[k]) ?? 'unset'}`)
+    .join(', ');
 }

@@ -97,3 +97,16 @@ test("a preset whose replicate seeds include train.seed or repeat, sets initScal
   assert.throws(() => validatePreset({ ...tiny, sweeps: { ...tiny.sweeps, experts: badLr } }, 'p.ts'), /sweeps\.experts\.shapes\[0\]\.lr: Too small/);
   assert.throws(() => validatePreset({ ...tiny, train: { ...tiny.train, initStd: -1 } }, 'p.ts'), /train\.initStd/);
 });
+
+test('a run listed by two fine-grained blocks with different settings is refused naming the run and the setting; with the same settings it appears once', () => {
+  const shape = { dModel: 24, layers: 2, heads: 2, lr: 8e-3 };
+  const block = { shapes: [shape], tokens: [80_000], granularities: [1] };
+  const conflicting = { ...tiny.sweeps.fineGrained, moe: [block, { ...block, shapes: [{ ...shape, lr: 1.2e-2 }] }] };
+  assert.throws(
+    () => validatePreset({ ...tiny, sweeps: { ...tiny.sweeps, fineGrained: conflicting } }, 'p.ts'),
+    /p\.ts[\s\S]*sweeps: run fg-moe-e4-g1-d24x2-t80k is listed by two blocks with different settings \(lr 0\.008 vs 0\.012\)/,
+  );
+  const repeated = { ...tiny.sweeps.fineGrained, moe: [block, { ...block, granularities: [1, 2] }] };
+  const ids = expandSweeps(validatePreset({ ...tiny, sweeps: { ...tiny.sweeps, fineGrained: repeated } }, 'p.ts').sweeps).map((r) => r.runId);
+  assert.deepEqual(ids.filter((id) => id.startsWith('fg-moe')), ['fg-moe-e4-g1-d24x2-t80k', 'fg-moe-e4-g2-d24x2-t80k']);
+});
