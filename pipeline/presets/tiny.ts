@@ -4,7 +4,10 @@
  * plateau (the claims stage checks it per run: moelab.off-plateau):
  * - fine-grained (Krajewski): d_model 24/48/96 (active non-embedding N 1.4e4–2.2e5, 1.2 decades) × D ∈ {80k, 250k,
  *   800k} (a decade) × G ∈ {1, 2, 4, 8} at E = 4, plus dense baselines (45 runs), and seed replicates (seeds 1, 2)
- *   of the d48 × 250k cell (10 runs), so the claims know the run-to-run noise;
+ *   of the d48 × 250k cell (10 runs), so the claims know the run-to-run noise. d_model 24 starts at 125k tokens,
+ *   not 80k: at 79 steps its runs leave the unigram plateau late and seed-dependently (d24 × 80k over seeds 0–3:
+ *   dense 2.66–2.89, G = 1 2.59–2.79 against the 2.82 threshold; the G = 1 run of seed 0 was the one configuration
+ *   the plateau diagnostic could not decide); at 125k seed 0 ends at 2.45–2.59 and three of four seeds below 2.62;
  * - experts (Yun): d_model 24/48 × E ∈ {1, 4, 8, 16, 32} × D ∈ {160k, 640k}, top-2, MoE every second block
  *   (20 runs), with seed replicates of the d24 × 160k cell (10 runs).
  *
@@ -39,15 +42,21 @@ const tiny = {
       expansionRate: 4,
       moe: [
         {
-          shapes: [shape(24, 2, 2, 8e-3), shape(48, 2, 2, 8e-3), shape(96, 2, 2, 4e-3)],
+          shapes: [shape(24, 2, 2, 8e-3)],
+          tokens: [125_000, 250_000, 800_000],
+          granularities: [1, 2, 4, 8],
+        },
+        {
+          shapes: [shape(48, 2, 2, 8e-3), shape(96, 2, 2, 4e-3)],
           tokens: [80_000, 250_000, 800_000],
           granularities: [1, 2, 4, 8],
           replicates: { seeds: [1, 2], dModels: [48], tokens: [250_000] },
         },
       ],
       dense: [
+        { shapes: [shape(24, 2, 2, 8e-3)], tokens: [125_000, 250_000, 800_000] },
         {
-          shapes: [shape(24, 2, 2, 8e-3), shape(48, 2, 2, 8e-3), shape(96, 2, 2, 4e-3)],
+          shapes: [shape(48, 2, 2, 8e-3), shape(96, 2, 2, 4e-3)],
           tokens: [80_000, 250_000, 800_000],
           replicates: { seeds: [1, 2], dModels: [48], tokens: [250_000] },
         },
