@@ -3,7 +3,7 @@
  * Counts follow `weightSpecs` (the list the model is built from), so they equal the built model's weights
  * by construction and a test checks it against the tfjs variables. Paper formulas come from `./formulas`.
  */
-import { ModelConfig, effectiveTopK, expertCount, isMoeLayer } from '../model/config';
+import { ModelConfig, isMoeLayer, routedExpertCount, routedTopK } from '../model/config';
 import { weightSpecs } from '../model/weights';
 import {
   chinchillaTrainingFlops,
@@ -34,15 +34,21 @@ export interface ParamCounts {
   norm: number;
   /** Every weight of the built model: total + embedding. */
   all: number;
-  /** Experts a token uses on average in each MoE layer (k for token choice, cf·k for expert choice). */
+  /** Experts a token uses on average in each MoE layer, shared ones included (routed per token + shared). */
   expertsPerToken: number;
 }
 
-/** Average experts per token: k_eff for token choice, capacityFactor · k_eff for expert choice; 1 for dense. */
+/** Average routed experts per token: k_routed for token choice, capacityFactor · k_routed for expert choice; 0 for dense. */
+export function routedExpertsPerToken(cfg: ModelConfig): number {
+  if (!cfg.moe) return 0;
+  const k = routedTopK(cfg.moe);
+  return cfg.moe.router === 'expert-choice' ? (cfg.moe.capacityFactor ?? 1) * k : k;
+}
+
+/** Average experts per token, shared ones included: routed per token + shared; 1 for dense. */
 export function expertsPerToken(cfg: ModelConfig): number {
   if (!cfg.moe) return 1;
-  const k = effectiveTopK(cfg.moe);
-  return cfg.moe.router === 'expert-choice' ? (cfg.moe.capacityFactor ?? 1) * k : k;
+  return routedExpertsPerToken(cfg) + cfg.moe.sharedExperts;
 }
 
 /** Exact weight counts of the model `cfg` describes. */
@@ -52,10 +58,11 @@ export function countParams(cfg: ModelConfig): ParamCounts {
   const total = sums.attention + sums.ffn + sums.expert + sums.shared + sums.router + sums.norm;
   let active = total - sums.router;
   if (cfg.moe) {
-    const experts = expertCount(cfg.moe);
+    // routed experts count as often as tokens use them; shared experts (group `shared`) are always active
+    const experts = routedExpertCount(cfg.moe);
     const moeLayers = Array.from({ length: cfg.layers }, (_, l) => isMoeLayer(cfg, l)).filter(Boolean).length;
     const perExpert = sums.expert / (experts * moeLayers);
-    active = active - sums.expert + Math.min(experts, expertsPerToken(cfg)) * perExpert * moeLayers;
+    active = active - sums.expert + Math.min(experts, routedExpertsPerToken(cfg)) * perExpert * moeLayers;
   }
   const dense = cfg.moe ? countParams({ ...cfg, moe: null }).total : total;
   return {

@@ -33,7 +33,12 @@ export const MoeConfigSchema = z
     groupSize: posInt.default(256),
     /** MoE replaces the FFN in every `every`-th block (1 = all; Yun et al. use 2). Default 1. */
     every: posInt.default(1),
-    /** Always-active shared experts (each of width d_ff/G). Default 0. */
+    /**
+     * Shared-expert isolation (Dai et al. 2024, DeepSeekMoE §3.2): this many of the E·G experts (each of width
+     * d_ff/G) are always active and this many of the G·topK activated experts are they, so the router chooses
+     * G·topK − s of E·G − s routed experts, and total and active parameters equal those of the same E, G, topK
+     * without sharing. Default 0.
+     */
     sharedExperts: z.number().int().nonnegative().default(0),
     /** Load-balancing loss coefficient (token choice). Default 0.01. */
     lbCoef: z.number().nonnegative().default(0.01),
@@ -134,13 +139,21 @@ export function zodToConfigError(err: z.ZodError, prefix: string): ConfigError {
   return new ConfigError(field || prefix || '(root)', `${hint}; fix this value in the config`);
 }
 
-/** Experts per MoE layer: E · G. */
+/** Experts per MoE layer, shared ones included: E · G. */
 export function expertCount(moe: MoeConfig): number {
   return moe.expansionRate * moe.granularity;
 }
-/** Experts a token activates (token choice) or the average per token (expert choice): G · topK. */
+/** Experts a token activates (token choice) or the average per token (expert choice), shared ones included: G · topK. */
 export function effectiveTopK(moe: MoeConfig): number {
   return moe.granularity * moe.topK;
+}
+/** Experts the router chooses among: E · G − shared (DeepSeekMoE's mN − K_s). */
+export function routedExpertCount(moe: MoeConfig): number {
+  return expertCount(moe) - moe.sharedExperts;
+}
+/** Routed experts a token activates (token choice) or the average per token (expert choice): G · topK − shared (mK − K_s). */
+export function routedTopK(moe: MoeConfig): number {
+  return effectiveTopK(moe) - moe.sharedExperts;
 }
 /** Width of one expert: d_ff / G. */
 export function expertWidth(cfg: ModelConfig): number {
@@ -185,6 +198,12 @@ export function parseModelConfig(input: unknown, defaults: { contextLength?: num
       throw new ConfigError(
         `${prefix}.moe.topK`,
         `effective k = G·topK = ${k} exceeds the ${experts} experts (E·G); lower topK to at most expansionRate (${e.expansionRate})`,
+      );
+    }
+    if (e.sharedExperts >= k) {
+      throw new ConfigError(
+        `${prefix}.moe.sharedExperts`,
+        `${e.sharedExperts} shared experts take all ${k} activated experts (G·topK), leaving the router nothing to choose; use at most ${k - 1}, or raise granularity or topK`,
       );
     }
     if (e.every > m.layers) {

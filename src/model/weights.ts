@@ -5,7 +5,7 @@
  * accounting test compare against.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, expertCount, expertWidth, isMoeLayer } from './config';
+import { ModelConfig, expertWidth, isMoeLayer, routedExpertCount } from './config';
 import { mulberry32 } from '../data/random';
 
 export type Weights = Map<string, tf.Variable>;
@@ -46,7 +46,7 @@ export function weightSpecs(cfg: ModelConfig): WeightSpec[] {
     );
     if (isMoeLayer(cfg, l)) {
       const moe = cfg.moe!;
-      const experts = expertCount(moe);
+      const experts = routedExpertCount(moe);
       specs.push({ name: `${p}.moe.router`, shape: [d, experts], init: 'normal', group: 'router' });
       for (let e = 0; e < experts; e++) specs.push(...ffnSpecs(`${p}.moe.e${e}`, expertWidth(cfg), 'expert'));
       for (let s = 0; s < moe.sharedExperts; s++) specs.push(...ffnSpecs(`${p}.moe.s${s}`, expertWidth(cfg), 'shared'));

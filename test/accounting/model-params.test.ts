@@ -59,3 +59,31 @@ test('trainingFlops: Krajewski Eq. 10/11 for all-MoE models, 6·N_active·D, and
   // Hand value: (12·64²·6 + 64·8·4·14)·1e6·2
   assert.equal(f.krajewski, (12 * 4096 * 6 + 64 * 32 * 14) * 1e6 * 2);
 });
+
+test('shared-expert isolation (DeepSeekMoE) keeps total and active parameters of the same E, G, topK: s experts leave the router, s activated slots become always-on', () => {
+  for (const router of ['token-choice', 'expert-choice'] as const) {
+    for (const [G, s] of [[2, 1], [4, 1], [4, 2], [8, 1]] as const) {
+      const base = { dModel: 32, layers: 2, heads: 4, contextLength: 16 };
+      const moe = { router, expansionRate: 4, granularity: G, topK: 1, capacityFactor: router === 'token-choice' ? null : 1, outputLayerNorm: false };
+      const plain = parseModelConfig({ ...base, moe });
+      const shared = parseModelConfig({ ...base, moe: { ...moe, sharedExperts: s } });
+      const [p, q] = [countParams(plain), countParams(shared)];
+      const label = `${router} G=${G} s=${s}`;
+      assert.equal(q.experts + q.shared, p.experts, `${label}: expert weights`);
+      assert.equal(q.shared, (s * p.experts) / (4 * G), `${label}: ${s} shared of ${4 * G} equal experts`);
+      assert.equal(q.router, ((4 * G - s) / (4 * G)) * p.router, `${label}: the router scores the routed experts only`);
+      assert.equal(q.active, p.active, `${label}: active`);
+      assert.equal(q.expertsPerToken, p.expertsPerToken, `${label}: activated experts per token, shared included`);
+      const w = initWeights(shared, 0);
+      assert.equal(countWeights(w), q.all, `${label}: counted = built`);
+      disposeWeights(w);
+    }
+  }
+});
+
+test('a config whose shared experts take every activated slot is refused naming moe.sharedExperts', () => {
+  assert.throws(
+    () => parseModelConfig({ dModel: 32, layers: 2, heads: 4, contextLength: 16, moe: { router: 'token-choice', expansionRate: 4, granularity: 2, topK: 1, sharedExperts: 2 } }),
+    /model\.moe\.sharedExperts[\s\S]*2 shared experts take all 2 activated experts/,
+  );
+});

@@ -90,6 +90,43 @@ for (const backend of BACKENDS) {
   });
 }
 
+for (const backend of BACKENDS) {
+  test(`[${backend}] shared-expert isolation: the router picks G·topK − s of E·G − s experts, the shared ones add their FFN to every token, and gradients reach them`, async () => {
+    await selectBackend(backend);
+    const cfg = parseModelConfig({
+      dModel: 16,
+      layers: 1,
+      heads: 2,
+      contextLength: 8,
+      moe: { router: 'token-choice', expansionRate: 4, granularity: 2, topK: 1, capacityFactor: null, sharedExperts: 1, lbCoef: 0, zCoef: 0 },
+    });
+    const w = initWeights(cfg, 6);
+    const tokens = 2 * 8;
+    const x = tf.randomNormal([tokens, 16], 0, 1, 'float32', 7) as tf.Tensor2D;
+    let routing: Routing | null = null;
+    tf.tidy(() => {
+      routing = moeLayer(w, 'b0.moe', cfg, x, 2, 8).routing;
+    });
+    const out = { routing: routing! as Routing };
+    // 8 experts, 1 shared: the router scores 7 and sends each token to 2 − 1 = 1 of them (unlimited capacity)
+    assert.equal(w.get('b0.moe.router')!.shape[1], 7);
+    assert.equal(out.routing.perExpert.length, 7);
+    assert.equal(out.routing.perExpert.reduce((n, a) => n + a.tokens.length, 0), tokens);
+    // with every routed expert silenced, the layer is exactly the shared expert's FFN
+    for (let e = 0; e < 7; e++) w.get(`b0.moe.e${e}.w2`)!.assign(tf.zerosLike(w.get(`b0.moe.e${e}.w2`)!));
+    const diff = tf.tidy(() => maxAbsDiff(moeLayer(w, 'b0.moe', cfg, x, 2, 8).y, ffn(w, 'b0.moe.s0', 'gelu', x)));
+    assert.ok(diff < 1e-6, `max |moe − shared ffn| = ${diff}`);
+    const shared = [w.get('b0.moe.s0.w1')!, w.get('b0.moe.s0.w2')!];
+    const norms = tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => tf.sum(tf.square(moeLayer(w, 'b0.moe', cfg, x, 2, 8).y)) as tf.Scalar, shared);
+      return shared.map((v) => tf.norm(grads[v.name]!).dataSync()[0]!);
+    });
+    x.dispose();
+    disposeWeights(w);
+    for (const n of norms) assert.ok(n > 1e-6, `shared-expert gradient norm ${n}`);
+  });
+}
+
 test('routeTokenChoice serves first choices before second choices and drops beyond capacity', () => {
   // 4 tokens, 2 experts, all prefer expert 0 first; capacity = ceil(1 · 2 · 4 / 2) = 4 per expert.
   const probs = Float32Array.from([0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4]);

@@ -1,10 +1,11 @@
 /**
  * The MoE feed-forward layer (Krajewski et al. 2024 parametrisation): E·G experts of width d_ff/G, a softmax
  * router, token-choice or expert-choice routing decided off the tape, dispatch by a differentiable row gather,
- * combine by a gate-weighted differentiable scatter-add, optional shared experts and output LayerNorm.
+ * combine by a gate-weighted differentiable scatter-add, optional shared experts (DeepSeekMoE's isolation: s of the
+ * E·G experts always on, the router choosing G·topK − s of the other E·G − s) and output LayerNorm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, effectiveTopK, expertCount } from '../config';
+import { ModelConfig, routedExpertCount, routedTopK } from '../config';
 import { ffn } from '../ffn';
 import { gatherRows, layerNorm, logSumExpRows, matmul2d, scatterAddRows } from '../ops';
 import { deviceOpsActive, ffnDevice, layerNormDevice, matmulDevice, routedExpertsDevice } from '../ops-webgpu';
@@ -52,8 +53,9 @@ export function routerZLoss(logits: tf.Tensor2D): tf.Scalar {
 /** Apply MoE block `prefix` (e.g. `b1.moe`) to x [batch·seqLen, d]. */
 export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Tensor2D, batch: number, seqLen: number): MoeLayerOutput {
   const moe = cfg.moe!;
-  const experts = expertCount(moe);
-  const k = effectiveTopK(moe);
+  // the router chooses among the routed experts only; shared ones (DeepSeekMoE isolation) are added in finishMoe
+  const experts = routedExpertCount(moe);
+  const k = routedTopK(moe);
   const tokens = x.shape[0];
   const dev = deviceOpsActive();
   const logits = (dev ? matmulDevice : matmul2d)(x, w.get(`${prefix}.router`) as tf.Tensor2D);
