@@ -5,7 +5,7 @@
  * Reading does not load danfojs (nor tfjs), so `moelab fit` and `import … from "moelab/runs"` start fast.
  */
 import * as fs from 'node:fs';
-import { RUN_COLUMNS, RunSummarySchema, type RunColumn, type RunSummary } from './types';
+import { OPTIONAL_RUN_COLUMNS, RUN_COLUMNS, RunSummarySchema, type RunColumn, type RunSummary } from './types';
 import { CsvError, parseCsvTable, parseDecimal } from './csv';
 import { writeFileAtomic } from '../util/atomic-write';
 import { MoelabError } from '../errors';
@@ -95,6 +95,20 @@ export function readRunTableSync(file: string): RunSummary[] {
       }
       out[key] = v;
     }
+    for (const [key, header] of OPTIONAL_RUN_COLUMNS) {
+      if (!index.has(header)) continue;
+      const raw = cells[index.get(header)!];
+      const parsed = parseDecimal(raw ?? '');
+      if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < 0) {
+        throw new RunTableError(
+          `run table ${file}, line ${rowNo}, column "${header}": ${JSON.stringify(raw)} is not a whole number ≥ 0 (fix the run or drop the row)`,
+          file,
+          rowNo,
+          header,
+        );
+      }
+      if (parsed > 0) out[key] = parsed;
+    }
     // Every cell is checked above, so the parse only types the row (and keeps RUN_COLUMNS' key order).
     return RunSummarySchema.parse(out);
   });
@@ -102,15 +116,18 @@ export function readRunTableSync(file: string): RunSummary[] {
 
 /** Writes rows as a run table atomically (temp file in the same directory, then rename). */
 export async function writeRunTable(file: string, rows: readonly RunSummary[]): Promise<void> {
-  const records = rows.map((row) => Object.fromEntries(RUN_COLUMNS.map(([key, header]) => [header, row[key]])));
+  // an optional column appears only when some run uses it, so tables of runs without it keep their exact bytes
+  const optional = OPTIONAL_RUN_COLUMNS.filter(([key]) => rows.some((r) => (r[key] ?? 0) !== 0));
+  const columns: ReadonlyArray<readonly [RunColumn, string]> = [...RUN_COLUMNS.slice(0, RUN_COLUMNS.findIndex(([k]) => k === 'moeEvery') + 1), ...optional, ...RUN_COLUMNS.slice(RUN_COLUMNS.findIndex(([k]) => k === 'moeEvery') + 1)];
+  const records = rows.map((row) => Object.fromEntries(columns.map(([key, header]) => [header, row[key] ?? 0])));
   let csv: string;
   if (records.length === 0) {
-    csv = RUN_COLUMNS.map(([, h]) => h).join(',') + '\n';
+    csv = columns.map(([, h]) => h).join(',') + '\n';
   } else {
     // danfojs only for writing (lazily: readers of the table never load it)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dfd = require('danfojs-node') as typeof import('danfojs-node');
-    const df = new dfd.DataFrame(records, { columns: RUN_COLUMNS.map(([, h]) => h) });
+    const df = new dfd.DataFrame(records, { columns: columns.map(([, h]) => h) });
     csv = dfd.toCSV(df) as string;
     if (!csv.endsWith('\n')) csv += '\n';
   }
@@ -157,6 +174,7 @@ export function runTableFromSummaries(summaries: readonly RunSummary[]): RunSumm
       }
       out[key] = v;
     }
+    for (const [key] of OPTIONAL_RUN_COLUMNS) if ((s[key] ?? 0) !== 0) out[key] = s[key];
     const row = RunSummarySchema.safeParse(out);
     if (!row.success) {
       const issue = row.error.issues[0]!;

@@ -31,6 +31,11 @@ export const RunSummarySchema = z.object({
   topKEffective: z.number(),
   /** MoE replaces the FFN in every `moeEvery`-th block (1 = every block; Yun uses 2). */
   moeEvery: z.number(),
+  /**
+   * Shared (always-on) experts among `experts` and `topKEffective` (DeepSeekMoE's isolation, `moe.sharedExperts`);
+   * absent = 0, and the run table has the column `shared_experts` only when some run has them.
+   */
+  sharedExperts: z.number().int().nonnegative().optional(),
   /** All non-embedding weights (routers included). */
   paramsTotal: z.number(),
   /** Non-embedding weights used per token (routers excluded, as in Krajewski §2). */
@@ -60,8 +65,11 @@ export type RunSummary = z.output<typeof RunSummarySchema>;
 
 export type RunColumn = keyof RunSummary;
 
-/** Column order of `runs.csv`, camelCase key → snake_case CSV header. */
-export const RUN_COLUMNS: ReadonlyArray<readonly [RunColumn, string]> = [
+/** The optional numeric columns of `runs.csv` (absent = 0): written only when some run has a non-zero value. */
+export const OPTIONAL_RUN_COLUMNS: ReadonlyArray<readonly ['sharedExperts', string]> = [['sharedExperts', 'shared_experts']] as const;
+
+/** Column order of `runs.csv`, camelCase key → snake_case CSV header (every one required). */
+export const RUN_COLUMNS: ReadonlyArray<readonly [Exclude<RunColumn, 'sharedExperts'>, string]> = [
   ['runId', 'run_id'],
   ['sweep', 'sweep'],
   ['family', 'family'],

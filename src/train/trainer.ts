@@ -510,6 +510,8 @@ function summarize(cfg: TrainConfig, state: TrainerState, backend: string, token
     experts: m.moe ? expertCount(m.moe) : 1,
     topKEffective: p.expertsPerToken,
     moeEvery: m.moe ? m.moe.every : 1,
+    // only when there are shared experts, so the summaries (and run tables) of runs without them keep their bytes
+    ...(m.moe && m.moe.sharedExperts > 0 ? { sharedExperts: m.moe.sharedExperts } : {}),
     paramsTotal: p.total,
     paramsActive: p.active,
     paramsDense: p.dense,

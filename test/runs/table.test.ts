@@ -49,6 +49,20 @@ test('writeRunTable then readRunTable round-trips every column exactly', async (
   assert.deepEqual(fs.readdirSync(path.dirname(file)), ['runs.csv'], 'no temp file left behind');
 });
 
+test('the shared_experts column is written only when some run has shared experts (after moe_every), read back, and absent means none', async () => {
+  const file = path.join(tmp(), 'runs.csv');
+  const rows = [row(0), row(1, { sharedExperts: 1 }), row(2)];
+  await writeRunTable(file, rows);
+  const header = fs.readFileSync(file, 'utf8').split('\n')[0]!.split(',');
+  assert.equal(header[header.indexOf('moe_every') + 1], 'shared_experts');
+  assert.deepEqual(await readRunTable(file), rows, 'rows without shared experts read back without the key');
+  assert.deepEqual(runTableFromSummaries(rows), rows, 'the runs stage keeps the shared count of a summary');
+  const plain = path.join(tmp(), 'runs.csv');
+  await writeRunTable(plain, [row(0), row(1)]);
+  assert.equal(fs.readFileSync(plain, 'utf8').split('\n')[0], RUN_COLUMNS.map(([, h]) => h).join(','), 'a table without shared experts keeps its exact header');
+  await expectTableError((lines) => setCell(lines.map((l, i) => `${l},${i === 0 ? 'shared_experts' : '1'}`), 2, 'shared_experts', '1.5'), /line 2, column "shared_experts": "1\.5" is not a whole number ≥ 0/);
+});
+
 async function expectTableError(csvMutate: (lines: string[]) => string[], pattern: RegExp): Promise<void> {
   const file = path.join(tmp(), 'runs.csv');
   await writeRunTable(file, [row(0), row(1)]);

@@ -9,7 +9,7 @@ import { summary } from './verdict';
 
 /** Every setting of a run except its seed (and what it does not choose: backend, wall time, its own results). */
 export function configKey(r: RunSummary): string {
-  return [r.sweep, r.family, r.router, r.layers, r.dModel, r.heads, r.dFF, r.expansionRate, r.granularity, r.experts, r.topKEffective, r.moeEvery, r.paramsTotal, r.paramsActive, r.paramsDense, r.tokens].join('|');
+  return [r.sweep, r.family, r.router, r.layers, r.dModel, r.heads, r.dFF, r.expansionRate, r.granularity, r.experts, r.topKEffective, r.moeEvery, r.sharedExperts ?? 0, r.paramsTotal, r.paramsActive, r.paramsDense, r.tokens].join('|');
 }
 
 /** One configuration: its runs (seeds), the mean of the loss column and the number of seeds. */

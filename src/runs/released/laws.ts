@@ -29,6 +29,7 @@ export const RELEASED_RUN_COLUMNS: Readonly<Record<RunColumn, ReleasedColumnSour
   experts: { field: 'experts', note: 'E (Clark: num_experts; 1 for dense)' },
   topKEffective: { field: 'topK', note: 'experts per token k' },
   moeEvery: { field: 'moeEvery', note: '1 / routing_frequency' },
+  sharedExperts: { field: null, why: 'released tables record no shared experts (Clark et al.’s runs have none)' },
   paramsTotal: { field: 'paramsTotal', note: 'P, every expert included' },
   paramsActive: { field: null, why: 'released tables give N (the dense-equivalent count) and P, not the active count per token' },
   paramsDense: { field: 'paramsDense', note: 'N, the parameters a token passes through (Clark’s and Yun’s N)' },
