@@ -50,3 +50,12 @@ export const OUTPUTS = {
 export function asInput(output: string): string {
   return output.startsWith('data:') ? output : `results:${output}`;
 }
+
+/**
+ * The fit records a downstream stage reads, as input specs: none when the preset fits no law (`fit.laws: []`, a
+ * preset whose claims read the run table only), else the main records and, with `sensitivity`, the variants'.
+ */
+export function fitsInputs(laws: readonly string[], sensitivity = false): string[] {
+  if (laws.length === 0) return [];
+  return [asInput(OUTPUTS.fits), ...(sensitivity ? [asInput(OUTPUTS.fitVariants)] : [])];
+}

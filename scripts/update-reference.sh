@@ -18,7 +18,8 @@ tmp="$dst.tmp-$$"
 rm -rf "$tmp"
 mkdir -p "$tmp/runs"
 cp "$src/runs.csv" "$src/REPORT.md" "$src/REPORT.html" "$tmp/"
-cp -r "$src/fits" "$src/tables" "$tmp/"
+cp -r "$src/tables" "$tmp/"
+[ -d "$src/fits" ] && cp -r "$src/fits" "$tmp/"   # a preset that fits no law (shared) has none
 for d in "$src"/runs/*/; do
   id=$(basename "$d")
   mkdir -p "$tmp/runs/$id"

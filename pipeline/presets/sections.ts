@@ -72,12 +72,40 @@ export const expertsSchema = z
   .strict()
   .refine((g) => g.experts.every((e) => e === 1 || e >= g.topK), { message: 'every expert count above 1 must be ≥ topK' });
 
+export const sharedSchema = z
+  .object({
+    /** Expansion rate E (total expert width E · d_ff). */
+    expansionRate: posInt,
+    shapes: z.array(shapeSchema).min(1),
+    tokens: tokensList,
+    /** Granularities G (powers of two). */
+    granularities: z.array(powerOfTwo).min(1),
+    /** Shared-expert counts per cell; list 0 too, the runs without sharing the claim compares against (e.g. [0, 1]). */
+    sharedExperts: z.array(z.number().int().nonnegative()).min(2).refine((s) => new Set(s).size === s.length, 'shared-expert counts must be distinct'),
+    /** Base k at G = 1 (default 1): a token activates G · topK experts, shared ones included. */
+    topK: posInt.default(1),
+    /** LayerNorm on the MoE output in both arms (default true; see SharedGrid.outputLayerNorm for why). */
+    outputLayerNorm: z.boolean().default(true),
+    /** Also train each (shape, tokens)'s dense baseline (default true). */
+    dense: z.boolean().default(true),
+    /** Seed replicates of chosen runs of the grid. */
+    replicates: replicatesSchema,
+  })
+  .strict()
+  .refine((g) => g.sharedExperts.includes(0), { message: 'list 0 among sharedExperts: the claim compares each shared count against no sharing', path: ['sharedExperts'] })
+  .refine((g) => Math.max(...g.sharedExperts) < Math.min(...g.granularities) * g.topK, {
+    message: 'every shared-expert count must be below G · topK of the smallest granularity (the router needs at least one expert to choose)',
+    path: ['sharedExperts'],
+  });
+
 export const sweepsSchema = z
   .object({
     /** Krajewski et al. fine-grained sweep, or null to skip it. */
     fineGrained: fineGrainedSchema.nullable().default(null),
     /** Yun et al. expert-count sweep, or null to skip it. */
     experts: expertsSchema.nullable().default(null),
+    /** Shared-expert sweep (DeepSeekMoE isolation at equal total and active parameters), or null to skip it. */
+    shared: sharedSchema.nullable().default(null),
   })
   .strict();
 
@@ -131,8 +159,8 @@ export const fitSchema = z
     sensitivity: z.boolean().default(true),
     /** Bootstrap resamples of each sensitivity refit (fewer than the main fit's, to keep the DAG short). */
     sensitivityBootstrap: z.number().int().nonnegative().default(100),
-    /** Laws to fit (`dense` is Krajewski's Eq. 1 on the dense baselines, fitted after `fine-grained`, whose c it shares). */
-    laws: z.array(z.enum(['chinchilla', 'fine-grained', 'dense', 'experts', 'clark'])).min(1).default(['chinchilla', 'fine-grained', 'dense', 'experts']),
+    /** Laws to fit, possibly none (a preset whose claims read the run table only, e.g. `shared`); `dense` is Krajewski's Eq. 1 on the dense baselines, fitted after `fine-grained`, whose c it shares). */
+    laws: z.array(z.enum(['chinchilla', 'fine-grained', 'dense', 'experts', 'clark'])).default(['chinchilla', 'fine-grained', 'dense', 'experts']),
   })
   .strict();
 

@@ -6,17 +6,17 @@ import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
-import { asInput, OUTPUTS } from '../outputs';
+import { asInput, fitsInputs, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'analysis',
   module: __filename,
   description: 'compute-optimal and inference-optimal tables from published and fitted laws',
-  params: ['analysis', 'sweeps.fineGrained.expansionRate', 'source'],
+  params: ['analysis', 'sweeps.fineGrained.expansionRate', 'source', 'fit.laws'],
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['fit'],
-  inputs: [asInput(OUTPUTS.fits)],
+  inputs: (p) => fitsInputs(p['fit.laws']),
   outputs: [OUTPUTS.computeOptimal, OUTPUTS.inference],
   async run(ctx) {
     const { computeOptimalTables, inferenceTables } = await import('../../src/report/analysis');

@@ -10,18 +10,18 @@ import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
-import { asInput, OUTPUTS } from '../outputs';
+import { asInput, fitsInputs, OUTPUTS } from '../outputs';
 import { CLARK_ROUTING_FILE } from '../../src/runs/released/clark';
 
 export default defineStage<Preset>()({
   name: 'claims',
   module: __filename,
   description: "the papers' claims as tests (verdict, effect, interval) and their protocol sensitivity",
-  params: ['analysis.inferenceBudgetsFlops', 'analysis.gpu', 'fit.protocol', 'fit.sensitivity', 'source', 'corpus.name'],
+  params: ['analysis.inferenceBudgetsFlops', 'analysis.gpu', 'fit.protocol', 'fit.sensitivity', 'fit.laws', 'source', 'corpus.name'],
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit', 'corpus'],
-  inputs: (p) => [...[OUTPUTS.runTable, OUTPUTS.fits, ...(p['fit.sensitivity'] ? [OUTPUTS.fitVariants] : [])].map(asInput), CLARK_ROUTING_FILE, OUTPUTS.corpus(p['corpus.name']).train],
+  inputs: (p) => [asInput(OUTPUTS.runTable), ...fitsInputs(p['fit.laws'], p['fit.sensitivity']), CLARK_ROUTING_FILE, OUTPUTS.corpus(p['corpus.name']).train],
   outputs: [OUTPUTS.claims, OUTPUTS.claimsAtScale],
   async run(ctx) {
     const { claimsTable, claimsTableJson } = await import('../../src/report/claims');

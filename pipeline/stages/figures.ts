@@ -5,17 +5,17 @@
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
-import { asInput, OUTPUTS } from '../outputs';
+import { asInput, fitsInputs, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'figures',
   module: __filename,
   description: 'paper figures and tables (json/html/png/svg) + offline gallery',
-  params: ['figures', 'source'],
+  params: ['figures', 'source', 'fit.laws'],
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit'],
-  inputs: [asInput(OUTPUTS.runTable), asInput(OUTPUTS.fits)],
+  inputs: (p) => [asInput(OUTPUTS.runTable), ...fitsInputs(p['fit.laws'])],
   outputs: [OUTPUTS.figures],
   async run(ctx) {
     const path = await import('node:path');

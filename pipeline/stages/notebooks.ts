@@ -8,18 +8,18 @@ import fs from 'node:fs';
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
-import { asInput, OUTPUTS } from '../outputs';
+import { asInput, fitsInputs, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'notebooks',
   module: __filename,
   description: 'execute the tslab notebooks headlessly into results/notebooks/',
-  params: ['notebooks', 'source'],
+  params: ['notebooks', 'source', 'fit.laws'],
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit', 'analysis', 'figures'],
   // The notebooks import the compiled package (dist/), so any source change re-runs them after a rebuild.
-  inputs: ['notebooks/*.ipynb', 'src/**/*.ts', 'pipeline/**/*.ts', asInput(OUTPUTS.runTable), asInput(OUTPUTS.fits)],
+  inputs: (p) => ['notebooks/*.ipynb', 'src/**/*.ts', 'pipeline/**/*.ts', asInput(OUTPUTS.runTable), ...fitsInputs(p['fit.laws'])],
   outputs: [OUTPUTS.notebooks],
   async run(ctx) {
     const path = await import('node:path');

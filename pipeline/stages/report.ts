@@ -5,17 +5,17 @@
 import { defineStage } from '../../src/pipeline/types';
 import type { Preset } from '../presets/schema';
 import { trainsItsRuns } from '../presets/sections';
-import { asInput, OUTPUTS } from '../outputs';
+import { asInput, fitsInputs, OUTPUTS } from '../outputs';
 
 export default defineStage<Preset>()({
   name: 'report',
   module: __filename,
   description: 'REPORT.md / REPORT.html: figures, coefficients vs published, claims, environment',
-  params: ['name', 'corpus.name', 'source'],
+  params: ['name', 'corpus.name', 'source', 'fit.laws'],
   gridParams: ['source'],
   when: trainsItsRuns,
   deps: ['runs', 'fit', 'analysis', 'claims', 'figures', 'notebooks'],
-  inputs: [OUTPUTS.runTable, OUTPUTS.fits, OUTPUTS.computeOptimal, OUTPUTS.inference, OUTPUTS.claims, OUTPUTS.claimsAtScale, OUTPUTS.figureManifest].map(asInput),
+  inputs: (p) => [...[OUTPUTS.runTable, OUTPUTS.computeOptimal, OUTPUTS.inference, OUTPUTS.claims, OUTPUTS.claimsAtScale, OUTPUTS.figureManifest].map(asInput), ...fitsInputs(p['fit.laws'])],
   outputs: [OUTPUTS.report, OUTPUTS.reportHtml],
   async run(ctx) {
     const fs = await import('node:fs');

@@ -1,24 +1,28 @@
 import { expandExperts, type ExpertsGrid } from './experts';
 import { expandFineGrained, type FineGrainedGrid } from './fine-grained';
+import { expandShared, type SharedGrid } from './shared';
 import type { SweepRun } from './types';
 
 export * from './types';
 export * from './experts';
 export * from './fine-grained';
+export * from './shared';
 export * from './paper';
 export * from './preset-key';
 
-/** The sweeps of a preset: either may be null to skip that paper's sweep. */
+/** The sweeps of a preset: any may be null (or, for `shared`, absent) to skip it. */
 export interface SweepsSpec {
   fineGrained: FineGrainedGrid | null;
   experts: ExpertsGrid | null;
+  shared?: SharedGrid | null;
 }
 
-/** All runs of a preset's sweeps, fine-grained first; throws when two runs share an id. */
+/** All runs of a preset's sweeps, fine-grained first, then experts, then shared; throws when two runs share an id. */
 export function expandSweeps(spec: SweepsSpec): SweepRun[] {
   const runs = [
     ...(spec.fineGrained ? expandFineGrained(spec.fineGrained) : []),
     ...(spec.experts ? expandExperts(spec.experts) : []),
+    ...(spec.shared ? expandShared(spec.shared) : []),
   ];
   const seen = new Set<string>();
   for (const run of runs) {

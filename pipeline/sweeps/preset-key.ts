@@ -5,18 +5,24 @@
  */
 import type { ExpertsGrid } from './experts';
 import type { FineGrainedGrid } from './fine-grained';
+import type { SharedGrid } from './shared';
 import type { SweepRun } from './types';
 
-/** The sweeps section (either grid may be null). */
+/** The sweeps section (any grid may be null). */
 export interface SweepsSection {
   fineGrained: FineGrainedGrid | null;
   experts: ExpertsGrid | null;
+  shared?: SharedGrid | null;
 }
 
 const sameShape = (run: SweepRun) => (s: { dModel: number; layers: number; heads: number }) => s.dModel === run.dModel && s.layers === run.layers && s.heads === run.heads;
 
 /** The preset path of the grid block a run comes from, and of its shape in that block. */
 function blockOf(sweeps: SweepsSection, run: SweepRun): { block: string; shape: string } {
+  if (run.sweep === 'shared') {
+    const j = sweeps.shared?.shapes.findIndex(sameShape(run)) ?? -1;
+    return { block: 'sweeps.shared', shape: `sweeps.shared.shapes[${j < 0 ? '*' : j}]` };
+  }
   if (run.sweep === 'experts' || !sweeps.fineGrained) {
     const j = sweeps.experts?.shapes.findIndex(sameShape(run)) ?? -1;
     return { block: 'sweeps.experts', shape: `sweeps.experts.shapes[${j < 0 ? '*' : j}]` };
@@ -34,6 +40,7 @@ function blockOf(sweeps: SweepsSection, run: SweepRun): { block: string; shape: 
 export function presetKeyOf(sweeps: SweepsSection, run: SweepRun, field: string): string {
   const { block, shape } = blockOf(sweeps, run);
   if (field === 'model.moe.granularity') return `${block}.granularities`;
+  if (run.sweep === 'shared' && /^model\.moe\.(expansionRate|topK|sharedExperts)$/.test(field)) return field === 'model.moe.sharedExperts' ? 'sweeps.shared.sharedExperts' : `sweeps.shared.${field.slice('model.moe.'.length)}`;
   if (field === 'model.moe.expansionRate') return run.sweep === 'experts' ? 'sweeps.experts.experts' : 'sweeps.fineGrained.expansionRate';
   if (field === 'model.moe.topK') return run.sweep === 'experts' ? 'sweeps.experts.topK' : `${block}.granularities`;
   if (field === 'model.moe.every') return run.sweep === 'experts' ? 'sweeps.experts.moeEvery' : `${shape}.layers`;

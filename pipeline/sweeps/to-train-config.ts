@@ -23,6 +23,9 @@ export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpus
           capacityFactor: run.router === 'expert-choice' ? EXPERT_CHOICE_CAPACITY_FACTOR : train.capacityFactor,
           groupSize: train.groupSize,
           every: run.moeEvery,
+          // only when set, so runs without shared experts keep their exact trainer config (and fingerprint)
+          ...(run.sharedExperts ? { sharedExperts: run.sharedExperts } : {}),
+          ...(run.outputLayerNorm !== undefined ? { outputLayerNorm: run.outputLayerNorm } : {}),
           lbCoef: run.router === 'expert-choice' ? 0 : train.lbCoef,
           zCoef: train.zCoef,
         }

@@ -24,8 +24,8 @@ export interface ModelShape {
 export interface SweepRun {
   /** Stable id, e.g. `fg-moe-e4-g2-d64x2-t500k`. */
   runId: string;
-  /** Sweep name: `fine-grained` or `experts`. */
-  sweep: 'fine-grained' | 'experts';
+  /** Sweep name: `fine-grained` (Krajewski), `experts` (Yun) or `shared` (DeepSeekMoE's shared experts). */
+  sweep: 'fine-grained' | 'experts' | 'shared';
   family: 'dense' | 'moe';
   router: Router;
   dModel: number;
@@ -46,6 +46,10 @@ export interface SweepRun {
   moeEvery: number;
   /** Training tokens D. */
   tokens: number;
+  /** Shared (always-on) experts among the E · G (DeepSeekMoE isolation); absent = none. */
+  sharedExperts?: number;
+  /** LayerNorm on the MoE output; absent = the model config's default (on for expert choice only). */
+  outputLayerNorm?: boolean;
   /** Peak learning rate when the shape sets one; absent = the preset's `train.lr`. */
   lr?: number;
   /** Seed of a replicate (init and data order); absent = the preset's `train.seed`. Its id ends in `-s<seed>`. */

@@ -40,15 +40,26 @@ export function selectRuns(runs: readonly RunSummary[], selection: RunSelection)
   );
 }
 
-/** The selection a law uses on this table: its own, or without the sweep when no run carries that sweep name. */
-function effectiveSelection(law: LawName, runs: readonly RunSummary[]): { selection: RunSelection; fellBack: boolean } {
+/** moelab's own sweep names: runs of one of them are never fitted by another sweep's law, even when it falls back. */
+export const MOELAB_SWEEPS: readonly string[] = ['fine-grained', 'experts', 'shared'];
+
+/**
+ * The selection a law uses on this table: its own, or without the sweep when no run carries that sweep name
+ * (then every run of the right family except those of moelab's other sweeps: a shared-expert run is no Eq. 9 data).
+ */
+function effectiveSelection(law: LawName, runs: readonly RunSummary[]): { selection: RunSelection; fellBack: boolean; others: readonly string[] } {
   const own = LAW_RUNS[law];
-  if (own.sweep !== undefined && !runs.some((r) => r.sweep === own.sweep)) return { selection: { ...own, sweep: undefined }, fellBack: true };
-  return { selection: own, fellBack: false };
+  if (own.sweep !== undefined && !runs.some((r) => r.sweep === own.sweep)) return { selection: { ...own, sweep: undefined }, fellBack: true, others: MOELAB_SWEEPS };
+  return { selection: own, fellBack: false, others: [] };
+}
+
+function selectForLaw(law: LawName, runs: readonly RunSummary[]): RunSummary[] {
+  const { selection, others } = effectiveSelection(law, runs);
+  return selectRuns(runs, selection).filter((r) => !others.includes(r.sweep));
 }
 
 export function runsForLaw(law: LawName, runs: readonly RunSummary[]): RunSummary[] {
-  return selectRuns(runs, effectiveSelection(law, runs).selection);
+  return selectForLaw(law, runs);
 }
 
 /** The selection in words, e.g. `the moe runs of sweep fine-grained (27)`. */
@@ -60,6 +71,6 @@ export function describeSelection(selection: RunSelection, count: number): strin
 /** Which runs `runsForLaw` picks on this table, in words (saying when it fell back to every sweep). */
 export function describeRunsForLaw(law: LawName, runs: readonly RunSummary[]): string {
   const { selection, fellBack } = effectiveSelection(law, runs);
-  const text = describeSelection(selection, selectRuns(runs, selection).length);
-  return fellBack ? `${text}; no run belongs to sweep ${LAW_RUNS[law].sweep}, so every sweep's are used` : text;
+  const text = describeSelection(selection, selectForLaw(law, runs).length);
+  return fellBack ? `${text}; no run belongs to sweep ${LAW_RUNS[law].sweep}, so every sweep's are used but moelab's own (${MOELAB_SWEEPS.join(', ')})` : text;
 }

@@ -188,7 +188,7 @@ export function buildReport(inputs: ReportInputs): Block[] {
   blocks.push({ kind: 'heading', level: 1, text: `moelab reproduction report (preset ${inputs.preset})` });
   blocks.push({
     kind: 'paragraph',
-    text: `${inputs.runs.length} training runs: ${count((r) => r.sweep === 'fine-grained')} in the fine-grained sweep (Krajewski et al. 2024) and ${count((r) => r.sweep === 'experts')} in the experts sweep (Yun et al. 2024); ${count((r) => r.family === 'dense')} dense. Sizes ${sci(Math.min(...inputs.runs.map((r) => r.paramsActive)))}–${sci(Math.max(...inputs.runs.map((r) => r.paramsActive)))} active non-embedding parameters, ${sci(Math.min(...inputs.runs.map((r) => r.tokens)))}–${sci(Math.max(...inputs.runs.map((r) => r.tokens)))} tokens. The papers train 1e7–1e9-parameter models on 1e9–1e11 tokens: every extrapolation to their scale is marked as such.`,
+    text: `${inputs.runs.length} training runs: ${sweepCounts(inputs.runs)}; ${count((r) => r.family === 'dense')} dense. Sizes ${sci(Math.min(...inputs.runs.map((r) => r.paramsActive)))}–${sci(Math.max(...inputs.runs.map((r) => r.paramsActive)))} active non-embedding parameters, ${sci(Math.min(...inputs.runs.map((r) => r.tokens)))}–${sci(Math.max(...inputs.runs.map((r) => r.tokens)))} tokens. The papers train 1e7–1e9-parameter models on 1e9–1e11 tokens: every extrapolation to their scale is marked as such.`,
   });
   if (inputs.corpus) {
     blocks.push({
@@ -280,4 +280,17 @@ export function buildReport(inputs: ReportInputs): Block[] {
   blocks.push({ kind: 'table', header: ['what', 'value'], rows: Object.entries(inputs.environment) });
   blocks.push({ kind: 'table', header: ['stage', 'instances', 'wall seconds (summed)'], rows: inputs.stageSeconds.map((s) => [s.stage, String(s.instances), s.seconds.toFixed(1)]) });
   return blocks;
+}
+
+/** "55 in the fine-grained sweep (Krajewski et al. 2024) and 30 in the experts sweep (Yun et al. 2024)": the sweeps present. */
+function sweepCounts(runs: readonly RunSummary[]): string {
+  const named: Array<[string, string]> = [
+    ['fine-grained', 'the fine-grained sweep (Krajewski et al. 2024)'],
+    ['experts', 'the experts sweep (Yun et al. 2024)'],
+    ['shared', 'the shared-expert sweep (DeepSeekMoE, Dai et al. 2024)'],
+  ];
+  const parts = named.filter(([sweep]) => sweep !== 'shared' || runs.some((r) => r.sweep === 'shared')).map(([sweep, what]) => `${runs.filter((r) => r.sweep === sweep).length} in ${what}`);
+  const other = runs.filter((r) => !named.some(([sweep]) => sweep === r.sweep)).length;
+  if (other > 0) parts.push(`${other} in other sweeps`);
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!;
 }

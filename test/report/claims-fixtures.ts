@@ -194,3 +194,56 @@ export function jittered<C extends Record<string, number>>(c: C, n: number, spre
   const rng = new SeededRandom(seed);
   return Array.from({ length: n }, () => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v * (1 + spread * rng.normal())])) as C);
 }
+
+/** A shared-expert sweep: d_model × tokens × G cells, each with the given shared-expert counts (0 = no sharing), token choice. */
+export function sharedTable(o: {
+  /** Loss of a configuration. */
+  loss: (c: { paramsActive: number; tokens: number; granularity: number; sharedExperts: number }) => number;
+  noise: number;
+  seeds?: number;
+  dModels?: number[];
+  tokens?: number[];
+  granularities?: number[];
+  sharedExperts?: number[];
+  seed?: number;
+}): RunSummary[] {
+  const rng = new SeededRandom(o.seed ?? 1);
+  const runs: RunSummary[] = [];
+  const E = 4;
+  for (const dModel of o.dModels ?? [32, 48, 64]) {
+    const nBlocks = 2;
+    const paramsActive = krajewskiParamsActive({ dModel, nBlocks });
+    const paramsTotal = krajewskiParamsTotal({ dModel, nBlocks, expansionRate: E });
+    for (const tokens of o.tokens ?? [64e3, 128e3, 256e3]) {
+      for (const g of o.granularities ?? [2, 4, 8]) {
+        for (const sh of o.sharedExperts ?? [0, 1]) {
+          for (let s = 0; s < (o.seeds ?? 1); s++) {
+            const loss = o.loss({ paramsActive, tokens, granularity: g, sharedExperts: sh }) + o.noise * rng.normal();
+            runs.push(
+              row({
+                runId: `sh-g${g}-sh${sh}-d${dModel}-t${tokens}-s${s}`,
+                sweep: 'shared',
+                family: 'moe',
+                router: 'token-choice',
+                dModel,
+                layers: nBlocks,
+                expansionRate: E,
+                granularity: g,
+                experts: E * g,
+                topKEffective: g,
+                ...(sh > 0 ? { sharedExperts: sh } : {}),
+                paramsActive,
+                paramsTotal,
+                paramsDense: paramsActive,
+                tokens,
+                valLoss: loss,
+                seed: s,
+              }),
+            );
+          }
+        }
+      }
+    }
+  }
+  return runs;
+}

@@ -17,10 +17,12 @@ import {
   moeBeatsDense,
   optimalGranularityClaims,
   publishedChecks,
+  sharedExpertHelps,
+  computeClaims,
   type ClaimResult,
   type Verdict,
 } from '../../src/report/claims';
-import { expertsTable, fineGrainedTable, jittered, recordWithSamples } from './claims-fixtures';
+import { expertsTable, fineGrainedTable, jittered, recordWithSamples, sharedTable } from './claims-fixtures';
 
 const P = { protocol: 'test', column: 'valLoss' as const };
 const expectVerdict = (c: ClaimResult, v: Verdict) => assert.equal(c.verdict, v, `${c.id}: ${c.verdict} (${c.evidence}; ${c.reason ?? ''})`);
@@ -209,5 +211,46 @@ describe("solver checks on the published coefficients carry the coefficients' ro
     const preciseDense = { ...dense, a: dense.a + 1e-9, alpha: dense.alpha + 1e-9, b: dense.b + 1e-9, beta: dense.beta + 1e-9, c: dense.c + 1e-9 };
     expectVerdict(publishedChecks({ moe: precise, dense: preciseDense, draws: 12 })[1]!, 'holds');
     expectVerdict(publishedChecks({ moe: precise, dense: { ...preciseDense, a: 160.3 }, draws: 12 })[1]!, 'fails');
+  });
+});
+
+describe('deepseek.shared-expert-helps', () => {
+  const base = (c: { paramsActive: number; tokens: number }) => 1.2 + 8 / c.paramsActive ** 0.2 + 30 / c.tokens ** 0.3;
+  it('holds when a planted shared expert lowers the loss by 0.03 nats at every G', () => {
+    const runs = sharedTable({ loss: (c) => base(c) - 0.03 * c.sharedExperts, noise: 0.003, seeds: 2 });
+    const claim = sharedExpertHelps({ runs });
+    expectVerdict(claim, 'holds');
+    assert.deepEqual(claim.cases?.map((c) => c.label.replace(/ \(.*\)/, '')), ['G = 2, 1 shared', 'G = 4, 1 shared', 'G = 8, 1 shared']);
+    assert.match(claim.evidence, /run-to-run σ/);
+  });
+  it('fails when sharing raises the loss at one granularity (every G must hold)', () => {
+    const runs = sharedTable({ loss: (c) => base(c) + (c.granularity === 8 ? 0.03 : -0.03) * c.sharedExperts, noise: 0.003, seeds: 2 });
+    const claim = sharedExpertHelps({ runs });
+    expectVerdict(claim, 'fails');
+    assert.equal(claim.cases?.find((c) => c.label.startsWith('G = 8'))?.verdict, 'fails');
+  });
+  it('is inconclusive when a 0.01-nat benefit sits in 0.05 nats of seed noise', () => {
+    const runs = sharedTable({ loss: (c) => base(c) - 0.01 * c.sharedExperts, noise: 0.05, seeds: 2, seed: 3 });
+    expectVerdict(sharedExpertHelps({ runs }), 'inconclusive');
+  });
+  it('compares only runs of the same cell: a shared count with no unshared partner is undecided, not compared across G', () => {
+    const runs = sharedTable({ loss: (c) => base(c) - 0.03 * c.sharedExperts, noise: 0.003, seeds: 2 }).filter((r) => !(r.granularity === 4 && (r.sharedExperts ?? 0) === 0));
+    const claim = sharedExpertHelps({ runs });
+    expectVerdict(claim, 'inconclusive');
+    assert.match(claim.cases?.find((c) => c.label.startsWith('G = 4'))?.reason ?? '', /no cell has this shared count and a run without sharing/);
+  });
+  it('says how both arms compare with the dense baseline of their cell, so a shared expert that only rescues an MoE worse than dense shows', () => {
+    const moe = sharedTable({ loss: (c) => base(c) - 0.03 * c.sharedExperts, noise: 0.003, seeds: 2, granularities: [2] });
+    const dense = moe
+      .filter((r) => (r.sharedExperts ?? 0) === 0)
+      .map((r) => ({ ...r, runId: r.runId.replace('sh-g2-sh0', 'sh-dense'), family: 'dense' as const, router: 'none' as const, granularity: 1, experts: 1, topKEffective: 1, valLoss: r.valLoss - 0.1 }));
+    const claim = sharedExpertHelps({ runs: [...moe, ...dense] });
+    expectVerdict(claim, 'holds');
+    assert.match(claim.evidence, /Against the dense baseline of each cell .*G = 2: -0\.1\d\d without, -0\.0[67]\d with 1 shared/);
+  });
+  it('computeClaims runs it on the shared sweep only, and the Krajewski claims never read shared runs', () => {
+    const runs = sharedTable({ loss: (c) => base(c) - 0.03 * c.sharedExperts, noise: 0.003, seeds: 2 });
+    const ids = computeClaims({ runs, records: [], inferenceBudgetsFlops: [], gpu: 'H100' }).map((c) => c.id);
+    assert.deepEqual(ids, ['deepseek.shared-expert-helps']);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '../../pipeline/sweeps';
 import { validatePreset } from '../../pipeline/presets';
 import tiny from '../../pipeline/presets/tiny';
+import sharedPreset from '../../pipeline/presets/shared';
 import { parseTrainConfig } from '../../src/train/config';
 
 test('expandFineGrained(paper grid) gives the 78 MoE runs of Krajewski Table 3', () => {
@@ -109,4 +110,24 @@ test('a run listed by two fine-grained blocks with different settings is refused
   const repeated = { ...tiny.sweeps.fineGrained, moe: [block, { ...block, granularities: [1, 2] }] };
   const ids = expandSweeps(validatePreset({ ...tiny, sweeps: { ...tiny.sweeps, fineGrained: repeated } }, 'p.ts').sweeps).map((r) => r.runId);
   assert.deepEqual(ids.filter((id) => id.startsWith('fg-moe')), ['fg-moe-e4-g1-d24x2-t80k', 'fg-moe-e4-g2-d24x2-t80k']);
+});
+
+test('expandShared gives one run per (shape, tokens, G, shared count) with ids sh-e{E}-g{G}-sh{s}-…, and the trainer config isolates the shared experts', () => {
+  const preset = validatePreset(sharedPreset, 'shared.ts');
+  const runs = expandSweeps(preset.sweeps);
+  assert.equal(runs.length, 2 * 2 * (3 * 2 + 1) + (3 * 2 + 1) * 2, '(G × shared + dense) per (shape, tokens), and the d48 × 250k replicates');
+  assert.ok(runs.every((r) => r.sweep === 'shared' && (r.family === 'dense' ? r.router === 'none' : r.router === 'token-choice')));
+  assert.equal(runs.filter((r) => r.family === 'dense').length, 4 + 2);
+  const one = runs.find((r) => r.runId === 'sh-e4-g4-sh1-d48x2-t250k')!;
+  assert.equal(one.sharedExperts, 1);
+  assert.equal('sharedExperts' in runs.find((r) => r.runId === 'sh-e4-g4-sh0-d48x2-t250k')!, false, 'no sharing leaves the key out (and the trainer config as before)');
+  const cfg = parseTrainConfig(sweepRunToTrainConfig(one, preset.train, '/tmp/c'));
+  assert.deepEqual([cfg.model.moe!.granularity, cfg.model.moe!.topK, cfg.model.moe!.sharedExperts, cfg.model.moe!.capacityFactor, cfg.model.moe!.outputLayerNorm], [4, 1, 1, null, true]);
+  assert.deepEqual(runs.filter((r) => r.seed !== undefined).map((r) => r.runId).slice(0, 3), ['sh-dense-d48x2-t250k-s1', 'sh-dense-d48x2-t250k-s2', 'sh-e4-g2-sh0-d48x2-t250k-s1']);
+});
+
+test('a shared sweep without 0 among its counts, or with a count that takes every activated slot, is refused naming sweeps.shared.sharedExperts', () => {
+  const grid = sharedPreset.sweeps.shared;
+  assert.throws(() => validatePreset({ ...sharedPreset, sweeps: { shared: { ...grid, sharedExperts: [1, 2] } } }, 'p.ts'), /sweeps\.shared\.sharedExperts[\s\S]*list 0 among sharedExperts/);
+  assert.throws(() => validatePreset({ ...sharedPreset, sweeps: { shared: { ...grid, sharedExperts: [0, 2] } } }, 'p.ts'), /sweeps\.shared\.sharedExperts[\s\S]*below G · topK of the smallest granularity/);
 });

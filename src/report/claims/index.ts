@@ -12,6 +12,7 @@ import type { RunSummary } from '../../runs/types';
 import { granularityHelps, moeBeatsDense, optimalGranularityClaims } from './krajewski';
 import { publishedChecks } from './published';
 import { offPlateau } from './plateau';
+import { DEEPSEEK, sharedExpertHelps, SHARED_EXPERT_ID } from './shared';
 import { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, headlineClaims } from './yun';
 import { KRAJEWSKI, YUN, type ClaimResult, type Effect, type Verdict } from './verdict';
 
@@ -21,6 +22,7 @@ export { granularityHelps, moeBeatsDense, optimalGranularityClaims, SMALLEST_LOS
 export { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, headlineClaims, SMALLEST_GAIN_DIFFERENCE, YUN_PAPER_RMSLE } from './yun';
 export { configurations, noiseFloor, type NoiseFloor } from './cells';
 export { offPlateau, PLATEAU_ID, PLATEAU_MARGIN_NATS } from './plateau';
+export { DEEPSEEK, sharedExpertHelps, SHARED_EXPERT_ID } from './shared';
 
 export interface ClaimsInputs {
   runs: readonly RunSummary[];
@@ -45,11 +47,12 @@ function protocolText(records: readonly FitRecord[], law: LawName): string {
   return r ? `${r.protocol.id} protocol of the ${law} fit (${r.variant})` : `no ${law} fit: the paper protocol's target`;
 }
 
-/** Every claim about the runs (Krajewski's on the fine-grained sweep, Yun's on the experts sweep) with one set of fits. */
+/** Every claim about the runs (Krajewski's on the fine-grained sweep, Yun's on the experts sweep, DeepSeekMoE's on the shared sweep) with one set of fits. */
 export function computeClaims(i: ClaimsInputs): ClaimResult[] {
   const level = i.level ?? 0.95;
   const fg = [...runsForLaw('fine-grained', i.runs), ...runsForLaw('dense', i.runs)];
   const ex = runsForLaw('experts', i.runs);
+  const sh = i.runs.filter((r) => r.sweep === 'shared');
   const kCol = targetOf(i.records, 'fine-grained');
   const yCol = targetOf(i.records, 'experts');
   const kProtocol = `${kCol}; ${protocolText(i.records, 'fine-grained')}`;
@@ -79,6 +82,7 @@ export function computeClaims(i: ClaimsInputs): ClaimResult[] {
     add('yun.fit-quality', YUN, () => fitQuality({ record: experts, runs: ex, column: yCol }));
     add('yun.headline', YUN, () => headlineClaims({ record: experts, budgetsFlops: i.inferenceBudgetsFlops, gpu: i.gpu, maxResamples: i.headlineResamples }));
   }
+  if (sh.length) add(SHARED_EXPERT_ID, DEEPSEEK, () => sharedExpertHelps({ runs: sh, level }));
   return claims;
 }
 
