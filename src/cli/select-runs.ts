@@ -6,7 +6,7 @@
  */
 import type { LawName } from '../laws/coefficients';
 import { describeRunsForLaw, runsForLaw } from '../laws/selection';
-import { RUN_COLUMNS, type RunColumn, type RunSummary } from '../runs/types';
+import { OPTIONAL_RUN_COLUMNS, RUN_COLUMNS, type RunColumn, type RunSummary } from '../runs/types';
 import { parseNumberOption, UsageError } from './options';
 
 /** What the user asked for. */
@@ -45,7 +45,7 @@ interface Filter {
 const STRING_COLUMNS = new Set<RunColumn>(['runId', 'sweep', 'family', 'router', 'backend']);
 
 function columnOf(name: string): [RunColumn, string] | undefined {
-  const hit = RUN_COLUMNS.find(([key, header]) => key === name || header === name);
+  const hit = [...RUN_COLUMNS, ...OPTIONAL_RUN_COLUMNS].find(([key, header]) => key === name || header === name);
   return hit ? [hit[0], hit[1]] : undefined;
 }
 
@@ -60,7 +60,7 @@ export function parseWhere(expressions: readonly string[]): Filter[] {
     const rawValue = expr.slice(at + op.length).trim();
     const col = columnOf(name);
     if (!col) {
-      throw new UsageError('--where', `--where ${JSON.stringify(expr)}: unknown column "${name}"; use a run-table column: ${RUN_COLUMNS.map(([k]) => k).join(', ')}`);
+      throw new UsageError('--where', `--where ${JSON.stringify(expr)}: unknown column "${name}"; use a run-table column: ${[...RUN_COLUMNS, ...OPTIONAL_RUN_COLUMNS].map(([k]) => k).join(', ')}`);
     }
     if (rawValue === '') throw new UsageError('--where', `--where ${JSON.stringify(expr)} has no value after ${op}`);
     const isString = STRING_COLUMNS.has(col[0]);
@@ -72,7 +72,8 @@ export function parseWhere(expressions: readonly string[]): Filter[] {
 }
 
 function matches(run: RunSummary, f: Filter): boolean {
-  const v = run[f.column] as number | string;
+  // An optional column a run lacks reads as its absent value, 0 (as in the run table).
+  const v = (run[f.column] ?? 0) as number | string;
   switch (f.op) {
     case '=':
     case '==':

@@ -128,3 +128,11 @@ test('readRunSummaryFile reads a final.json that still calls the effective k top
   fs.writeFileSync(broken, JSON.stringify(noLoss));
   assert.throws(() => readRunSummaryFile(broken), (e: unknown) => e instanceof RunTableError && /broken\.json: valLoss: .*re-run its train stage/.test(e.message));
 });
+
+test('--where selects on the optional shared_experts column, a run without it reading as 0', async () => {
+  const { selectRuns } = await import('../../src/cli/select-runs');
+  const rows = [row(0), row(1, { sharedExperts: 1 }), row(2, { sharedExperts: 0 })];
+  const pick = (where: string) => selectRuns('fine-grained', rows, { allRuns: true, where: [where] }).runs.map((r) => r.runId);
+  assert.deepEqual(pick('shared_experts=1'), ['fg-moe-e8-g1']);
+  assert.deepEqual(pick('sharedExperts=0'), ['fg-moe-e8-g0', 'fg-moe-e8-g2']);
+});

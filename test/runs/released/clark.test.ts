@@ -19,7 +19,7 @@ import {
   selectReleasedRuns,
   writeReleasedImport,
 } from '../../../src/runs/released';
-import { RUN_COLUMNS } from '../../../src/runs/types';
+import { OPTIONAL_RUN_COLUMNS, RUN_COLUMNS } from '../../../src/runs/types';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const table = readClarkRouting();
@@ -139,7 +139,8 @@ describe("Clark et al. 2022's vendored table", () => {
 
 describe('released runs and the laws', () => {
   test('RELEASED_RUN_COLUMNS maps every run-table column, to a field or with the reason it cannot', () => {
-    assert.deepEqual(Object.keys(RELEASED_RUN_COLUMNS).sort(), RUN_COLUMNS.map(([k]) => k).sort());
+    assert.deepEqual(Object.keys(RELEASED_RUN_COLUMNS).sort(), [...RUN_COLUMNS, ...OPTIONAL_RUN_COLUMNS].map(([k]) => k).sort());
+    assert.equal(RELEASED_RUN_COLUMNS.sharedExperts.field, null);
     assert.equal(RELEASED_RUN_COLUMNS.paramsDense.field, 'paramsDense');
     assert.equal(RELEASED_RUN_COLUMNS.experts.field, 'experts');
     assert.equal(RELEASED_RUN_COLUMNS.trainLossSmoothed.field, null);
