@@ -170,13 +170,16 @@ function fitSection(record: FitRecord | undefined, published: Array<[string, Rec
 }
 
 function figureBlocks(inputs: ReportInputs, paper: string): Block[] {
-  return inputs.figures
-    .filter((f) => f.paper === paper)
-    .map((f): Block => {
-      if (f.table) return { kind: 'raw', ...f.table };
-      if (f.png) return { kind: 'image', src: f.png, alt: f.id, caption: `**${f.id}**${f.caption ? `: ${f.caption}` : ''}` };
-      return { kind: 'paragraph', text: `**${f.id}** not drawn: ${f.skipped ?? 'no image was exported'}` };
-    });
+  const figures = inputs.figures.filter((f) => f.paper === paper);
+  const drawn = figures
+    .filter((f) => f.table || f.png)
+    .map((f): Block => (f.table ? { kind: 'raw', ...f.table } : { kind: 'image', src: f.png!, alt: f.id, caption: `**${f.id}**${f.caption ? `: ${f.caption}` : ''}` }));
+  const skipped = figures.filter((f) => !f.table && !f.png);
+  // one line per figure not drawn, with its reason, in one list after the drawn ones (a preset without this
+  // paper's sweep, e.g. `shared`, would otherwise interleave a dozen such paragraphs)
+  if (skipped.length === 1) return [...drawn, { kind: 'paragraph', text: `**${skipped[0]!.id}** not drawn: ${skipped[0]!.skipped ?? 'no image was exported'}` }];
+  if (skipped.length > 1) return [...drawn, { kind: 'paragraph', text: `Not drawn (${skipped.length}):` }, { kind: 'list', items: skipped.map((f) => `**${f.id}**: ${f.skipped ?? 'no image was exported'}`) }];
+  return drawn;
 }
 
 /** The report as blocks (render with `toMarkdown` / `toHtml`). */
