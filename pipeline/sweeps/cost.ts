@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { trainingFlops } from '../../src/accounting/model-params';
+import { isPeerLayer } from '../../src/model/config';
 import type { CostContext, CostRecord, InstanceCost } from '../../src/pipeline/types';
 import { parseTrainConfig } from '../../src/train/config';
 import { readRunSummaryFile } from '../../src/runs/table';
@@ -45,6 +46,14 @@ export const WEBGPU_TRAINING_FLOPS_PER_SECOND = 4.5e12;
 /** Seconds a run spends outside its training loop (process start, TypeScript load, backend init): 1.8-2.8 s measured for `moelab train` here, a stage child a little more. */
 export const RUN_STARTUP_SECONDS = 3;
 
+/**
+ * Seconds per retrieved expert per PEER layer of a training step (forward and backward), a + b · √N: the JS
+ * retrieval and the [tokens · h · k, d_model] gathers and scatters, which the FLOPs model does not see. Fitted to
+ * `moelab train` on the wasm backend here (2026-12-03, d48 × 2, h 4, k 16, 16×64 tokens a step): 143 ms a step at
+ * N = 1024 and 280 ms at N = 65536 against 30 ms for the dense model.
+ */
+export const PEER_SECONDS_PER_RETRIEVAL = { a: 0.7e-6, perSqrtExperts: 4.7e-9 };
+
 /** The recipe fields that change a step's speed. */
 type ThroughputRecipe = Pick<TrainSection, 'seqLen' | 'batchSize' | 'backend' | 'capacityFactor' | 'groupSize'>;
 
@@ -61,11 +70,19 @@ export function throughputShapeKey(run: SweepRun, train: ThroughputRecipe): stri
 }
 
 /** The model coordinates a `final.json` records (ffn follows from the sweep: fine-grained GELU, experts SwiGLU). */
-type ModelShape = Pick<SweepRun, 'sweep' | 'family' | 'router' | 'dModel' | 'layers' | 'heads' | 'dFF' | 'expansionRate' | 'granularity' | 'topK' | 'moeEvery'>;
+type ModelShape = Pick<SweepRun, 'sweep' | 'family' | 'router' | 'dModel' | 'layers' | 'heads' | 'dFF' | 'expansionRate' | 'granularity' | 'topK' | 'moeEvery' | 'peer' | 'sharedExperts'>;
 
-/** A dense run's MoE coordinates do not change its speed (and final.json records them as 1), so they are left out. */
+/** The sweeps whose finished runs can stand for a planned run of the same shape. */
+const SWEEP_NAMES: readonly SweepRun['sweep'][] = ['fine-grained', 'experts', 'shared', 'peer', 'lifelong'];
+const isSweepName = (s: string): s is SweepRun['sweep'] => (SWEEP_NAMES as readonly string[]).includes(s);
+
+/**
+ * A dense run's MoE coordinates do not change its speed (and final.json records them as 1), so they are left out.
+ * A PEER run's k is its experts per token h · k (final.json records that, not h), N is in its expansion rate.
+ */
 function modelShapeKey(r: ModelShape): string {
-  const moe = r.family === 'moe' ? [r.router, r.expansionRate, r.granularity, r.topK, r.moeEvery] : ['dense'];
+  const k = r.router === 'product-key' && r.peer ? r.peer.heads * r.peer.topK : r.topK;
+  const moe = r.family === 'moe' ? [r.router, r.expansionRate, r.granularity, k, r.moeEvery, ...(r.sharedExperts ? [`s${r.sharedExperts}`] : [])] : ['dense'];
   return [r.sweep, r.dModel, r.layers, r.heads, r.dFF, ...moe].join('|');
 }
 
@@ -133,9 +150,10 @@ function finishedRuns(resultsDir: string, repoRoot: string): FinishedRun[] {
     } catch {
       continue; // not finished, or not a run summary: nothing to measure
     }
-    if (!(r.wallSeconds > 0) || (r.sweep !== 'fine-grained' && r.sweep !== 'experts')) continue;
+    const sweep = r.sweep;
+    if (!(r.wallSeconds > 0) || !isSweepName(sweep)) continue;
     const shape = modelShapeKey({
-      sweep: r.sweep,
+      sweep,
       family: r.family,
       router: r.router,
       dModel: r.dModel,
@@ -144,9 +162,10 @@ function finishedRuns(resultsDir: string, repoRoot: string): FinishedRun[] {
       dFF: r.dFF,
       expansionRate: r.expansionRate,
       granularity: r.granularity,
-      // The summary records the effective k (G · topK); the sweep coordinate is the base topK.
-      topK: r.topKEffective / Math.max(1, r.granularity),
+      // The summary records the effective k (G · topK); the sweep coordinate is the base topK (PEER: h · k, see modelShapeKey).
+      topK: r.router === 'product-key' ? r.topKEffective : r.topKEffective / Math.max(1, r.granularity),
       moeEvery: r.moeEvery,
+      ...(r.sharedExperts ? { sharedExperts: r.sharedExperts } : {}),
     });
     const step = tokensPerStepOf(dir);
     if (step === null) continue;
@@ -205,10 +224,13 @@ export function trainRunCost(run: SweepRun, train: TrainSection, ctx: CostContex
   const perToken = trainingFlops(cfg.model, 1).sixNDAll;
   const flops = perToken * cfg.tokens + (perToken / 3) * train.evalTokens * train.evalsPerRun;
   const rate = train.backend === 'webgpu' ? WEBGPU_TRAINING_FLOPS_PER_SECOND : CPU_CORE_TRAINING_FLOPS_PER_SECOND;
+  const peer = cfg.model.peer;
+  const peerLayers = Array.from({ length: cfg.model.layers }, (_, l) => isPeerLayer(cfg.model, l)).filter(Boolean).length;
+  const retrievalSeconds = peer ? cfg.tokens * peer.heads * peer.topK * peerLayers * (PEER_SECONDS_PER_RETRIEVAL.a + PEER_SECONDS_PER_RETRIEVAL.perSqrtExperts * Math.sqrt(peer.experts)) : 0;
   return {
-    seconds: RUN_STARTUP_SECONDS + flops / rate,
+    seconds: RUN_STARTUP_SECONDS + flops / rate + retrievalSeconds,
     basis: 'model',
     device,
-    detail: `${flops.toExponential(2)} FLOPs at ${(rate / 1e9).toPrecision(3)} GFLOP/s`,
+    detail: `${flops.toExponential(2)} FLOPs at ${(rate / 1e9).toPrecision(3)} GFLOP/s${peer ? ` + ${retrievalSeconds.toFixed(0)} s of PEER retrieval` : ''}`,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { ExpertsGrid } from './experts';
 import type { FineGrainedGrid } from './fine-grained';
+import type { PeerGrid } from './peer';
 import type { SharedGrid } from './shared';
 import type { SweepRun } from './types';
 
@@ -13,6 +14,7 @@ export interface SweepsSection {
   fineGrained: FineGrainedGrid | null;
   experts: ExpertsGrid | null;
   shared?: SharedGrid | null;
+  peer?: PeerGrid | null;
 }
 
 const sameShape = (run: SweepRun) => (s: { dModel: number; layers: number; heads: number }) => s.dModel === run.dModel && s.layers === run.layers && s.heads === run.heads;
@@ -22,6 +24,10 @@ function blockOf(sweeps: SweepsSection, run: SweepRun): { block: string; shape: 
   if (run.sweep === 'shared') {
     const j = sweeps.shared?.shapes.findIndex(sameShape(run)) ?? -1;
     return { block: 'sweeps.shared', shape: `sweeps.shared.shapes[${j < 0 ? '*' : j}]` };
+  }
+  if (run.sweep === 'peer') {
+    const j = sweeps.peer?.shapes.findIndex(sameShape(run)) ?? -1;
+    return { block: 'sweeps.peer', shape: `sweeps.peer.shapes[${j < 0 ? '*' : j}]` };
   }
   if (run.sweep === 'experts' || !sweeps.fineGrained) {
     const j = sweeps.experts?.shapes.findIndex(sameShape(run)) ?? -1;
@@ -39,6 +45,8 @@ function blockOf(sweeps: SweepsSection, run: SweepRun): { block: string; shape: 
 /** The preset key that sets the trainer-config `field` of `run`. */
 export function presetKeyOf(sweeps: SweepsSection, run: SweepRun, field: string): string {
   const { block, shape } = blockOf(sweeps, run);
+  if (run.sweep === 'peer' && /^model\.peer\./.test(field)) return field === 'model.peer.experts' ? 'sweeps.peer.experts' : `sweeps.peer.${field.slice('model.peer.'.length)}`;
+  if (run.sweep === 'peer' && /^model\.moe\.(expansionRate|granularity)$/.test(field)) return `sweeps.peer.moe.${field.slice('model.moe.'.length)}`;
   if (field === 'model.moe.granularity') return `${block}.granularities`;
   if (run.sweep === 'shared' && /^model\.moe\.(expansionRate|topK|sharedExperts)$/.test(field)) return field === 'model.moe.sharedExperts' ? 'sweeps.shared.sharedExperts' : `sweeps.shared.${field.slice('model.moe.'.length)}`;
   if (field === 'model.moe.expansionRate') return run.sweep === 'experts' ? 'sweeps.experts.experts' : 'sweeps.fineGrained.expansionRate';

@@ -13,7 +13,7 @@ import type { SweepRun } from './types';
  */
 export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpusDir: string): TrainConfigInput {
   const moe =
-    run.family === 'moe'
+    run.family === 'moe' && !run.peer
       ? {
           router: run.router === 'expert-choice' ? ('expert-choice' as const) : ('token-choice' as const),
           expansionRate: run.expansionRate,
@@ -44,6 +44,8 @@ export function sweepRunToTrainConfig(run: SweepRun, train: TrainSection, corpus
       ...(train.initStd !== undefined ? { initStd: train.initStd } : {}),
       ...(train.initScale !== undefined ? { initScale: train.initScale } : {}),
       moe,
+      // only when set, so other runs keep their exact trainer config (and fingerprint)
+      ...(run.peer ? { peer: run.peer } : {}),
     },
     data: { corpusDir, seqLen: train.seqLen, batchSize: train.batchSize },
     tokens: run.tokens,

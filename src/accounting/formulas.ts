@@ -101,3 +101,27 @@ export function chinchillaTrainingFlops(params: number, tokens: number): number 
 export function chinchillaTokensAtFlops(flops: number, params: number): number {
   return flops / chinchillaTrainingFlops(params, 1);
 }
+
+/** A PEER layer's shape (He 2024, arXiv 2407.04202 §2; `ModelConfig.peer`). */
+export interface PeerShape {
+  dModel: number;
+  /** Experts N (a perfect square). */
+  experts: number;
+  /** Retrieval heads h. */
+  heads: number;
+  /** Experts each head retrieves, k. */
+  topK: number;
+  /** Query width d_key (each half scores √N sub-keys of width d_key / 2). */
+  keyDim: number;
+}
+
+/**
+ * Multiply-adds per token of one PEER layer, He 2024 §2 ("the complexity of retrieval is O((√N + k²)·d)"): the
+ * h queries (d_model · h · d_key), each head's scores against both halves' √N sub-keys (h · √N · d_key), and the
+ * h · k retrieved single-neuron experts (2 · d_model each: u_i · x and the scaled v_i). The top-k selections
+ * (h · (2√N + k²) comparisons) are not multiply-adds and are left out, as Krajewski et al. leave out routing's sort.
+ */
+export function peerMultiplyAddsPerToken(shape: PeerShape): number {
+  const { dModel, experts, heads, topK, keyDim } = shape;
+  return dModel * heads * keyDim + heads * Math.sqrt(experts) * keyDim + heads * topK * 2 * dModel;
+}

@@ -99,7 +99,7 @@ export function selectRuns(law: LawName, runs: readonly RunSummary[], o: RunSele
   for (const f of families) if (f !== 'dense' && f !== 'moe') throw new UsageError('--family', `--family ${JSON.stringify(f)}: use dense or moe`);
   const routers = list(o.router);
   for (const r of routers) {
-    if (!['none', 'token-choice', 'expert-choice'].includes(r)) throw new UsageError('--router', `--router ${JSON.stringify(r)}: use none, token-choice or expert-choice`);
+    if (!['none', 'token-choice', 'expert-choice', 'product-key'].includes(r)) throw new UsageError('--router', `--router ${JSON.stringify(r)}: use none, token-choice, expert-choice or product-key`);
   }
   const sweeps = list(o.sweep);
   const known = [...new Set(runs.map((r) => r.sweep))];

@@ -49,6 +49,29 @@ export const MoeConfigSchema = z
   })
   .strict();
 
+/**
+ * PEER layer settings (He 2024, "Mixture of A Million Experts", arXiv 2407.04202): N single-neuron experts
+ * e_i(x) = GELU(u_i·x)·v_i retrieved per token by product keys: each of `heads` query heads maps x to a query of
+ * `keyDim` split in two halves, scores each half against one of two sets of √N sub-keys, keeps the top k of each
+ * set and then the top k of the k² sums (exactly the top k over all N product keys), and weights the k retrieved
+ * experts by a softmax over their scores. Every head shares the experts and the sub-keys; the layer's output is
+ * the sum over heads.
+ */
+export const PeerConfigSchema = z
+  .object({
+    /** Experts N, a perfect square (√N sub-keys per half), at least 4. */
+    experts: posInt,
+    /** Retrieval heads h (each its own query). Default 4. */
+    heads: posInt.default(4),
+    /** Experts each head retrieves, k (≤ √N). Default 16. */
+    topK: posInt.default(16),
+    /** Query width (even; each sub-key has keyDim / 2). Default 32. */
+    keyDim: posInt.default(32),
+    /** PEER replaces the FFN in every `every`-th block (1 = all). Default 1. */
+    every: posInt.default(1),
+  })
+  .strict();
+
 /** Initialisations of the weight matrices (`ModelConfig.init`; see `matrixInitStd` in ./weights.ts). */
 export const INIT_KINDS = ['gpt2', 'fan-in'] as const;
 
@@ -87,6 +110,8 @@ export const ModelConfigSchema = z
     initScale: z.number().positive().optional(),
     /** MoE settings, or null for a dense model. Default null. */
     moe: MoeConfigSchema.nullable().default(null),
+    /** PEER settings (product-key retrieval of single-neuron experts), or null; not together with `moe`. Default null. */
+    peer: PeerConfigSchema.nullable().default(null),
   })
   .strict();
 
@@ -107,6 +132,14 @@ export interface MoeConfig {
   outputLayerNorm: boolean;
 }
 
+export interface PeerConfig {
+  experts: number;
+  heads: number;
+  topK: number;
+  keyDim: number;
+  every: number;
+}
+
 export interface ModelConfig {
   vocab: number;
   dModel: number;
@@ -122,6 +155,7 @@ export interface ModelConfig {
   /** Variance scale of `fan-in` (1 when not set; unused by `gpt2`). */
   initScale: number;
   moe: MoeConfig | null;
+  peer: PeerConfig | null;
 }
 
 /** Convert the first zod issue into a ConfigError naming the dotted field path. */
@@ -162,6 +196,14 @@ export function expertWidth(cfg: ModelConfig): number {
 /** Whether block `layer` (0-based) is an MoE block: blocks every-1, 2·every-1, … (Yun: the second of each pair). */
 export function isMoeLayer(cfg: ModelConfig, layer: number): boolean {
   return cfg.moe !== null && (layer + 1) % cfg.moe.every === 0;
+}
+/** Whether block `layer` (0-based) is a PEER block: blocks every-1, 2·every-1, … as for MoE. */
+export function isPeerLayer(cfg: ModelConfig, layer: number): boolean {
+  return cfg.peer !== null && (layer + 1) % cfg.peer.every === 0;
+}
+/** Sub-keys per half of a PEER layer: √N. */
+export function peerSubKeys(peer: PeerConfig): number {
+  return Math.round(Math.sqrt(peer.experts));
 }
 
 /**
@@ -226,6 +268,19 @@ export function parseModelConfig(input: unknown, defaults: { contextLength?: num
       outputLayerNorm: e.outputLayerNorm ?? e.router === 'expert-choice',
     };
   }
+  let peer: PeerConfig | null = null;
+  if (m.peer) {
+    const q = m.peer;
+    if (m.moe) throw new ConfigError(`${prefix}.peer`, 'a model has either moe or peer layers, not both; set one of them to null');
+    const root = Math.round(Math.sqrt(q.experts));
+    if (root * root !== q.experts || root < 2) {
+      throw new ConfigError(`${prefix}.peer.experts`, `${q.experts} is not a perfect square ≥ 4 (product keys need √N sub-keys per half); use e.g. ${Math.max(2, Math.floor(Math.sqrt(q.experts))) ** 2} or ${(Math.max(2, Math.floor(Math.sqrt(q.experts))) + 1) ** 2}`);
+    }
+    if (q.topK > root) throw new ConfigError(`${prefix}.peer.topK`, `k = ${q.topK} exceeds the ${root} sub-keys per half (√N); use k ≤ ${root}`);
+    if (q.keyDim % 2 !== 0) throw new ConfigError(`${prefix}.peer.keyDim`, `${q.keyDim} is odd; the query splits into two halves, so use an even width`);
+    if (q.every > m.layers) throw new ConfigError(`${prefix}.peer.every`, `every = ${q.every} exceeds layers = ${m.layers}, so no block would be PEER; use every ≤ layers`);
+    peer = { experts: q.experts, heads: q.heads, topK: q.topK, keyDim: q.keyDim, every: q.every };
+  }
   return {
     vocab: m.vocab,
     dModel: m.dModel,
@@ -239,5 +294,6 @@ export function parseModelConfig(input: unknown, defaults: { contextLength?: num
     init: m.init,
     initScale: m.initScale ?? 1,
     moe,
+    peer,
   };
 }

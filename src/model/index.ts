@@ -6,4 +6,5 @@ export * from './ffn';
 export * from './attention';
 export * from './moe/routing';
 export * from './moe/layer';
+export * from './peer';
 export * from './transformer';

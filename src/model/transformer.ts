@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attention } from './attention';
-import { ModelConfig, isMoeLayer } from './config';
+import { ModelConfig, isMoeLayer, isPeerLayer } from './config';
 import { ffn } from './ffn';
 import { MoeLayerStats, moeLayer } from './moe/layer';
+import { peerLayer } from './peer';
 import { crossEntropy, gatherRows, layerNorm, matmul2d } from './ops';
 import { addLayerNormDevice, addLayerNormHost, attentionDevice, crossEntropyDevice, deviceOpsActive, embedDevice, ffnDevice, layerNormDevice, unembedDevice } from './ops-webgpu';
 import { Weights } from './weights';
@@ -87,6 +88,10 @@ export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, target
       zTerms.push(out.zLoss);
       moeLayers++;
       moeStats.push({ layer: l, droppedFraction: out.routing.droppedFraction, load: out.routing.load, ...(out.pendingStats ? { pending: out.pendingStats } : {}) });
+    } else if (isPeerLayer(cfg, l)) {
+      const out = peerLayer(w, `${p}.peer`, cfg, h2);
+      [x, h] = addLn(x, out.y, ...lnW(next));
+      moeStats.push({ layer: l, droppedFraction: 0, load: [], expertsUsedFraction: out.expertsUsedFraction });
     } else {
       [x, h] = addLn(x, ff(w, `${p}.ffn`, cfg.ffn, h2), ...lnW(next));
     }

@@ -5,7 +5,7 @@
  * accounting test compare against.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, expertWidth, isMoeLayer, routedExpertCount } from './config';
+import { ModelConfig, expertWidth, isMoeLayer, isPeerLayer, peerSubKeys, routedExpertCount } from './config';
 import { mulberry32 } from '../data/random';
 
 export type Weights = Map<string, tf.Variable>;
@@ -17,8 +17,14 @@ export interface WeightSpec {
   name: string;
   shape: number[];
   init: InitKind;
-  /** Accounting group of this weight. */
-  group: 'embedding' | 'attention' | 'ffn' | 'expert' | 'shared' | 'router' | 'norm';
+  /** Accounting group of this weight (`retrieval`: a PEER layer's queries and sub-keys). */
+  group: 'embedding' | 'attention' | 'ffn' | 'expert' | 'shared' | 'router' | 'retrieval' | 'norm';
+  /**
+   * Inputs each value of the weight multiplies, for `init: 'fan-in'`, when it is not the first dimension: a PEER
+   * expert table [N, d] holds one expert per row, so its input vectors have fan-in d and its output vectors the
+   * h·k experts summed per token. Absent: shape[0].
+   */
+  fanIn?: number;
 }
 
 /** Every weight of the model with its shape, init and group, in a fixed order. */
@@ -56,6 +62,17 @@ export function weightSpecs(cfg: ModelConfig): WeightSpec[] {
           { name: `${p}.moe.ln.b`, shape: [d], init: 'zeros', group: 'norm' },
         );
       }
+    } else if (isPeerLayer(cfg, l)) {
+      const peer = cfg.peer!;
+      const half = peer.keyDim / 2;
+      specs.push(
+        { name: `${p}.peer.wq`, shape: [d, peer.heads * peer.keyDim], init: 'normal', group: 'retrieval' },
+        { name: `${p}.peer.k1`, shape: [half, peerSubKeys(peer)], init: 'normal', group: 'retrieval' },
+        { name: `${p}.peer.k2`, shape: [half, peerSubKeys(peer)], init: 'normal', group: 'retrieval' },
+        // expert i: input vector u_i (row i of .u), output vector v_i (row i of .v)
+        { name: `${p}.peer.u`, shape: [peer.experts, d], init: 'normal', group: 'expert', fanIn: d },
+        { name: `${p}.peer.v`, shape: [peer.experts, d], init: 'residual', group: 'expert', fanIn: peer.heads * peer.topK },
+      );
     } else {
       specs.push(...ffnSpecs(`${p}.ffn`, cfg.dFF, 'ffn'));
     }
@@ -99,7 +116,7 @@ export const TRUNCATED_NORMAL_STD = 0.8796256610342398;
  * Embeddings (token, position, untied unembedding) use initStd under both.
  */
 export function matrixInitStd(spec: WeightSpec, cfg: ModelConfig): number {
-  const fanIn = spec.shape[0]!;
+  const fanIn = spec.fanIn ?? spec.shape[0]!;
   const base = cfg.init === 'gpt2' || spec.group === 'embedding' ? cfg.initStd : Math.sqrt(cfg.initScale / fanIn) / TRUNCATED_NORMAL_STD;
   // Divided (not multiplied by 1/sqrt), so `gpt2` draws the same floats as before this option existed.
   return spec.init === 'residual' ? base / Math.sqrt(2 * cfg.layers) : base;

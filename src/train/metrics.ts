@@ -26,6 +26,8 @@ export type MetricsRow =
       droppedFraction: number;
       /** Per MoE layer, fraction of routed slots per expert. */
       expertLoad: number[][];
+      /** Per PEER layer (models with PEER layers only), fraction of the N experts the step's batch retrieved. */
+      expertsUsed?: number[];
       tokensPerSecond: number;
     }
   | { kind: 'eval'; step: number; tokens: number; valLoss: number };

@@ -17,8 +17,10 @@ export interface MoeLayerStats {
   /** Block index. */
   layer: number;
   droppedFraction: number;
-  /** Fraction of routed slots per expert. */
+  /** Fraction of routed slots per expert (empty for a PEER layer, whose N experts are summarised below). */
   load: number[];
+  /** PEER layers only: fraction of the N experts some (token, head) of the batch retrieved. */
+  expertsUsedFraction?: number;
   /** Device path only (webgpu): the numbers above still on the device; read with `resolveMoeStats` (ops-webgpu). */
   pending?: tf.Tensor1D;
 }

@@ -5,11 +5,11 @@
 import type { LossTarget } from '../../laws/protocol';
 import type { RunSummary } from '../../runs/types';
 import { groupBy } from '../../util/group-by';
-import { summary } from './verdict';
+import { decide, inconclusiveReason, meanInterval, summary, type ClaimCase } from './verdict';
 
 /** Every setting of a run except its seed (and what it does not choose: backend, wall time, its own results). */
 export function configKey(r: RunSummary): string {
-  return [r.sweep, r.family, r.router, r.layers, r.dModel, r.heads, r.dFF, r.expansionRate, r.granularity, r.experts, r.topKEffective, r.moeEvery, r.sharedExperts ?? 0, r.paramsTotal, r.paramsActive, r.paramsDense, r.tokens].join('|');
+  return [r.sweep, r.family, r.router, r.layers, r.dModel, r.heads, r.dFF, r.expansionRate, r.granularity, r.experts, r.topKEffective, r.moeEvery, r.sharedExperts ?? 0, r.priorTokens ?? 0, r.frozenWeights ?? 0, r.paramsTotal, r.paramsActive, r.paramsDense, r.tokens].join('|');
 }
 
 /** One configuration: its runs (seeds), the mean of the loss column and the number of seeds. */
@@ -77,4 +77,34 @@ export function settings(c: Config): RunSummary {
 /** Standard deviation of one difference of two configuration means, from the noise floor. */
 export function differenceSd(noise: NoiseFloor | null, seedsA: number, seedsB: number): number | undefined {
   return noise ? noise.sd * Math.sqrt(1 / seedsA + 1 / seedsB) : undefined;
+}
+
+/**
+ * One case of a paired claim: per cell (`cellKey`), `pick` names the two configurations to compare (or none), the
+ * effect is `first.loss − second.loss` averaged over cells with a t interval (one cell: the seed replicates' noise,
+ * scaled to the pair's seed counts), decided against `smallestEffect`. `missing` is the reason when no cell has both.
+ */
+export function pairedCase(o: {
+  configs: readonly Config[];
+  cellKey: (c: Config) => string;
+  pick: (cell: Config[]) => readonly [Config, Config] | undefined;
+  noise: NoiseFloor | null;
+  level: number;
+  label: string;
+  quantity: string;
+  missing: string;
+  smallestEffect: number;
+}): ClaimCase {
+  let seeds: [number, number] = [1, 1];
+  const { labels, differences } = pairedDifferences(o.configs, o.cellKey, (cell) => {
+    const pair = o.pick(cell);
+    if (!pair) return undefined;
+    seeds = [pair[0].seeds, pair[1].seeds];
+    return pair[0].loss - pair[1].loss;
+  });
+  if (labels.length === 0) return { label: o.label, verdict: 'inconclusive', effect: null, reason: o.missing };
+  const sd = differenceSd(o.noise, seeds[0], seeds[1]);
+  const effect = meanInterval(differences, o.level, o.quantity, o.noise && sd ? { sd: o.noise.sd, df: o.noise.df, perDifference: sd / o.noise.sd } : undefined);
+  const verdict = decide(effect, o.smallestEffect);
+  return { label: `${o.label} (${labels.length} cells)`, verdict, effect, reason: verdict === 'inconclusive' ? inconclusiveReason(effect, o.smallestEffect) : undefined };
 }

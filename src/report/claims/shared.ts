@@ -4,9 +4,9 @@
  */
 import type { LossTarget } from '../../laws/protocol';
 import type { RunSummary } from '../../runs/types';
-import { configurations, differenceSd, noiseFloor, pairedDifferences, settings, type Config } from './cells';
+import { configurations, noiseFloor, pairedCase, settings, type Config } from './cells';
 import { SMALLEST_LOSS_EFFECT } from './krajewski';
-import { allCases, decide, describeEffect, inconclusiveReason, meanInterval, type ClaimCase, type ClaimResult } from './verdict';
+import { allCases, describeEffect, type ClaimCase, type ClaimResult } from './verdict';
 
 export const DEEPSEEK = 'Dai et al. 2024 (DeepSeekMoE)';
 export const SHARED_EXPERT_ID = 'deepseek.shared-expert-helps';
@@ -42,26 +42,23 @@ export function sharedExpertHelps(i: SharedClaimInputs): ClaimResult {
   const pairs = [...new Set(configs.filter((c) => shared(c) > 0).map((c) => `${settings(c).granularity}:${shared(c)}`))]
     .map((k) => k.split(':').map(Number) as [number, number])
     .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const cases: ClaimCase[] = pairs.map(([g, s]) => {
-    let seeds: [number, number] = [1, 1];
-    const { labels, differences } = pairedDifferences(
-      configs.filter((c) => settings(c).granularity === g),
-      cellOf,
-      (cell) => {
+  const cases: ClaimCase[] = pairs.map(([g, s]) =>
+    pairedCase({
+      configs: configs.filter((c) => settings(c).granularity === g),
+      cellKey: cellOf,
+      pick: (cell) => {
         const without = cell.find((c) => shared(c) === 0);
         const withShared = cell.find((c) => shared(c) === s);
-        if (!without || !withShared) return undefined;
-        seeds = [without.seeds, withShared.seeds];
-        return without.loss - withShared.loss;
+        return without && withShared ? [without, withShared] : undefined;
       },
-    );
-    const label = `G = ${g}, ${s} shared`;
-    if (labels.length === 0) return { label, verdict: 'inconclusive' as const, effect: null, reason: 'no cell has this shared count and a run without sharing' };
-    const sd = differenceSd(noise, seeds[0], seeds[1]);
-    const effect = meanInterval(differences, level, `loss without shared experts minus loss with ${s} (G = ${g}; nats, ${column})`, noise && sd ? { sd: noise.sd, df: noise.df, perDifference: sd / noise.sd } : undefined);
-    const verdict = decide(effect, SMALLEST_LOSS_EFFECT);
-    return { label: `${label} (${labels.length} cells)`, verdict, effect, reason: verdict === 'inconclusive' ? inconclusiveReason(effect, SMALLEST_LOSS_EFFECT) : undefined };
-  });
+      noise,
+      level,
+      label: `G = ${g}, ${s} shared`,
+      quantity: `loss without shared experts minus loss with ${s} (G = ${g}; nats, ${column})`,
+      missing: 'no cell has this shared count and a run without sharing',
+      smallestEffect: SMALLEST_LOSS_EFFECT,
+    }),
+  );
   const verdict = allCases(cases);
   const context = denseContext(i.runs.filter((r) => r.family === 'dense'), configs, column, pairs);
   return {
