@@ -9,6 +9,8 @@ import { DEFAULT_PRESET, loadPreset, type Preset } from './presets';
 import importStage from './stages/import';
 import corpus from './stages/corpus';
 import train from './stages/train';
+import lifelongCorpora from './stages/lifelong-corpora';
+import lifelong from './stages/lifelong';
 import runs from './stages/runs';
 import fit from './stages/fit';
 import analysis from './stages/analysis';
@@ -27,6 +29,8 @@ export const STAGES: AnyStage[] = [
   releasedClaims,
   corpus,
   train,
+  lifelongCorpora,
+  lifelong,
   runs,
   fit,
   analysis,

@@ -10,6 +10,10 @@ export const OUTPUTS = {
   corpus: (name: string) => ({ train: `data:${name}/train.bin`, val: `data:${name}/val.bin`, manifest: `data:${name}/manifest.json` }) as const,
   /** Stage `train@<runId>`: the run's summary and its metrics log. */
   run: (runId: string) => ({ summary: `runs/${runId}/final.json`, metrics: `runs/${runId}/metrics.jsonl` }) as const,
+  /** Stage `lifelong@s<seed>`: the seed's record (base and arms on both corpora, before and after). */
+  lifelong: (seed: number) => `lifelong/s${seed}.json`,
+  lifelongAll: 'lifelong/s*.json',
+  lifelongDir: 'lifelong',
   /** Stage `runs`: the run table. */
   runTable: 'runs.csv',
   /** Stage `import`: a released run table and its curves. */

@@ -2,7 +2,7 @@
 # Copies a finished reproduction into results/reference/<preset>/ (committed), so new users can open the
 # notebooks, the gallery and the report before training anything:
 #   bash scripts/update-reference.sh tiny [RESULTS_DIR]   (default RESULTS_DIR: results)
-# Kept: run table, per-run final.json + metrics.jsonl, fits, tables, figures (png/svg/json/html and the one
+# Kept: run table, per-run final.json + metrics.jsonl, fits, lifelong records, tables, figures (png/svg/json/html and the one
 # minified plotly bundle they link relatively, figures/plotly.min.js), report, and the executed notebooks
 # (notebooks/*.ipynb and .html, from `moelab notebooks --results RESULTS_DIR` or the pipeline's notebooks stage).
 # Left out: logs, checkpoints and the lock file.
@@ -20,6 +20,7 @@ mkdir -p "$tmp/runs"
 cp "$src/runs.csv" "$src/REPORT.md" "$src/REPORT.html" "$tmp/"
 cp -r "$src/tables" "$tmp/"
 [ -d "$src/fits" ] && cp -r "$src/fits" "$tmp/"   # a preset that fits no law (shared) has none
+[ -d "$src/lifelong" ] && cp -r "$src/lifelong" "$tmp/"   # the lifelong sweep's per-seed records
 for d in "$src"/runs/*/; do
   id=$(basename "$d")
   mkdir -p "$tmp/runs/$id"

@@ -17,11 +17,17 @@ export default defineStage<Preset>()({
   name: 'claims',
   module: __filename,
   description: "the papers' claims as tests (verdict, effect, interval) and their protocol sensitivity",
-  params: ['analysis.inferenceBudgetsFlops', 'analysis.gpu', 'fit.protocol', 'fit.sensitivity', 'fit.laws', 'source', 'corpus.name'],
+  params: ['analysis.inferenceBudgetsFlops', 'analysis.gpu', 'fit.protocol', 'fit.sensitivity', 'fit.laws', 'source', 'corpus.name', 'sweeps.lifelong'],
   gridParams: ['source'],
   when: trainsItsRuns,
-  deps: ['runs', 'fit', 'corpus'],
-  inputs: (p) => [asInput(OUTPUTS.runTable), ...fitsInputs(p['fit.laws'], p['fit.sensitivity']), CLARK_ROUTING_FILE, OUTPUTS.corpus(p['corpus.name']).train],
+  deps: ['runs', 'fit', 'corpus', 'lifelong'],
+  inputs: (p) => [
+    asInput(OUTPUTS.runTable),
+    ...fitsInputs(p['fit.laws'], p['fit.sensitivity']),
+    CLARK_ROUTING_FILE,
+    OUTPUTS.corpus(p['corpus.name']).train,
+    ...(p['sweeps.lifelong'] ? [asInput(OUTPUTS.lifelongAll)] : []),
+  ],
   outputs: [OUTPUTS.claims, OUTPUTS.claimsAtScale],
   async run(ctx) {
     const { claimsTable, claimsTableJson } = await import('../../src/report/claims');
@@ -36,8 +42,10 @@ export default defineStage<Preset>()({
     const { corpusStats } = await import('../../src/data/stats');
     const path = await import('node:path');
     const { unigramEntropyNats } = corpusStats(path.join(ctx.dataDir, ctx.params['corpus.name']));
+    const { readLifelongRecords } = await import('../../src/runs/lifelong');
+    const lifelong = ctx.params['sweeps.lifelong'] ? readLifelongRecords(path.join(ctx.resultsDir, OUTPUTS.lifelongDir)) : [];
     const table = claimsTable(
-      { runs, records, inferenceBudgetsFlops: ctx.params['analysis.inferenceBudgetsFlops'], gpu: ctx.params['analysis.gpu'] },
+      { runs, records, inferenceBudgetsFlops: ctx.params['analysis.inferenceBudgetsFlops'], gpu: ctx.params['analysis.gpu'], ...(lifelong.length ? { lifelong } : {}) },
       ctx.params['fit.protocol'],
       variants,
       { unigramEntropyNats },

@@ -3,3 +3,4 @@ export * from './table';
 export * from './released';
 export * from './csv';
 export * from './recipe';
+export * from './lifelong';

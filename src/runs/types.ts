@@ -12,7 +12,8 @@ export const RunSummarySchema = z.object({
   /** Which sweep produced it: `fine-grained` (Krajewski), `experts` (Yun), or a user sweep name. */
   sweep: z.string(),
   family: z.enum(['dense', 'moe']),
-  router: z.enum(['none', 'token-choice', 'expert-choice']),
+  /** `product-key`: PEER's retrieval (He 2024); its N single-neuron experts give E = N / d_ff and G = d_ff. */
+  router: z.enum(['none', 'token-choice', 'expert-choice', 'product-key']),
   layers: z.number(),
   dModel: z.number(),
   heads: z.number(),
@@ -36,6 +37,13 @@ export const RunSummarySchema = z.object({
    * absent = 0, and the run table has the column `shared_experts` only when some run has them.
    */
   sharedExperts: z.number().int().nonnegative().optional(),
+  /**
+   * Tokens the run's initial weights had already been trained on (a run continued from another with `initFrom`, e.g.
+   * the lifelong sweep's arms); absent = 0 (a fresh initialisation), column `prior_tokens` only when some run has it.
+   */
+  priorTokens: z.number().int().nonnegative().optional(),
+  /** Weights kept frozen at the base run's values (`initFrom.freeze`); absent = 0, column `frozen_weights` only when some run has it. */
+  frozenWeights: z.number().int().nonnegative().optional(),
   /** All non-embedding weights (routers included). */
   paramsTotal: z.number(),
   /** Non-embedding weights used per token (routers excluded, as in Krajewski §2). */
@@ -66,10 +74,15 @@ export type RunSummary = z.output<typeof RunSummarySchema>;
 export type RunColumn = keyof RunSummary;
 
 /** The optional numeric columns of `runs.csv` (absent = 0): written only when some run has a non-zero value. */
-export const OPTIONAL_RUN_COLUMNS: ReadonlyArray<readonly ['sharedExperts', string]> = [['sharedExperts', 'shared_experts']] as const;
+export type OptionalRunColumn = 'sharedExperts' | 'priorTokens' | 'frozenWeights';
+export const OPTIONAL_RUN_COLUMNS: ReadonlyArray<readonly [OptionalRunColumn, string]> = [
+  ['sharedExperts', 'shared_experts'],
+  ['priorTokens', 'prior_tokens'],
+  ['frozenWeights', 'frozen_weights'],
+] as const;
 
 /** Column order of `runs.csv`, camelCase key → snake_case CSV header (every one required). */
-export const RUN_COLUMNS: ReadonlyArray<readonly [Exclude<RunColumn, 'sharedExperts'>, string]> = [
+export const RUN_COLUMNS: ReadonlyArray<readonly [Exclude<RunColumn, OptionalRunColumn>, string]> = [
   ['runId', 'run_id'],
   ['sweep', 'sweep'],
   ['family', 'family'],

@@ -10,6 +10,7 @@ import { ConfigError } from '../model/errors';
 import { ModelConfig, ModelConfigSchema, parseModelConfig, zodToConfigError } from '../model/config';
 import { RECIPE_OPTIMIZER_KEYS, RECIPE_SCHEDULE_KEYS, RECIPE_TOP_LEVEL_KEYS, RunRecipeSchema } from '../runs/recipe';
 import { unsafeSegmentReason } from '../util/safe-name';
+import { InitFromSchema } from './grow';
 
 const posInt = z.number().int().positive();
 
@@ -48,6 +49,19 @@ export const TrainConfigSchema = z
       }),
     /** Sweep name recorded in the summary. Default `adhoc`. */
     sweep: z.string().min(1).default('adhoc'),
+    /**
+     * Start from a finished run's weights instead of a fresh initialisation, optionally with more experts and some
+     * weights frozen (Lifelong-MoE's expert growth; src/train/grow.ts). Default: none.
+     */
+    initFrom: InitFromSchema.optional(),
+    /**
+     * Other corpora to evaluate on (their validation split, `evalTokens` tokens) before the first step and after the
+     * last, written to `evals.json` (e.g. the old distribution after training on a new one: forgetting). Default: none.
+     */
+    evalCorpora: z
+      .array(z.object({ name: z.string().min(1).refine((n) => n !== 'own', '"own" names this run\'s own validation split in evals.json; pick another name'), corpusDir: z.string().min(1) }).strict())
+      .optional()
+      .refine((c) => !c || new Set(c.map((x) => x.name)).size === c.length, 'evalCorpora names must be distinct'),
   })
   .extend(RunRecipeSchema.pick(RECIPE_TOP_LEVEL_KEYS).shape)
   .strict();
@@ -88,6 +102,9 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     runId: c.runId,
     sweep: c.sweep,
     lossEmaDecay: c.lossEmaDecay,
+    // only when set, so every other config serialises (and fingerprints) as before
+    ...(c.initFrom ? { initFrom: c.initFrom } : {}),
+    ...(c.evalCorpora ? { evalCorpora: c.evalCorpora } : {}),
   };
 }
 

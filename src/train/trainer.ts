@@ -19,6 +19,7 @@ import { RunSummary } from '../runs/types';
 import { CHECKPOINT_FILE, CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { TrainConfig, parseTrainConfig, totalSteps } from './config';
 import { AdamW } from './optimizer';
+import { disposeFrozen, Frozen, initFromRun, maskFrozenGrads, restoreFrozen } from './grow';
 import { learningRate } from './schedule';
 import { METRICS_FILE, MetricsWriter, truncateMetrics } from './metrics';
 import { removeStaleTempFiles, writeFileAtomic } from '../util/atomic-write';
@@ -81,7 +82,12 @@ interface TrainerState {
   wallSeconds: number;
   /** JSON of the resolved config, to refuse resuming a different run. */
   config: string;
+  /** `evalCorpora` runs only: the losses before the first step, by corpus name (`own`: this run's validation split). */
+  evalsBefore?: Record<string, number>;
 }
+
+/** File a run with `evalCorpora` writes at the end: every corpus's validation loss before the first and after the last step. */
+export const EVALS_FILE = 'evals.json';
 
 /** Reads a scalar tensor asynchronously (works on every backend, webgpu included) and disposes it. */
 async function readScalar(t: tf.Tensor): Promise<number> {
@@ -140,6 +146,8 @@ interface Run {
   readonly weights: Weights;
   readonly vars: tf.Variable[];
   readonly opt: AdamW;
+  /** `initFrom` runs only: the entries kept at the base run's values. */
+  readonly frozen: Frozen | null;
   /** Optimizer steps of the whole run. */
   readonly steps: number;
   readonly tokensPerStep: number;
@@ -188,6 +196,9 @@ async function openRun(cfg: TrainConfig, opts: TrainRunOptions): Promise<Run> {
   const val = openTokenShard(path.join(corpusDir, manifest.splits.val.file), { dtype: manifest.dtype });
   const batches = new WindowBatches({ shard: train, batchSize: cfg.data.batchSize, seqLen: cfg.data.seqLen, seed: cfg.seed });
   const weights = initWeights(cfg.model, cfg.seed);
+  // A resumed run's own checkpoint overwrites these weights right after (resume); the frozen set is the same.
+  const frozen = cfg.initFrom ? initFromRun(weights, cfg.model, cfg.initFrom, { copy: true }) : null;
+  if (frozen) log(`initFrom ${cfg.initFrom!.run}: ${frozen.summary}`);
   const opt = new AdamW(weights, cfg.optimizer);
   const steps = totalSteps(cfg);
   const tokensPerStep = cfg.data.batchSize * cfg.data.seqLen;
@@ -203,8 +214,10 @@ async function openRun(cfg: TrainConfig, opts: TrainRunOptions): Promise<Run> {
     val,
     batches,
     weights,
-    vars: [...weights.values()],
+    // whole frozen weights get no gradient, so AdamW (and the gradient norm) leave them out
+    vars: [...weights].filter(([n]) => !frozen?.whole.has(n)).map(([, v]) => v),
     opt,
+    frozen,
     steps,
     tokensPerStep,
     checkpointEvery,
@@ -283,6 +296,7 @@ function forwardBackward(run: Run): { kept: tf.Tensor[]; stats: MoeLayerStats[];
     return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
   }, run.vars);
   value.dispose();
+  if (run.frozen) maskFrozenGrads(run.frozen, weights, grads);
   return { kept, stats, grads };
 }
 
@@ -301,7 +315,7 @@ async function launchStep(run: Run, index: number): Promise<LaunchedStep> {
   const { kept, stats, grads } = forwardBackward(run);
   const updateFirst = tf.getBackend() === 'webgpu';
   try {
-    if (updateFirst) kept.push(tf.tidy(() => opt.apply(grads, lr)));
+    if (updateFirst) kept.push(tf.tidy(() => update(run, grads, lr)));
     const pending = stats.flatMap((s) => (s.pending ? [s.pending] : []));
     const packed = tf.tidy(() => tf.concat([...kept.map((t) => tf.reshape(t, [1])), ...pending]));
     tf.dispose(kept);
@@ -310,12 +324,19 @@ async function launchStep(run: Run, index: number): Promise<LaunchedStep> {
     packed.dispose();
     const [lm, balance, z, aux] = Array.from(values.subarray(0, 4)) as [number, number, number, number];
     await resolveMoeStats(stats, values.subarray(4));
-    const gradNorm = Number.isFinite(lm) && Number.isFinite(aux) ? await readScalar(tf.tidy(() => opt.apply(grads, lr))) : 0;
+    const gradNorm = Number.isFinite(lm) && Number.isFinite(aux) ? await readScalar(tf.tidy(() => update(run, grads, lr))) : 0;
     return { kind: 'done', result: checkFinite(run, index, { lr, lm, balance, z, aux, gradNorm, stats }) };
   } finally {
     tf.dispose(Object.values(grads));
     if (!updateFirst) for (const s of stats) s.pending?.dispose();
   }
+}
+
+/** The AdamW update, then the frozen router columns put back; returns the gradient norm. */
+function update(run: Run, grads: tf.NamedTensorMap, lr: number): tf.Scalar {
+  const norm = run.opt.apply(grads, lr);
+  if (run.frozen) restoreFrozen(run.frozen, run.weights);
+  return norm;
 }
 
 /** The step's result, or NonFiniteLossError naming step `index` (0-based, as the trainer counts before it). */
@@ -388,6 +409,8 @@ function record(run: Run, r: StepResult, clock: { t0: number; wall0: number; ste
     gradNorm: r.gradNorm,
     droppedFraction: r.stats.length ? r.stats.reduce((a, s) => a + s.droppedFraction, 0) / r.stats.length : 0,
     expertLoad: r.stats.map((s) => s.load),
+    // only models with PEER layers have it, so other runs' metrics keep their bytes
+    ...(r.stats.some((s) => s.expertsUsedFraction !== undefined) ? { expertsUsed: r.stats.map((s) => s.expertsUsedFraction ?? NaN) } : {}),
     tokensPerSecond,
   });
   return tokensPerSecond;
@@ -429,6 +452,7 @@ async function checkpointIfDue(run: Run): Promise<void> {
 function closeRun(run: Run): void {
   run.metrics?.close();
   run.opt.dispose();
+  if (run.frozen) disposeFrozen(run.frozen);
   disposeWeights(run.weights);
   run.train.close();
   run.val.close();
@@ -447,6 +471,8 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
   const run = await openRun(cfg, opts);
   try {
     resume(run, opts);
+    // before the first step (kept in the checkpoint, so a resumed run reports the same)
+    if (cfg.evalCorpora && run.state.step === 0) run.state.evalsBefore = await evaluateCorpora(run);
     const clock = { t0: Date.now(), wall0: run.state.wallSeconds, steps: 0 };
     const readEvery = opts.readEverySteps ?? (run.backend === 'webgpu' ? WEBGPU_READ_EVERY_STEPS : 1);
     const stopAt = opts.stopAfterSteps;
@@ -480,7 +506,13 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
       await evaluateIfDue(run);
       await checkpointIfDue(run);
     }
-    const summary = summarize(cfg, run.state, run.backend, run.steps * run.tokensPerStep);
+    const summary = summarize(cfg, run.state, run.backend, run.steps * run.tokensPerStep, run.frozen);
+    if (run.state.step >= run.steps && cfg.evalCorpora) {
+      const after = await evaluateCorpora(run);
+      const before = run.state.evalsBefore ?? {};
+      const evals = Object.keys(after).map((name) => ({ name, before: before[name] ?? null, after: after[name]! }));
+      writeFileAtomic(path.join(run.outDir, EVALS_FILE), JSON.stringify({ runId: cfg.runId, evalTokens: cfg.evalTokens, corpora: evals }, null, 2) + '\n');
+    }
     if (run.state.step >= run.steps) writeFileAtomic(path.join(run.outDir, 'final.json'), JSON.stringify(summary, null, 2) + '\n');
     return summary;
   } finally {
@@ -488,30 +520,52 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
   }
 }
 
+/** Validation loss on this run's corpus (`own`) and on each of `evalCorpora`, by name. */
+async function evaluateCorpora(run: Run): Promise<Record<string, number>> {
+  const out: Record<string, number> = { own: await evaluate(run.weights, run.cfg, run.val) };
+  for (const c of run.cfg.evalCorpora ?? []) {
+    const manifest = readCorpusManifest(c.corpusDir);
+    if (manifest.tokenizer.vocabSize > run.cfg.model.vocab) {
+      throw new ConfigError('evalCorpora', `${c.name} (${c.corpusDir}) has a vocabulary of ${manifest.tokenizer.vocabSize}, more than the model's ${run.cfg.model.vocab}; evaluate on corpora of the same tokenizer`);
+    }
+    const shard = openTokenShard(path.join(c.corpusDir, manifest.splits.val.file), { dtype: manifest.dtype });
+    try {
+      out[c.name] = await evaluate(run.weights, run.cfg, shard);
+    } finally {
+      shard.close();
+    }
+  }
+  return out;
+}
+
 function isResolved(c: unknown): c is TrainConfig {
   return typeof c === 'object' && c !== null && typeof (c as TrainConfig).model?.contextLength === 'number' && typeof (c as TrainConfig).evalEveryTokens === 'number';
 }
 
-function summarize(cfg: TrainConfig, state: TrainerState, backend: string, tokens: number): RunSummary {
+function summarize(cfg: TrainConfig, state: TrainerState, backend: string, tokens: number, frozen: Frozen | null): RunSummary {
   const m = cfg.model;
   const p = countParams(m);
   const f = trainingFlops(m, tokens);
   return {
     runId: cfg.runId,
     sweep: cfg.sweep,
-    family: m.moe ? 'moe' : 'dense',
-    router: m.moe ? m.moe.router : 'none',
+    family: m.moe || m.peer ? 'moe' : 'dense',
+    router: m.moe ? m.moe.router : m.peer ? 'product-key' : 'none',
     layers: m.layers,
     dModel: m.dModel,
     heads: m.heads,
     dFF: m.dFF,
-    expansionRate: m.moe ? m.moe.expansionRate : 1,
-    granularity: m.moe ? m.moe.granularity : 1,
-    experts: m.moe ? expertCount(m.moe) : 1,
+    // PEER in Krajewski's terms: N experts of width 1, so total expert width N = E · d_ff and G = d_ff / 1
+    expansionRate: m.moe ? m.moe.expansionRate : m.peer ? m.peer.experts / m.dFF : 1,
+    granularity: m.moe ? m.moe.granularity : m.peer ? m.dFF : 1,
+    experts: m.moe ? expertCount(m.moe) : m.peer ? m.peer.experts : 1,
     topKEffective: p.expertsPerToken,
-    moeEvery: m.moe ? m.moe.every : 1,
+    moeEvery: m.moe ? m.moe.every : m.peer ? m.peer.every : 1,
     // only when there are shared experts, so the summaries (and run tables) of runs without them keep their bytes
     ...(m.moe && m.moe.sharedExperts > 0 ? { sharedExperts: m.moe.sharedExperts } : {}),
+    // a run continued from another (initFrom) is not a fresh one: what its weights saw before, and what stayed frozen
+    ...(frozen ? { priorTokens: frozen.baseTokens } : {}),
+    ...(frozen && frozen.weights > 0 ? { frozenWeights: frozen.weights } : {}),
     paramsTotal: p.total,
     paramsActive: p.active,
     paramsDense: p.dense,

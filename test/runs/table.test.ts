@@ -136,3 +136,17 @@ test('--where selects on the optional shared_experts column, a run without it re
   assert.deepEqual(pick('shared_experts=1'), ['fg-moe-e8-g1']);
   assert.deepEqual(pick('sharedExperts=0'), ['fg-moe-e8-g0', 'fg-moe-e8-g2']);
 });
+
+test('the optional prior_tokens and frozen_weights columns (continued runs) round-trip and are absent when no run has them', async () => {
+  const dir = tmp();
+  const file = path.join(dir, 'runs.csv');
+  await writeRunTable(file, [row(0), row(1, { priorTokens: 500_000, frozenWeights: 8256 })]);
+  const header = fs.readFileSync(file, 'utf8').split('\n')[0]!;
+  assert.match(header, /moe_every,prior_tokens,frozen_weights,params_total/);
+  const back = await readRunTable(file);
+  assert.equal(back[1]!.priorTokens, 500_000);
+  assert.equal(back[1]!.frozenWeights, 8256);
+  assert.equal('priorTokens' in back[0]!, false);
+  await writeRunTable(file, [row(0)]);
+  assert.doesNotMatch(fs.readFileSync(file, 'utf8').split('\n')[0]!, /prior_tokens|frozen_weights/);
+});

@@ -13,6 +13,9 @@ import { granularityHelps, moeBeatsDense, optimalGranularityClaims } from './kra
 import { publishedChecks } from './published';
 import { offPlateau } from './plateau';
 import { DEEPSEEK, sharedExpertHelps, SHARED_EXPERT_ID } from './shared';
+import { HE, peerMoreExpertsHelp, PEER_EXPERTS_ID } from './peer';
+import { CHEN, lifelongLessForgetting, LIFELONG_ID } from './lifelong';
+import type { LifelongRecord } from '../../runs/lifelong';
 import { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, headlineClaims } from './yun';
 import { KRAJEWSKI, YUN, type ClaimResult, type Effect, type Verdict } from './verdict';
 
@@ -23,6 +26,8 @@ export { diminishingReturns, everyMoeBeatsDense, expertsSaturate, fitQuality, he
 export { configurations, noiseFloor, type NoiseFloor } from './cells';
 export { offPlateau, PLATEAU_ID, PLATEAU_MARGIN_NATS } from './plateau';
 export { DEEPSEEK, sharedExpertHelps, SHARED_EXPERT_ID } from './shared';
+export { HE, peerMoreExpertsHelp, PEER_EXPERTS_ID } from './peer';
+export { CHEN, forgetting, lifelongLessForgetting, LIFELONG_ID } from './lifelong';
 
 export interface ClaimsInputs {
   runs: readonly RunSummary[];
@@ -35,6 +40,8 @@ export interface ClaimsInputs {
   level?: number;
   /** Bootstrap resamples used by the headline-number searches. Default 200. */
   headlineResamples?: number;
+  /** The lifelong sweep's records (one per seed), when the preset has one. */
+  lifelong?: readonly LifelongRecord[];
 }
 
 /** The loss column claims on a law's runs read: the law's fit protocol's target (its paper's when not fitted). */
@@ -47,12 +54,13 @@ function protocolText(records: readonly FitRecord[], law: LawName): string {
   return r ? `${r.protocol.id} protocol of the ${law} fit (${r.variant})` : `no ${law} fit: the paper protocol's target`;
 }
 
-/** Every claim about the runs (Krajewski's on the fine-grained sweep, Yun's on the experts sweep, DeepSeekMoE's on the shared sweep) with one set of fits. */
+/** Every claim about the runs (Krajewski's on the fine-grained sweep, Yun's on the experts sweep, DeepSeekMoE's on the shared sweep, PEER's on the peer sweep) with one set of fits. */
 export function computeClaims(i: ClaimsInputs): ClaimResult[] {
   const level = i.level ?? 0.95;
   const fg = [...runsForLaw('fine-grained', i.runs), ...runsForLaw('dense', i.runs)];
   const ex = runsForLaw('experts', i.runs);
   const sh = i.runs.filter((r) => r.sweep === 'shared');
+  const pe = i.runs.filter((r) => r.sweep === 'peer');
   const kCol = targetOf(i.records, 'fine-grained');
   const yCol = targetOf(i.records, 'experts');
   const kProtocol = `${kCol}; ${protocolText(i.records, 'fine-grained')}`;
@@ -83,6 +91,8 @@ export function computeClaims(i: ClaimsInputs): ClaimResult[] {
     add('yun.headline', YUN, () => headlineClaims({ record: experts, budgetsFlops: i.inferenceBudgetsFlops, gpu: i.gpu, maxResamples: i.headlineResamples }));
   }
   if (sh.length) add(SHARED_EXPERT_ID, DEEPSEEK, () => sharedExpertHelps({ runs: sh, level }));
+  if (pe.length) add(PEER_EXPERTS_ID, HE, () => peerMoreExpertsHelp({ runs: pe, level }));
+  if (i.lifelong?.length) add(LIFELONG_ID, CHEN, () => lifelongLessForgetting({ records: i.lifelong!, level }));
   return claims;
 }
 

@@ -30,6 +30,8 @@ export const RELEASED_RUN_COLUMNS: Readonly<Record<RunColumn, ReleasedColumnSour
   topKEffective: { field: 'topK', note: 'experts per token k' },
   moeEvery: { field: 'moeEvery', note: '1 / routing_frequency' },
   sharedExperts: { field: null, why: 'released tables record no shared experts (Clark et al.’s runs have none)' },
+  priorTokens: { field: null, why: 'released runs are trained from scratch (no continued runs)' },
+  frozenWeights: { field: null, why: 'released runs freeze nothing' },
   paramsTotal: { field: 'paramsTotal', note: 'P, every expert included' },
   paramsActive: { field: null, why: 'released tables give N (the dense-equivalent count) and P, not the active count per token' },
   paramsDense: { field: 'paramsDense', note: 'N, the parameters a token passes through (Clark’s and Yun’s N)' },
