@@ -13,3 +13,5 @@ export * from './model';
 export * from './train';
 export * from './accounting';
 export * from './backend';
+/** The claims as tests (`claims.sharedExpertHelps`, `claims.peerMoreExpertsHelp`, …): the code the report's verdicts come from. */
+export * as claims from './report/claims';

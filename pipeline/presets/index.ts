@@ -11,8 +11,8 @@ import { presetSchema, type Preset, type PresetInput } from './schema';
 
 export { presetSchema, type Preset, type PresetInput } from './schema';
 
-/** Built-in preset names: the training presets smallest first, then `clark` (a released table, no training), then the survey's extensions (`shared`). */
-export const PRESET_NAMES = ['smoke', 'tiny', 'small', 'gpu', 'paper', 'clark', 'shared'] as const;
+/** Built-in preset names: the training presets smallest first, then `clark` (a released table, no training), then the survey's extensions (`shared`, `peer`, `lifelong`). */
+export const PRESET_NAMES = ['smoke', 'tiny', 'small', 'gpu', 'paper', 'clark', 'shared', 'peer', 'lifelong'] as const;
 /** The preset `repro` uses without `--preset`. */
 export const DEFAULT_PRESET = 'tiny';
 

@@ -23,7 +23,7 @@ export const presetSchema = z
     /** Corpus built by the `corpus` stage (src/data/corpus-config.ts); null (or absent) when the runs come from a released table. */
     corpus: corpusConfigSchema.nullable().default(null),
     /** Sweep grids (pipeline/sweeps): Krajewski fine-grained and Yun expert-count sweeps. */
-    sweeps: sweepsSchema.default({ fineGrained: null, experts: null, shared: null }),
+    sweeps: sweepsSchema.default({ fineGrained: null, experts: null, shared: null, peer: null, lifelong: null }),
     /** Training recipe shared by every run (batch, lr schedule, evaluation, checkpoints). */
     train: trainSchema.default(trainSchema.parse({})),
     /** Law fitting (laws, bootstrap, hold-out, target column). */
@@ -44,7 +44,7 @@ export const presetSchema = z
     if (p.source.kind === 'train' && p.corpus === null) {
       ctx.addIssue({ code: 'custom', path: ['corpus'], message: 'a preset that trains its runs needs a corpus section (or a source of kind "released")' });
     }
-    if (p.source.kind === 'released' && (p.sweeps.fineGrained !== null || p.sweeps.experts !== null || p.sweeps.shared !== null)) {
+    if (p.source.kind === 'released' && (p.sweeps.fineGrained !== null || p.sweeps.experts !== null || p.sweeps.shared !== null || p.sweeps.peer !== null || p.sweeps.lifelong !== null)) {
       ctx.addIssue({ code: 'custom', path: ['sweeps'], message: 'a preset whose runs come from a released table trains nothing; remove its sweeps (or use source kind "train")' });
     }
     const replicated: Array<{ path: (string | number)[]; seeds: number[] }> = [
@@ -52,6 +52,7 @@ export const presetSchema = z
       ...(p.sweeps.fineGrained?.dense ?? []).map((b, i) => ({ path: ['sweeps', 'fineGrained', 'dense', i, 'replicates', 'seeds'], seeds: b.replicates?.seeds ?? [] })),
       { path: ['sweeps', 'experts', 'replicates', 'seeds'], seeds: p.sweeps.experts?.replicates?.seeds ?? [] },
       { path: ['sweeps', 'shared', 'replicates', 'seeds'], seeds: p.sweeps.shared?.replicates?.seeds ?? [] },
+      { path: ['sweeps', 'peer', 'replicates', 'seeds'], seeds: p.sweeps.peer?.replicates?.seeds ?? [] },
     ];
     for (const r of replicated) {
       if (r.seeds.includes(p.train.seed)) {

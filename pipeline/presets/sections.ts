@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { INIT_KINDS, MoeConfigSchema, TOKEN_CHOICE_CAPACITY_FACTOR } from '../../src/model/config';
 import { RunRecipeSchema } from '../../src/runs/recipe';
+import { corpusConfigSchema } from '../../src/data/corpus-config';
+import { FREEZE_GROUPS } from '../../src/train/grow';
 
 const posInt = z.number().int().positive();
 const powerOfTwo = posInt.refine((g) => (g & (g - 1)) === 0, 'granularity must be a power of two (1, 2, 4, …)');
@@ -98,6 +100,52 @@ export const sharedSchema = z
     path: ['sharedExperts'],
   });
 
+const perfectSquare = posInt.refine((n) => Number.isInteger(Math.sqrt(n)) && n >= 4, 'a PEER expert count must be a perfect square ≥ 4 (√N sub-keys per half), e.g. 1024, 4096, 16384, 65536');
+
+export const peerSchema = z
+  .object({
+    shapes: z.array(shapeSchema).min(1),
+    tokens: tokensList,
+    /** Expert counts N (perfect squares), at least two: the claim compares each N with the next larger. */
+    experts: z.array(perfectSquare).min(2).refine((e) => new Set(e).size === e.length, 'expert counts must be distinct'),
+    /** Retrieval heads h (default 4). */
+    heads: posInt.default(4),
+    /** Experts each head retrieves, k (default 16; at most √N of the smallest N). */
+    topK: posInt.default(16),
+    /** Query width d_key (even; default 32). */
+    keyDim: posInt.refine((d) => d % 2 === 0, 'keyDim must be even (the query splits into two halves)').default(32),
+    /** Also train each (shape, tokens)'s dense baseline (default true). */
+    dense: z.boolean().default(true),
+    /** A fine-grained token-choice MoE baseline (E, G; G activated experts of width d_ff/G), or null (default). */
+    moe: z.object({ expansionRate: posInt, granularity: powerOfTwo }).strict().nullable().default(null),
+    /** Seed replicates of chosen runs of the grid. */
+    replicates: replicatesSchema,
+  })
+  .strict()
+  .refine((g) => g.topK * g.topK <= Math.min(...g.experts), { message: 'topK exceeds √N of the smallest expert count; lower topK or drop that N', path: ['topK'] });
+
+export const lifelongSchema = z
+  .object({
+    shape: shapeSchema,
+    /** The base MoE (token choice): expansion rate E, granularity G, base topK (G · topK active). */
+    moe: z.object({ expansionRate: posInt, granularity: powerOfTwo.default(1), topK: posInt.default(1) }).strict(),
+    /** The old and the new distribution, each a corpus of its own (names distinct from the preset's corpus). */
+    corpora: z.object({ old: corpusConfigSchema, new: corpusConfigSchema }).strict(),
+    /** Tokens of the base run on the old corpus and of each arm on the new one. */
+    tokens: z.object({ old: posInt, new: posInt }).strict(),
+    /** The grown arms: their expansion rate (above the base's) and what the frozen arm keeps (default: old experts and router columns). */
+    grow: z
+      .object({ expansionRate: posInt, freeze: z.array(z.enum(FREEZE_GROUPS)).min(1).default(['old-experts', 'old-router']) })
+      .strict(),
+    /** LayerNorm on the MoE output (default true). */
+    outputLayerNorm: z.boolean().default(true),
+    /** One base run and its arms per seed; at least 2 (the claim pairs arms per seed and needs their spread). */
+    seeds: z.array(z.number().int().nonnegative()).min(2).refine((s) => new Set(s).size === s.length, 'seeds must be distinct'),
+  })
+  .strict()
+  .refine((g) => g.grow.expansionRate > g.moe.expansionRate, { message: 'grow.expansionRate must exceed moe.expansionRate (the grown arms add experts)', path: ['grow', 'expansionRate'] })
+  .refine((g) => g.corpora.old.name !== g.corpora.new.name, { message: 'the old and new corpora need different names (each is its own data folder)', path: ['corpora', 'new', 'name'] });
+
 export const sweepsSchema = z
   .object({
     /** Krajewski et al. fine-grained sweep, or null to skip it. */
@@ -106,6 +154,10 @@ export const sweepsSchema = z
     experts: expertsSchema.nullable().default(null),
     /** Shared-expert sweep (DeepSeekMoE isolation at equal total and active parameters), or null to skip it. */
     shared: sharedSchema.nullable().default(null),
+    /** PEER sweep (He 2024: loss vs number of product-key experts at fixed retrieval), or null to skip it. */
+    peer: peerSchema.nullable().default(null),
+    /** Lifelong sweep (Chen et al. 2023: grow experts with the old ones frozen vs fine-tune, on a distribution shift), or null to skip it. */
+    lifelong: lifelongSchema.nullable().default(null),
   })
   .strict();
 

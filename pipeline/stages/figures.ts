@@ -11,11 +11,11 @@ export default defineStage<Preset>()({
   name: 'figures',
   module: __filename,
   description: 'paper figures and tables (json/html/png/svg) + offline gallery',
-  params: ['figures', 'source', 'fit.laws'],
+  params: ['figures', 'source', 'fit.laws', 'sweeps.lifelong'],
   gridParams: ['source'],
   when: trainsItsRuns,
-  deps: ['runs', 'fit'],
-  inputs: (p) => [asInput(OUTPUTS.runTable), ...fitsInputs(p['fit.laws'])],
+  deps: ['runs', 'fit', 'lifelong'],
+  inputs: (p) => [asInput(OUTPUTS.runTable), ...fitsInputs(p['fit.laws']), ...(p['sweeps.lifelong'] ? [asInput(OUTPUTS.lifelongAll)] : [])],
   outputs: [OUTPUTS.figures],
   async run(ctx) {
     const path = await import('node:path');
@@ -24,7 +24,9 @@ export default defineStage<Preset>()({
     const { readResultFits } = await import('../../src/laws/fits');
     const runs = await readRunTable(ctx.resolve(asInput(OUTPUTS.runTable)));
     // Figures read the fit records, never refit; each draws its runs in the loss column its fit targeted.
-    const inputs = figureInputs({ runs, records: readResultFits(ctx.resultsDir), trainingCurves: readTrainingCurves(path.join(ctx.resultsDir, 'runs'), runs) });
+    const { readLifelongRecords } = await import('../../src/runs/lifelong');
+    const lifelong = ctx.params['sweeps.lifelong'] ? readLifelongRecords(path.join(ctx.resultsDir, OUTPUTS.lifelongDir)) : [];
+    const inputs = figureInputs({ runs, records: readResultFits(ctx.resultsDir), trainingCurves: readTrainingCurves(path.join(ctx.resultsDir, 'runs'), runs), lifelong });
     const result = await exportFigures({
       inputs,
       outDir: ctx.out(OUTPUTS.figures),

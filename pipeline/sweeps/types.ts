@@ -4,7 +4,7 @@ import { formatCount } from '../../src/util/format';
  * Typed sweep grids: each sweep expands to a list of `SweepRun`s with stable ids. A run id encodes
  * every grid coordinate, so an instance name (`train@<runId>`) never changes when other runs are added.
  */
-export type Router = 'none' | 'token-choice' | 'expert-choice';
+export type Router = 'none' | 'token-choice' | 'expert-choice' | 'product-key';
 
 /** One model shape of a sweep (the dense "corresponding model" of the paper). */
 export interface ModelShape {
@@ -25,7 +25,7 @@ export interface SweepRun {
   /** Stable id, e.g. `fg-moe-e4-g2-d64x2-t500k`. */
   runId: string;
   /** Sweep name: `fine-grained` (Krajewski), `experts` (Yun) or `shared` (DeepSeekMoE's shared experts). */
-  sweep: 'fine-grained' | 'experts' | 'shared';
+  sweep: 'fine-grained' | 'experts' | 'shared' | 'peer' | 'lifelong';
   family: 'dense' | 'moe';
   router: Router;
   dModel: number;
@@ -48,6 +48,8 @@ export interface SweepRun {
   tokens: number;
   /** Shared (always-on) experts among the E · G (DeepSeekMoE isolation); absent = none. */
   sharedExperts?: number;
+  /** PEER layers in place of every FFN (router `product-key`, family `moe`); absent = none. */
+  peer?: { experts: number; heads: number; topK: number; keyDim: number };
   /** LayerNorm on the MoE output; absent = the model config's default (on for expert choice only). */
   outputLayerNorm?: boolean;
   /** Peak learning rate when the shape sets one; absent = the preset's `train.lr`. */

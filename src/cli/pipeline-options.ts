@@ -16,7 +16,7 @@ export interface PipelineCliOptions {
 /** Adds `--preset`, `--results`, `--data`, `--dag` (and `--json`) to a command. */
 export function addPipelineOptions(cmd: Command): Command {
   return cmd
-    .option('--preset <name|file>', 'preset name (smoke, tiny, small, gpu, paper, clark, shared) or a .ts/.json preset file (default: tiny)')
+    .option('--preset <name|file>', 'preset name (smoke, tiny, small, gpu, paper, clark, shared, peer, lifelong) or a .ts/.json preset file (default: tiny)')
     .option('--results <dir>', 'results directory', 'results')
     .option('--data <dir>', 'data directory (corpora)', 'data')
     .addOption(new Option('--dag <file>', 'pipeline module').default(path.join(REPO_ROOT, 'pipeline', 'dag.ts')).hideHelp())

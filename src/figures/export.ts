@@ -64,7 +64,8 @@ export async function exportFigures(options: ExportOptions): Promise<ExportResul
   const outDir = path.resolve(options.outDir);
   const log = options.log ?? (() => undefined);
   fs.mkdirSync(outDir, { recursive: true });
-  const entries = selectFigures(options.only);
+  // figures of an experiment these results do not hold (survey.* without its sweep) are not figures of this preset
+  const entries = selectFigures(options.only).filter((e) => !e.appliesTo || e.appliesTo(options.inputs));
 
   const built: Array<{ id: string; spec: FigureOrTable; seconds: number }> = [];
   const skipped: ExportResult['skipped'] = [];

@@ -13,6 +13,12 @@ export interface Figure<I> {
   paper: PaperId;
   kind: 'figure' | 'table';
   /**
+   * Whether the results hold the experiment this figure is about (absent: always). A figure of moelab's own
+   * experiments (`survey.*`) applies only to presets that run its sweep; the papers' figures always apply and say
+   * why when they cannot be drawn.
+   */
+  appliesTo?(inputs: FigureInputs): boolean;
+  /**
    * The figure's input from the run table and fit records. Throws `FigureInputError` when the results cannot
    * support the figure; pushes onto `notes` anything it left out or substituted, so the caption says so.
    */
@@ -26,6 +32,8 @@ export interface FigureEntry {
   id: string;
   paper: PaperId;
   kind: 'figure' | 'table';
+  /** See `Figure.appliesTo`. */
+  appliesTo?(inputs: FigureInputs): boolean;
   build(inputs: FigureInputs): FigureOrTable;
 }
 

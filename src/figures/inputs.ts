@@ -5,6 +5,7 @@
  * and a notebook shows exactly the numbers of the report.
  */
 import { fitsOf, fitTargetOf, recordOf, runsForLaw, type CoefficientsOf, type FitRecord, type LawFits, type LawName, type LossTarget } from '../laws';
+import type { LifelongRecord } from '../runs/lifelong';
 import type { RunSummary } from '../runs/types';
 import type { TrainingCurve } from './krajewski/draw';
 import { FigureInputError } from './types';
@@ -26,6 +27,8 @@ export interface FigureInputs {
   curvePoints: number;
   /** Serving-cost settings of Yun Figs. 2–6 (GPU, budgets, expert counts); defaults follow the paper. */
   yun: YunAnalyticOptions;
+  /** The lifelong sweep's records (`lifelong/s<seed>.json`), when the preset has that sweep. */
+  lifelong?: readonly LifelongRecord[];
 }
 
 export interface FigureInputOptions {
@@ -37,6 +40,7 @@ export interface FigureInputOptions {
   /** Points per analytic curve. Default 25. */
   curvePoints?: number;
   yun?: YunAnalyticOptions;
+  lifelong?: readonly LifelongRecord[];
 }
 
 /** The figure inputs of a run table and its fit records. */
@@ -50,6 +54,7 @@ export function figureInputs(options: FigureInputOptions): FigureInputs {
     hardware: options.hardware,
     curvePoints: options.curvePoints ?? 25,
     yun: options.yun ?? {},
+    ...(options.lifelong?.length ? { lifelong: options.lifelong } : {}),
   };
 }
 

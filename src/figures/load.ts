@@ -1,7 +1,8 @@
-/** Reads a results folder into figure inputs: the run table, the fit stage's records and the training curves. */
+/** Reads a results folder into figure inputs: the run table, the fit stage's records, the training curves and the lifelong records. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { readResultFits } from '../laws/fits';
+import { readLifelongRecords } from '../runs/lifelong';
 import { readRunTable } from '../runs/table';
 import { figureInputs, type FigureInputOptions, type FigureInputs } from './inputs';
 import { readTrainingCurves } from './training-curves';
@@ -21,5 +22,6 @@ export async function loadFigureInputs(options: LoadInputsOptions): Promise<Figu
   if (!fs.existsSync(file)) throw new Error(`no run table at ${file}; run \`moelab repro\` first, or pass --results results/reference/tiny`);
   const runs = await readRunTable(file);
   const trainingCurves = options.trainingCurves ?? readTrainingCurves(path.join(options.resultsDir, 'runs'), runs);
-  return figureInputs({ ...options, runs, records: readResultFits(options.resultsDir), trainingCurves });
+  const lifelong = options.lifelong ?? readLifelongRecords(path.join(options.resultsDir, 'lifelong'));
+  return figureInputs({ ...options, runs, records: readResultFits(options.resultsDir), trainingCurves, lifelong });
 }

@@ -27,6 +27,9 @@ import { figure as yunFig5 } from './yun/fig5';
 import { figure as yunFig6 } from './yun/fig6';
 import { figure as yunFig8 } from './yun/fig8';
 import { figure as yunTable1 } from './yun/table1';
+import { figure as surveyLifelong } from './survey/lifelong';
+import { figure as surveyPeer } from './survey/peer';
+import { figure as surveyShared } from './survey/shared';
 
 export type { FigureEntry } from './figure';
 export type { FigureInputs } from './inputs';
@@ -54,6 +57,9 @@ export const FIGURES: readonly FigureEntry[] = [
   yunFig8,
   yunTable1,
   chinchillaIsoflop,
+  surveyShared,
+  surveyPeer,
+  surveyLifelong,
 ];
 
 /** Entries whose id equals or starts with one of `only` (`krajewski`, `yun.fig3`); all when `only` is empty. */

@@ -6,7 +6,8 @@
 import { MoelabError } from '../errors';
 
 /** Which paper (or background method) a figure reproduces; also the output folder `results/figures/<paper>/`. */
-export type PaperId = 'krajewski' | 'yun' | 'chinchilla' | 'clark';
+/** `survey`: moelab's own experiments on the survey's other designs (shared experts, PEER, lifelong growth). */
+export type PaperId = 'krajewski' | 'yun' | 'chinchilla' | 'clark' | 'survey';
 
 /** Plotly axis (the subset moelab uses). */
 export interface PlotlyAxis {

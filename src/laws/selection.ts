@@ -41,7 +41,7 @@ export function selectRuns(runs: readonly RunSummary[], selection: RunSelection)
 }
 
 /** moelab's own sweep names: runs of one of them are never fitted by another sweep's law, even when it falls back. */
-export const MOELAB_SWEEPS: readonly string[] = ['fine-grained', 'experts', 'shared'];
+export const MOELAB_SWEEPS: readonly string[] = ['fine-grained', 'experts', 'shared', 'peer', 'lifelong'];
 
 /**
  * The selection a law uses on this table: its own, or without the sweep when no run carries that sweep name

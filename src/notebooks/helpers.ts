@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readRunTable } from '../runs/table';
+import { readLifelongRecords, type LifelongRecord } from '../runs/lifelong';
+import { MoelabError } from '../errors';
 import { fitRunTable } from '../laws/fit/all';
 import { fitsOf, readResultFits, type LawFits } from '../laws/fits';
 import { recordOf, type FitRecord } from '../laws/record';
@@ -81,6 +83,38 @@ export async function loadNotebookRuns(): Promise<NotebookRuns> {
   const runs = syntheticRunTable({ seed: 0 });
   const records = fitRunTable(runs, { resamples: 0 });
   return { runs, source: 'synthetic', resultsDir, records, fits: fitsOf(records), inputs: figureInputs({ runs, records }) };
+}
+
+/** A preset's results for a notebook: its run table, and its lifelong records when the preset has that sweep. */
+export interface PresetResults {
+  preset: string;
+  /** `results`: your own `results/<preset>/`; `reference`: the committed `results/reference/<preset>/`. */
+  source: 'results' | 'reference';
+  dir: string;
+  runs: RunSummary[];
+  lifelong: LifelongRecord[];
+}
+
+/**
+ * The results of one preset's reproduction (e.g. `shared`, `peer`, `lifelong`): `<repo>/results/<preset>/` when you
+ * ran `moelab repro --preset <preset> --results results/<preset>` to the end, else the committed reference.
+ */
+export async function loadPresetResults(preset: string): Promise<PresetResults> {
+  const root = findRepoRoot();
+  const candidates: Array<[PresetResults['source'], string]> = [
+    ['results', path.join(root, 'results', preset)],
+    ['reference', path.join(root, 'results', 'reference', preset)],
+  ];
+  for (const [source, dir] of candidates) {
+    if (!fs.existsSync(path.join(dir, 'runs.csv'))) continue;
+    return { preset, source, dir, runs: await readRunTable(path.join(dir, 'runs.csv')), lifelong: readLifelongRecords(path.join(dir, 'lifelong')) };
+  }
+  throw new NotebookResultsError(`no results of preset ${preset}: neither ${candidates.map(([, d]) => path.join(d, 'runs.csv')).join(' nor ')} exists; run moelab repro --preset ${preset} --results results/${preset}`);
+}
+
+/** A notebook asked for results that are not there (names what is missing and the command that makes it). */
+export class NotebookResultsError extends MoelabError {
+  override name = 'NotebookResultsError';
 }
 
 /** Opens the Chromium renderer for PNG fallbacks, or returns undefined (with no error) when Chromium is absent. */

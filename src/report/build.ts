@@ -278,6 +278,12 @@ export function buildReport(inputs: ReportInputs): Block[] {
     ),
   );
   blocks.push(...figureBlocks(inputs, 'chinchilla'));
+  // moelab's own experiments on the survey's other designs, only in presets that run them
+  if (inputs.figures.some((f) => f.paper === 'survey')) {
+    blocks.push({ kind: 'heading', level: 2, text: "The survey's other MoE designs (moelab's experiments)" });
+    blocks.push({ kind: 'paragraph', text: 'Figures of the shared-expert, PEER and lifelong sweeps; their claims are in the claims table above.' });
+    blocks.push(...figureBlocks(inputs, 'survey'));
+  }
 
   blocks.push({ kind: 'heading', level: 2, text: 'Environment and wall time' });
   blocks.push({ kind: 'table', header: ['what', 'value'], rows: Object.entries(inputs.environment) });
@@ -291,8 +297,11 @@ function sweepCounts(runs: readonly RunSummary[]): string {
     ['fine-grained', 'the fine-grained sweep (Krajewski et al. 2024)'],
     ['experts', 'the experts sweep (Yun et al. 2024)'],
     ['shared', 'the shared-expert sweep (DeepSeekMoE, Dai et al. 2024)'],
+    ['peer', 'the PEER sweep (He 2024)'],
+    ['lifelong', 'the lifelong sweep (Chen et al. 2023)'],
   ];
-  const parts = named.filter(([sweep]) => sweep !== 'shared' || runs.some((r) => r.sweep === 'shared')).map(([sweep, what]) => `${runs.filter((r) => r.sweep === sweep).length} in ${what}`);
+  // the papers' two sweeps are always named (0 when a preset lacks one); moelab's own only when present
+  const parts = named.filter(([sweep]) => sweep === 'fine-grained' || sweep === 'experts' || runs.some((r) => r.sweep === sweep)).map(([sweep, what]) => `${runs.filter((r) => r.sweep === sweep).length} in ${what}`);
   const other = runs.filter((r) => !named.some(([sweep]) => sweep === r.sweep)).length;
   if (other > 0) parts.push(`${other} in other sweeps`);
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!;

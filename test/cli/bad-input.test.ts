@@ -37,7 +37,7 @@ test('moelab repro --preset nope: names the known presets, exit 2', () => {
   const sb = sandbox();
   const r = sb.run('repro', '--preset', 'nope');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /PresetError: unknown preset 'nope'; use one of smoke, tiny, small, gpu, paper, clark, shared, or a path/);
+  assert.match(r.stderr, /PresetError: unknown preset 'nope'; use one of smoke, tiny, small, gpu, paper, clark, shared, peer, lifelong, or a path/);
   assert.ok(sb.intact());
 });
 

@@ -129,6 +129,12 @@ const CASES: Record<string, Case> = {
   'run a sweep at another scale': {
     run: (c, [cmd]) => ok(c.run(dry(cmd!)), dry(cmd!)),
   },
+  "test the survey's other MoE designs": {
+    run: (c, cmds) => {
+      assert.deepEqual(cmds, ['moelab repro --preset shared', 'moelab repro --preset peer', 'moelab repro --preset lifelong']);
+      for (const cmd of cmds) ok(c.run(dry(cmd)), dry(cmd));
+    },
+  },
   "use Clark et al.'s 223 released runs (no training)": {
     run: (c, cmds) => {
       assert.deepEqual(cmds, ['moelab repro --preset clark', 'moelab import --source clark --out results/clark']);

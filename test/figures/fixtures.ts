@@ -8,6 +8,9 @@ import { figureInputs, groupsByRichness, type FigureInputs } from '../../src/fig
 import * as krajewski from '../../src/figures/krajewski';
 import type { FigureOrTable } from '../../src/figures/types';
 import * as yun from '../../src/figures/yun';
+import * as survey from '../../src/figures/survey';
+import type { LifelongRecord } from '../../src/runs/lifelong';
+import { lifelongRecords, peerTable, sharedTable } from '../report/claims-fixtures';
 
 const logspace = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (i / (n - 1)));
 const round = (v: number, digits = 6) => Number(v.toFixed(digits));
@@ -281,6 +284,7 @@ export function fixtureSpecs(): Record<string, () => FigureOrTable> {
   const ex = expertsRuns();
   const col = 'trainLossSmoothed' as const;
   const richest = groupsByRichness(fg.filter((r) => r.family === 'moe'))[0]![0]!;
+  const survey_ = surveyFixtures();
   return {
     'krajewski.fig1a': () => krajewski.fig1a(k.fig1a),
     'krajewski.fig1b': () => krajewski.fig1b(k.fig1b),
@@ -304,5 +308,31 @@ export function fixtureSpecs(): Record<string, () => FigureOrTable> {
     'yun.fig8': () => yun.fig8(y.fig8),
     'yun.table1': () => yun.table1(y.table1),
     'chinchilla.isoflop': () => chinchilla.isoflop([...fg, ...ex], { frontier: an.chinchilla.frontier }),
+    'survey.shared': () => survey.sharedFigure(survey_.shared),
+    'survey.peer': () => survey.peerFigure(survey_.peer),
+    'survey.lifelong': () => survey.lifelongFigure(survey_.lifelong),
+  };
+}
+
+const plantedBase = (c: { dModel?: number; paramsActive?: number; tokens: number }) => 1.2 + 30 / c.tokens ** 0.3 + (c.dModel ? 8 / c.dModel ** 0.5 : 8 / c.paramsActive! ** 0.2);
+
+/**
+ * The survey sweeps' fixtures, planted from known effects: a shared expert 0.03 nats better in every cell (two token
+ * budgets, seeds 0/1, with the cells' dense runs), PEER 0.03 nats better per 4× of N (with a dense baseline 0.2
+ * better), and lifelong arms forgetting 0.3 / 0.05 / 0.25 nats with grown models that start at 3.8.
+ */
+export function surveyFixtures(): { shared: RunSummary[]; peer: RunSummary[]; lifelong: LifelongRecord[] } {
+  const moe = sharedTable({ loss: (c) => plantedBase(c) - 0.03 * c.sharedExperts, noise: 0.003, seeds: 2, dModels: [48], tokens: [64e3, 256e3] });
+  const dense = moe
+    .filter((r) => r.granularity === 2 && !r.sharedExperts)
+    .map((r) => ({ ...r, runId: r.runId.replace('sh-g2-sh0', 'sh-dense'), family: 'dense' as const, router: 'none' as const, granularity: 1, experts: 1, topKEffective: 1 }));
+  const peer = peerTable({ loss: (c) => plantedBase(c) - (0.03 * Math.log(c.experts)) / Math.log(4), noise: 0.003, seeds: 2, dModels: [48], tokens: [250e3] });
+  const peerDense = peer
+    .filter((r) => r.experts === 1024 && r.seed === 0)
+    .map((r) => ({ ...r, runId: 'peer-dense', family: 'dense' as const, router: 'none' as const, experts: 1, topKEffective: 1, valLoss: r.valLoss - 0.2 }));
+  return {
+    shared: [...moe, ...dense],
+    peer: [...peer, ...peerDense],
+    lifelong: lifelongRecords({ forgetting: { finetune: 0.3, 'grow-frozen': 0.05, grow: 0.25 }, grownBefore: 3.8, noise: 0.001 }),
   };
 }

@@ -2,6 +2,7 @@
  * Synthetic run tables and fit records planted from known laws, for the claims' must-hold / must-fail /
  * inconclusive tests. Every loss is a planted function of the configuration plus seeded Gaussian noise.
  */
+import type { LifelongRecord } from '../../src/runs/lifelong';
 import { krajewskiParamsActive, krajewskiParamsTotal, krajewskiTrainingFlops, chinchillaTrainingFlops, yunParamsActive, yunParamsTotal } from '../../src/accounting/formulas';
 import type { CoefficientsOf, LawName } from '../../src/laws/coefficients';
 import { SeededRandom } from '../../src/laws/fit/rng';
@@ -246,4 +247,75 @@ export function sharedTable(o: {
     }
   }
   return runs;
+}
+
+/** A PEER sweep: d_model × tokens cells, each with PEER runs at the given expert counts (h · k = 64 active). */
+export function peerTable(o: {
+  /** Loss of a configuration. */
+  loss: (c: { dModel: number; tokens: number; experts: number }) => number;
+  noise: number;
+  seeds?: number;
+  dModels?: number[];
+  tokens?: number[];
+  experts?: number[];
+  seed?: number;
+}): RunSummary[] {
+  const rng = new SeededRandom(o.seed ?? 1);
+  const runs: RunSummary[] = [];
+  for (const dModel of o.dModels ?? [32, 48, 64]) {
+    const nBlocks = 2;
+    const paramsActive = krajewskiParamsActive({ dModel, nBlocks });
+    for (const tokens of o.tokens ?? [64e3, 128e3, 256e3]) {
+      for (const experts of o.experts ?? [1024, 4096, 16384]) {
+        for (let s = 0; s < (o.seeds ?? 1); s++) {
+          runs.push(
+            row({
+              runId: `peer-n${experts}-d${dModel}-t${tokens}-s${s}`,
+              sweep: 'peer',
+              family: 'moe',
+              router: 'product-key',
+              dModel,
+              layers: nBlocks,
+              dFF: 4 * dModel,
+              expansionRate: experts / (4 * dModel),
+              granularity: 4 * dModel,
+              experts,
+              topKEffective: 64,
+              paramsActive,
+              paramsTotal: paramsActive + 2 * experts * dModel * nBlocks,
+              paramsDense: paramsActive,
+              tokens,
+              flopsKrajewski: 6 * paramsActive * tokens,
+              valLoss: o.loss({ dModel, tokens, experts }) + o.noise * rng.normal(),
+              seed: s,
+            }),
+          );
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+/** Lifelong records, one per seed: the old-corpus loss of each arm rises by its planted forgetting (+ noise). */
+export function lifelongRecords(o: { forgetting: { finetune: number; 'grow-frozen': number; grow: number }; grownBefore?: number; newLoss?: { finetune: number; 'grow-frozen': number; grow: number }; noise: number; seeds?: number; seed?: number }): LifelongRecord[] {
+  const rng = new SeededRandom(o.seed ?? 1);
+  return Array.from({ length: o.seeds ?? 5 }, (_, s) => {
+    const oldBefore = 2.2 + 0.05 * rng.normal();
+    return {
+      schema: 1 as const,
+      seed: s,
+      baseRunId: `ll-base-s${s}`,
+      base: { experts: 8, oldLoss: oldBefore },
+      arms: (['finetune', 'grow-frozen', 'grow'] as const).map((arm) => ({
+        arm,
+        runId: `ll-${arm}-s${s}`,
+        experts: arm === 'finetune' ? 8 : 16,
+        freeze: arm === 'grow-frozen' ? ['old-experts', 'old-router'] : [],
+        // a grown model's loss before its first step is its own (new router columns perturb it), not the base's
+        old: { before: arm !== 'finetune' && o.grownBefore !== undefined ? o.grownBefore : oldBefore, after: oldBefore + o.forgetting[arm] + o.noise * rng.normal() },
+        new: { before: 2.9, after: (o.newLoss?.[arm] ?? 2.3) + o.noise * rng.normal() },
+      })),
+    };
+  });
 }

@@ -18,11 +18,13 @@ import {
   optimalGranularityClaims,
   publishedChecks,
   sharedExpertHelps,
+  peerMoreExpertsHelp,
+  lifelongLessForgetting,
   computeClaims,
   type ClaimResult,
   type Verdict,
 } from '../../src/report/claims';
-import { expertsTable, fineGrainedTable, jittered, recordWithSamples, sharedTable } from './claims-fixtures';
+import { expertsTable, fineGrainedTable, jittered, lifelongRecords, peerTable, recordWithSamples, sharedTable } from './claims-fixtures';
 
 const P = { protocol: 'test', column: 'valLoss' as const };
 const expectVerdict = (c: ClaimResult, v: Verdict) => assert.equal(c.verdict, v, `${c.id}: ${c.verdict} (${c.evidence}; ${c.reason ?? ''})`);
@@ -252,5 +254,71 @@ describe('deepseek.shared-expert-helps', () => {
     const runs = sharedTable({ loss: (c) => base(c) - 0.03 * c.sharedExperts, noise: 0.003, seeds: 2 });
     const ids = computeClaims({ runs, records: [], inferenceBudgetsFlops: [], gpu: 'H100' }).map((c) => c.id);
     assert.deepEqual(ids, ['deepseek.shared-expert-helps']);
+  });
+});
+
+describe('he.peer-more-experts-help', () => {
+  const base = (c: { dModel: number; tokens: number }) => 1.2 + 8 / c.dModel ** 0.5 + 30 / c.tokens ** 0.3;
+  it('holds when the planted loss falls by 0.03 nats per 4× experts', () => {
+    const claim = peerMoreExpertsHelp({ runs: peerTable({ loss: (c) => base(c) - 0.03 * Math.log(c.experts) / Math.log(4), noise: 0.003, seeds: 2 }) });
+    expectVerdict(claim, 'holds');
+    assert.deepEqual(claim.cases?.map((c) => c.label.replace(/ \(.*\)/, '')), ['N 1024 → 4096', 'N 4096 → 16384']);
+    assert.match(claim.evidence, /run-to-run σ/);
+  });
+  it('fails when the largest pool is planted 0.03 nats worse (undertrained experts), even though the first step helps', () => {
+    const claim = peerMoreExpertsHelp({ runs: peerTable({ loss: (c) => base(c) + (c.experts === 4096 ? -0.03 : c.experts === 16384 ? 0 : 0), noise: 0.003, seeds: 2 }) });
+    expectVerdict(claim, 'fails');
+    assert.equal(claim.cases?.[0]?.verdict, 'holds');
+    assert.equal(claim.cases?.[1]?.verdict, 'fails');
+  });
+  it('is inconclusive when run-to-run noise (0.05) swamps a 0.01-nat planted gain', () => {
+    expectVerdict(peerMoreExpertsHelp({ runs: peerTable({ loss: (c) => base(c) - 0.01 * Math.log(c.experts) / Math.log(4), noise: 0.05, seeds: 2, seed: 3 }) }), 'inconclusive');
+  });
+  it('states each N against dense and the MoE baseline with its FLOPs ratio, and is picked by computeClaims for the peer sweep only', () => {
+    const peer = peerTable({ loss: (c) => base(c) - 0.03 * Math.log(c.experts) / Math.log(4), noise: 0.003, seeds: 2, experts: [1024, 4096] });
+    const dense = peer
+      .filter((r) => r.experts === 1024)
+      .map((r) => ({ ...r, runId: r.runId.replace('peer-n1024', 'peer-dense'), family: 'dense' as const, router: 'none' as const, granularity: 1, experts: 1, topKEffective: 1, expansionRate: 1, flopsKrajewski: r.flopsKrajewski / 2, valLoss: r.valLoss + 0.1 }));
+    const claim = peerMoreExpertsHelp({ runs: [...peer, ...dense] });
+    expectVerdict(claim, 'holds');
+    assert.match(claim.evidence, /against dense .*N 1024: 0\.1\d\d at 2\.00× its FLOPs; N 4096: 0\.1[2-4]\d at 2\.00× its FLOPs/);
+    assert.doesNotMatch(claim.evidence, /against MoE/);
+    const ids = computeClaims({ runs: [...peer, ...dense], records: [], inferenceBudgetsFlops: [], gpu: 'H100' }).map((c) => c.id);
+    assert.deepEqual(ids, ['he.peer-more-experts-help']);
+  });
+  it('one expert count is inconclusive: nothing to compare', () => {
+    const claim = peerMoreExpertsHelp({ runs: peerTable({ loss: base, noise: 0.003, experts: [4096] }) });
+    expectVerdict(claim, 'inconclusive');
+    assert.match(claim.reason ?? '', /one expert count only/);
+  });
+});
+
+describe('chen.lifelong-less-forgetting', () => {
+  it('holds when grow-frozen is planted to forget 0.05 nats where fine-tuning forgets 0.3', () => {
+    const claim = lifelongLessForgetting({ records: lifelongRecords({ forgetting: { finetune: 0.3, 'grow-frozen': 0.05, grow: 0.25 }, noise: 0.01 }) });
+    expectVerdict(claim, 'holds');
+    assert.ok(claim.effect && Math.abs(claim.effect.estimate - 0.25) < 0.02, `effect ${claim.effect?.estimate}`);
+    assert.match(claim.evidence, /5 seeds; base E·G = 8, grown 16 \(frozen: old-experts, old-router\)/);
+    assert.match(claim.evidence, /cost on the new corpus/);
+    assert.match(claim.evidence, /added experts without freezing/);
+  });
+  it('fails when grow-frozen is planted to forget more than fine-tuning (0.3 vs 0.1)', () => {
+    expectVerdict(lifelongLessForgetting({ records: lifelongRecords({ forgetting: { finetune: 0.1, 'grow-frozen': 0.3, grow: 0.1 }, noise: 0.01 }) }), 'fails');
+  });
+  it("measures forgetting from the base run's loss, not the grown model's perturbed first step: grow-frozen planted to forget 0.2 more fails even though its own 'before' was 3.8", () => {
+    const claim = lifelongLessForgetting({ records: lifelongRecords({ forgetting: { finetune: 0.1, 'grow-frozen': 0.3, grow: 0.3 }, grownBefore: 3.8, noise: 0.01 }) });
+    expectVerdict(claim, 'fails');
+    assert.match(claim.evidence, /old-corpus loss of the grown model before its first step 3\.8/);
+  });
+  it('is inconclusive when seed noise (0.1) swamps a 0.02-nat planted difference', () => {
+    expectVerdict(lifelongLessForgetting({ records: lifelongRecords({ forgetting: { finetune: 0.12, 'grow-frozen': 0.1, grow: 0.12 }, noise: 0.1, seeds: 3, seed: 2 }) }), 'inconclusive');
+  });
+  it('with no record it is inconclusive, and computeClaims adds it only when records are given', () => {
+    const none = lifelongLessForgetting({ records: [] });
+    expectVerdict(none, 'inconclusive');
+    assert.equal(none.reason, 'no lifelong record');
+    const records = lifelongRecords({ forgetting: { finetune: 0.3, 'grow-frozen': 0.05, grow: 0.25 }, noise: 0.01 });
+    assert.deepEqual(computeClaims({ runs: [], records: [], inferenceBudgetsFlops: [], gpu: 'H100', lifelong: records }).map((c) => c.id), ['chen.lifelong-less-forgetting']);
+    assert.deepEqual(computeClaims({ runs: [], records: [], inferenceBudgetsFlops: [], gpu: 'H100' }).map((c) => c.id), []);
   });
 });

@@ -12,7 +12,7 @@ import { RECIPE_DATA_KEYS, RECIPE_OPTIMIZER_KEYS, RECIPE_SCHEDULE_KEYS, RECIPE_T
 import { parseTrainConfig, TrainConfigSchema, type TrainConfig } from '../../src/train/config';
 
 /** Trainer-config keys (dotted) that only one run has, so no preset-wide recipe key corresponds to them. */
-const TRAINER_ONLY_KEYS = ['model', 'data.corpusDir', 'tokens', 'evalEveryTokens', 'checkpointEveryTokens', 'checkpointEverySteps', 'runId', 'sweep'];
+const TRAINER_ONLY_KEYS = ['model', 'data.corpusDir', 'tokens', 'evalEveryTokens', 'checkpointEveryTokens', 'checkpointEverySteps', 'runId', 'sweep', 'initFrom', 'evalCorpora'];
 
 const recipeKeys = Object.keys(RunRecipeSchema.shape).sort();
 

@@ -12,6 +12,9 @@ import {
 import { validatePreset } from '../../pipeline/presets';
 import tiny from '../../pipeline/presets/tiny';
 import sharedPreset from '../../pipeline/presets/shared';
+import peerPreset from '../../pipeline/presets/peer';
+import lifelongPreset from '../../pipeline/presets/lifelong';
+import { expandLifelong } from '../../pipeline/sweeps/lifelong';
 import { parseTrainConfig } from '../../src/train/config';
 
 test('expandFineGrained(paper grid) gives the 78 MoE runs of Krajewski Table 3', () => {
@@ -130,4 +133,51 @@ test('a shared sweep without 0 among its counts, or with a count that takes ever
   const grid = sharedPreset.sweeps.shared;
   assert.throws(() => validatePreset({ ...sharedPreset, sweeps: { shared: { ...grid, sharedExperts: [1, 2] } } }, 'p.ts'), /sweeps\.shared\.sharedExperts[\s\S]*list 0 among sharedExperts/);
   assert.throws(() => validatePreset({ ...sharedPreset, sweeps: { shared: { ...grid, sharedExperts: [0, 2] } } }, 'p.ts'), /sweeps\.shared\.sharedExperts[\s\S]*below G · topK of the smallest granularity/);
+});
+
+test('expandPeer gives per (shape, tokens) a dense run, a fine-grained MoE and one PEER run per N with ids peer-n{N}-h{h}k{k}-…, and the trainer config has peer layers only there', () => {
+  const preset = validatePreset(peerPreset, 'peer.ts');
+  const runs = expandSweeps(preset.sweeps);
+  // (dense + MoE + 4 N) at 800k, and × 3 seeds at 250k
+  assert.equal(runs.length, 24);
+  assert.ok(runs.every((r) => r.sweep === 'peer'));
+  const one = runs.find((r) => r.runId === 'peer-n16384-h4k16-d48x2-t800k')!;
+  assert.deepEqual([one.family, one.router, one.granularity, one.expansionRate], ['moe', 'product-key', 192, 16384 / 192]);
+  const cfg = parseTrainConfig(sweepRunToTrainConfig(one, preset.train, '/tmp/c'));
+  assert.deepEqual(cfg.model.peer, { experts: 16384, heads: 4, topK: 16, keyDim: 32, every: 1 });
+  assert.equal(cfg.model.moe, null);
+  const moe = parseTrainConfig(sweepRunToTrainConfig(runs.find((r) => r.runId === 'peer-moe-e4-g4-d48x2-t250k')!, preset.train, '/tmp/c'));
+  assert.deepEqual([moe.model.peer, moe.model.moe!.granularity, moe.model.moe!.router, moe.model.moe!.outputLayerNorm], [null, 4, 'token-choice', true]);
+  const dense = sweepRunToTrainConfig(runs.find((r) => r.runId === 'peer-dense-d48x2-t250k')!, preset.train, '/tmp/c');
+  assert.equal('peer' in (dense.model as object), false, 'runs without PEER leave the key out (and their trainer config as before)');
+  assert.deepEqual(runs.filter((r) => r.seed !== undefined).map((r) => r.runId).slice(0, 2), ['peer-dense-d48x2-t250k-s1', 'peer-dense-d48x2-t250k-s2']);
+});
+
+test('a peer sweep with a non-square N, one N only, or k above √N of its smallest N is refused naming the key', () => {
+  const grid = peerPreset.sweeps.peer;
+  assert.throws(() => validatePreset({ ...peerPreset, sweeps: { peer: { ...grid, experts: [1000, 4096] } } }, 'p.ts'), /sweeps\.peer\.experts[\s\S]*perfect square/);
+  assert.throws(() => validatePreset({ ...peerPreset, sweeps: { peer: { ...grid, experts: [4096] } } }, 'p.ts'), /sweeps\.peer\.experts/);
+  assert.throws(() => validatePreset({ ...peerPreset, sweeps: { peer: { ...grid, experts: [64, 4096] } } }, 'p.ts'), /sweeps\.peer\.topK[\s\S]*exceeds √N/);
+});
+
+test('expandLifelong gives per seed a base on the old corpus and three arms on the new one, with ids ll-{role}-e{E}-…-s{seed}', () => {
+  const preset = validatePreset(lifelongPreset, 'lifelong.ts');
+  const runs = expandLifelong(preset.sweeps.lifelong!);
+  assert.equal(runs.length, 5 * 4);
+  assert.deepEqual(runs.slice(0, 4).map((r) => [r.role, r.corpus, r.run.runId, r.run.expansionRate, r.run.tokens, r.run.seed]), [
+    ['base', 'old', 'll-base-e4-g2-d48x2-t500k-s0', 4, 500_000, 0],
+    ['finetune', 'new', 'll-finetune-e4-g2-d48x2-t250k-s0', 4, 250_000, 0],
+    ['grow-frozen', 'new', 'll-grow-frozen-e8-g2-d48x2-t250k-s0', 8, 250_000, 0],
+    ['grow', 'new', 'll-grow-e8-g2-d48x2-t250k-s0', 8, 250_000, 0],
+  ]);
+  assert.deepEqual(runs[2]!.freeze, ['old-experts', 'old-router']);
+  assert.deepEqual(runs[3]!.freeze, []);
+  assert.equal(expandSweeps(preset.sweeps).length, 0, 'lifelong runs are trained by lifelong@s<seed>, not train@…');
+});
+
+test('a lifelong sweep that does not grow, reuses a corpus name or has one seed is refused naming the key', () => {
+  const grid = lifelongPreset.sweeps.lifelong;
+  assert.throws(() => validatePreset({ ...lifelongPreset, sweeps: { lifelong: { ...grid, grow: { expansionRate: 4 } } } }, 'p.ts'), /sweeps\.lifelong\.grow\.expansionRate[\s\S]*must exceed moe\.expansionRate/);
+  assert.throws(() => validatePreset({ ...lifelongPreset, sweeps: { lifelong: { ...grid, corpora: { old: grid.corpora.old, new: { ...grid.corpora.new, name: grid.corpora.old.name } } } } }, 'p.ts'), /sweeps\.lifelong\.corpora\.new\.name[\s\S]*different names/);
+  assert.throws(() => validatePreset({ ...lifelongPreset, sweeps: { lifelong: { ...grid, seeds: [0] } } }, 'p.ts'), /sweeps\.lifelong\.seeds/);
 });

@@ -1,0 +1,1 @@
+export { lifelongFigure, peerFigure, sharedFigure } from './draw';
