@@ -50,11 +50,11 @@ export default defineStage<Preset>()({
   },
   deps: ['lifelong-corpora'],
   inputs: (_p, m: SeedParams) => [OUTPUTS.corpus(m.corpora.old.name).manifest, OUTPUTS.corpus(m.corpora.new.name).manifest],
-  outputs: (_p, m: SeedParams) => [OUTPUTS.lifelong(m.seed), ...lifelongRuns({ ...m, seeds: [m.seed] }, m.seed).flatMap((r) => Object.values(OUTPUTS.run(r.run.runId)))],
+  outputs: (_p, m: SeedParams) => [OUTPUTS.lifelong(m.seed), ...lifelongRuns(m, m.seed).flatMap((r) => Object.values(OUTPUTS.run(r.run.runId)))],
   resources: { cpus: 1 },
   state: true,
   check: (p, m, repoRoot) => {
-    for (const r of lifelongRuns({ ...m, seeds: [m.seed] }, m.seed)) {
+    for (const r of lifelongRuns(m, m.seed)) {
       try {
         // initFrom is checked against the base's checkpoint when the arm starts; its shape is checked here
         parseTrainConfig({ ...trainerConfig(r, m, p.train, path.join(repoRoot, 'data'), '/base'), initFrom: undefined });
@@ -65,13 +65,13 @@ export default defineStage<Preset>()({
     }
   },
   cost: (p, m, ctx) => {
-    const parts = lifelongRuns({ ...m, seeds: [m.seed] }, m.seed).map((r) => trainRunCost(r.run, p.train, ctx));
+    const parts = lifelongRuns(m, m.seed).map((r) => trainRunCost(r.run, p.train, ctx));
     const measured = parts.every((c) => c.basis === 'measured');
     return { seconds: parts.reduce((a, c) => a + c.seconds, 0), basis: measured ? 'measured' : 'model', device: parts[0]!.device, detail: `${parts.length} runs (base and arms): ${parts.map((c) => c.detail).join('; ')}` };
   },
   async run(ctx) {
     const m = ctx.matrix;
-    const runs = lifelongRuns({ ...m, seeds: [m.seed] }, m.seed);
+    const runs = lifelongRuns(m, m.seed);
     const { trainRun, EVALS_FILE } = await import('../../src/train/trainer');
     const { writeLifelongRecord } = await import('../../src/runs/lifelong');
     const baseDir = path.join(ctx.stateDir, runs[0]!.run.runId);

@@ -46,7 +46,7 @@ export interface LifelongRun {
  * The runs of one seed: the base `ll-base-e{E}-g{G}-d{d}x{L}-t{D_old}-s{seed}` and its arms
  * `ll-{arm}-e{E'}-…-t{D_new}-s{seed}` (E' the arm's expansion rate).
  */
-export function lifelongRuns(grid: LifelongGrid, seed: number): LifelongRun[] {
+export function lifelongRuns(grid: Omit<LifelongGrid, 'seeds'>, seed: number): LifelongRun[] {
   const { shape, moe } = grid;
   const at = `g${moe.granularity}-d${shape.dModel}x${shape.layers}`;
   const run = (runId: string, expansionRate: number, tokens: number): SweepRun => ({

@@ -7,6 +7,15 @@ import type { RunSummary } from '../../runs/types';
 import { groupBy } from '../../util/group-by';
 import { decide, inconclusiveReason, meanInterval, summary, type ClaimCase } from './verdict';
 
+/** What a claim on one sweep's run table reads: the runs, the loss column and the interval level. */
+export interface SweepClaimInputs {
+  runs: readonly RunSummary[];
+  /** Loss column (valLoss by default: these sweeps fit no law whose protocol would choose one). */
+  column?: LossTarget;
+  /** Interval level. Default 0.95. */
+  level?: number;
+}
+
 /** Every setting of a run except its seed (and what it does not choose: backend, wall time, its own results). */
 export function configKey(r: RunSummary): string {
   return [r.sweep, r.family, r.router, r.layers, r.dModel, r.heads, r.dFF, r.expansionRate, r.granularity, r.experts, r.topKEffective, r.moeEvery, r.sharedExperts ?? 0, r.priorTokens ?? 0, r.frozenWeights ?? 0, r.paramsTotal, r.paramsActive, r.paramsDense, r.tokens].join('|');

@@ -5,21 +5,15 @@
  */
 import type { LossTarget } from '../../laws/protocol';
 import type { RunSummary } from '../../runs/types';
-import { configurations, noiseFloor, pairedCase, settings, type Config } from './cells';
+import { configurations, noiseFloor, pairedCase, settings, type Config, type SweepClaimInputs } from './cells';
 import { SMALLEST_LOSS_EFFECT } from './krajewski';
 import { allCases, describeEffect, type ClaimCase, type ClaimResult } from './verdict';
 
 export const HE = 'He 2024 (PEER)';
 export const PEER_EXPERTS_ID = 'he.peer-more-experts-help';
 
-export interface PeerClaimInputs {
-  /** The peer sweep's runs: PEER runs (router `product-key`) at several N, and optionally dense and MoE baselines. */
-  runs: readonly RunSummary[];
-  /** Loss column (valLoss by default: the sweep fits no law whose protocol would choose one). */
-  column?: LossTarget;
-  /** Interval level. Default 0.95. */
-  level?: number;
-}
+/** The peer sweep's runs: PEER runs (router `product-key`) at several N, and optionally dense and MoE baselines. */
+export type PeerClaimInputs = SweepClaimInputs;
 
 /** A cell: the same shape, tokens and retrieval (h · k experts per token); only N differs within it. */
 const cellOf = (c: Config) => {

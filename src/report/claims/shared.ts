@@ -4,21 +4,15 @@
  */
 import type { LossTarget } from '../../laws/protocol';
 import type { RunSummary } from '../../runs/types';
-import { configurations, noiseFloor, pairedCase, settings, type Config } from './cells';
+import { configurations, noiseFloor, pairedCase, settings, type Config, type SweepClaimInputs } from './cells';
 import { SMALLEST_LOSS_EFFECT } from './krajewski';
 import { allCases, describeEffect, type ClaimCase, type ClaimResult } from './verdict';
 
 export const DEEPSEEK = 'Dai et al. 2024 (DeepSeekMoE)';
 export const SHARED_EXPERT_ID = 'deepseek.shared-expert-helps';
 
-export interface SharedClaimInputs {
-  /** The shared sweep's runs (or any run table with its columns): MoE runs with and without shared experts. */
-  runs: readonly RunSummary[];
-  /** Loss column (valLoss by default: the shared sweep fits no law whose protocol would choose one). */
-  column?: LossTarget;
-  /** Interval level. Default 0.95. */
-  level?: number;
-}
+/** The shared sweep's runs (or any run table with its columns): MoE runs with and without shared experts. */
+export type SharedClaimInputs = SweepClaimInputs;
 
 const shared = (c: Config) => settings(c).sharedExperts ?? 0;
 
