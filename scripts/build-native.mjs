@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
 const say = (msg) => console.log(`moelab native: ${msg}`);
-const src = path.join(root, 'src', 'backend', 'native', 'blas.c');
+const sources = ['blas.c', 'fused.c'].map((f) => path.join(root, 'src', 'backend', 'native', f));
 const outDir = path.join(root, 'build', 'native');
 const out = path.join(outDir, 'moelab_blas.node');
 
@@ -38,7 +38,7 @@ if (!cc) give('no C compiler (cc/gcc/clang) on PATH (Debian: apt-get install -y 
 fs.mkdirSync(outDir, { recursive: true });
 const tmp = path.join(outDir, `moelab_blas.tmp-${process.pid}.node`);
 // -fno-math-errno lets the AdamW loop's sqrtf vectorise.
-const args = ['-O3', '-fno-math-errno', '-std=c11', '-fPIC', '-shared', '-Wall', '-Wextra', '-Wno-unused-parameter', `-I${include}`, src, '-o', tmp, '-lopenblas', '-lm'];
+const args = ['-O3', '-fno-math-errno', '-std=c11', '-fPIC', '-shared', '-Wall', '-Wextra', '-Wno-unused-parameter', `-I${include}`, ...sources, '-o', tmp, '-lopenblas', '-lm'];
 if (process.platform === 'darwin') args.splice(5, 0, '-undefined', 'dynamic_lookup');
 const r = spawnSync(cc, args, { encoding: 'utf8' });
 if (r.status !== 0) {

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hostMemory } from './host-memory';
 import { booleanAttr, int32ArrayAttr, numberAttr, numberListAttr, numbersAttr } from './tf-interop';
 import { nativeBlas, type NativeBlas } from './native-blas';
+import { registerHostFusedKernels, unregisterHostFusedKernels } from './host-fused';
 
 interface WasmModule {
   HEAPU8: Uint8Array;
@@ -330,9 +331,14 @@ export const HOST_KERNELS = {
   scatterAddRows: 'MoelabScatterAddRows',
 } as const;
 
-/** True when moelab's kernel `name` (a HOST_KERNELS value) is registered for the active backend. */
+/**
+ * True when the active backend is a host backend (wasm, cpu) and moelab's kernel `name` (a HOST_KERNELS value,
+ * or a fused op of src/backend/fused-ops.ts / host-fused.ts) is registered for it. The fused ops' names are
+ * also webgpu kernels; this asks about the host path only.
+ */
 export function hasHostKernel(name: string): boolean {
-  return tf.getKernel(name, tf.getBackend()) !== undefined;
+  const b = tf.getBackend();
+  return (b === 'wasm' || b === 'cpu') && tf.getKernel(name, b) !== undefined;
 }
 
 /**
@@ -407,6 +413,7 @@ function registerNativeHostKernels(backend: string, blas: NativeBlas): void {
 
 function unregisterNativeHostKernels(backend: string): void {
   for (const name of Object.values(HOST_KERNELS)) if (tf.getKernel(name, backend)) tf.unregisterKernel(name, backend);
+  unregisterHostFusedKernels(backend);
 }
 
 /** Backends whose BatchMatMul now runs on OpenBLAS. */
@@ -439,6 +446,7 @@ function registerNativeKernels(backend: string): boolean {
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: backend, kernelFunc: nativeBatchMatMul(blas, backend, originals.get(key)) });
   nativeMatMul.add(backend);
   registerNativeHostKernels(backend, blas);
+  registerHostFusedKernels(backend, blas);
   return true;
 }
 

@@ -11,7 +11,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../util/package-root';
 
-/** The addon's functions (see blas.c for the contracts). */
+/** A float32 operand's memory: the wasm heap or one cpu-backend array. */
+type Buf = ArrayBuffer | Float32Array;
+
+/** The addon's functions (see blas.c and fused.c for the contracts). */
 export interface NativeBlas {
   /**
    * For i < batch: C_i[M,N] = op(A_i) @ op(B_i), row-major; op transposes when the flag is set (A_i stored
@@ -58,6 +61,20 @@ export interface NativeBlas {
   gatherRows(src: ArrayBuffer | Float32Array, srcOff: number, srcRows: number, d: number, idx: Int32Array, dst: ArrayBuffer | Float32Array, dstOff: number): void;
   /** dst = 0, then dst[idx[i],:] += src[i,:] in order (idx −1 skipped); dst is [dstRows, d]. */
   scatterAddRows(src: ArrayBuffer | Float32Array, srcOff: number, d: number, idx: Int32Array, dst: ArrayBuffer | Float32Array, dstOff: number, dstRows: number): void;
+  /** The fused layer kernels of src/backend/native/fused.c (contracts there and in src/backend/host-fused.ts). */
+  layerNorm(x: Buf, xOff: number, a: Buf | null, aOff: number, g: Buf, gOff: number, b: Buf, bOff: number, s: Buf | null, sOff: number, y: Buf, yOff: number, stats: Buf, statsOff: number, n: number, d: number, eps: number): void;
+  layerNormGrad(dy: Buf, dyOff: number, s: Buf, sOff: number, stats: Buf, statsOff: number, g: Buf, gOff: number, ds: Buf | null, dsOff: number, dx: Buf, dxOff: number, dg: Buf, dgOff: number, db: Buf, dbOff: number, n: number, d: number): void;
+  attention(qkv: Buf, qkvOff: number, o: Buf, oOff: number, lse: Buf, lseOff: number, batch: number, seqLen: number, heads: number, d: number): void;
+  attentionGrad(dy: Buf, dyOff: number, qkv: Buf, qkvOff: number, lse: Buf, lseOff: number, dqkv: Buf, dqkvOff: number, batch: number, seqLen: number, heads: number, d: number): void;
+  xent(logits: Buf, lOff: number, targets: Int32Array, lse: Buf, lseOff: number, loss: Buf, lossOff: number, n: number, vocab: number): void;
+  xentGrad(dy: Buf, dyOff: number, logits: Buf, lOff: number, lse: Buf, lseOff: number, targets: Int32Array, dl: Buf, dlOff: number, n: number, vocab: number): void;
+  moeExperts(x: Buf, xOff: number, probs: Buf, pOff: number, w1Bufs: Buf[], w1Offs: number[], w2Bufs: Buf[], w2Offs: number[], tokens: Int32Array, counts: Int32Array, y: Buf, yOff: number, act: Buf, actOff: number, dgelu: Buf, dgeluOff: number, out: Buf, outOff: number, n: number, d: number, experts: number, dff: number): void;
+  moeExpertsGrad(
+    dy: Buf, dyOff: number, x: Buf, xOff: number, probs: Buf, pOff: number, act: Buf, actOff: number, dgelu: Buf, dgeluOff: number, out: Buf, outOff: number,
+    w1Bufs: Buf[], w1Offs: number[], w2Bufs: Buf[], w2Offs: number[], tokens: Int32Array, counts: Int32Array,
+    dx: Buf, dxOff: number, dprobs: Buf, dpOff: number, dw1Bufs: Buf[], dw1Offs: number[], dw2Bufs: Buf[], dw2Offs: number[],
+    n: number, d: number, experts: number, dff: number,
+  ): void;
   setThreads(n: number): void;
   info(): { config: string; core: string; threads: number };
 }

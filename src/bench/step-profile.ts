@@ -8,18 +8,30 @@
  * step runs slower than a plain one: use it for counts and for the split, and `measureTrainThroughput` for speed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADD_LAYER_NORM, ADD_LAYER_NORM_GRAD, ATTENTION, ATTENTION_GRAD, LAYER_NORM, LAYER_NORM_GRAD, ROUTER_LOSSES, ROUTER_LOSSES_GRAD, ROUTER_SOFTMAX, ROUTER_SOFTMAX_GRAD, XENT, XENT_GRAD } from '../backend/fused-ops';
+import { MOE_EXPERTS, MOE_EXPERTS_GRAD } from '../backend/host-fused';
 import type { ModelConfig } from '../model/config';
 import { forward } from '../model/transformer';
 import { disposeWeights, initWeights } from '../model/weights';
 import { AdamW } from '../train/optimizer';
 
-/** Kinds of kernels a training step runs (by tfjs kernel name; moelab's native kernels included). */
-export const KERNEL_KINDS = ['matmul', 'activation', 'gather/scatter', 'softmax', 'reduction', 'layout', 'elementwise', 'other'] as const;
+/**
+ * Kinds of kernels a training step runs (by tfjs kernel name; moelab's native and fused kernels included). The
+ * fused ops have kinds of their own, so the split reads as the step's parts: `attention` (the whole causal
+ * attention between the QKV and output projections), `norm` (LayerNorm, with the residual add when fused),
+ * `moe` (router softmax and losses, and the routed experts' whole FFN with its matmuls when fused), `loss`
+ * (softmax cross-entropy); `matmul` is then every projection outside the experts.
+ */
+export const KERNEL_KINDS = ['matmul', 'attention', 'norm', 'moe', 'loss', 'activation', 'gather/scatter', 'softmax', 'reduction', 'layout', 'elementwise', 'other'] as const;
 export type KernelKind = (typeof KERNEL_KINDS)[number];
 
 const KIND_OF: Record<string, KernelKind> = {};
 const kinds: Array<[KernelKind, string[]]> = [
   ['matmul', ['MatMul', 'BatchMatMul', '_FusedMatMul', 'Einsum', 'Conv2D']],
+  ['attention', [ATTENTION, ATTENTION_GRAD]],
+  ['norm', [LAYER_NORM, LAYER_NORM_GRAD, ADD_LAYER_NORM, ADD_LAYER_NORM_GRAD]],
+  ['moe', [MOE_EXPERTS, MOE_EXPERTS_GRAD, ROUTER_SOFTMAX, ROUTER_SOFTMAX_GRAD, ROUTER_LOSSES, ROUTER_LOSSES_GRAD]],
+  ['loss', [XENT, XENT_GRAD]],
   ['activation', ['MoelabGelu', 'MoelabGeluGrad', 'Relu', 'Sigmoid', 'Tanh', 'Erf', 'Elu', 'Softplus']],
   [
     'gather/scatter',

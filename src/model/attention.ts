@@ -1,5 +1,8 @@
 /** Causal multi-head self-attention with a fused QKV projection, no biases. */
 import * as tf from '@tensorflow/tfjs';
+import { ATTENTION } from '../backend/fused-ops';
+import { hasHostKernel } from '../backend/kernels';
+import { runKernel } from '../backend/tf-interop';
 import { bmm, matmul2d } from './ops';
 import { Weights } from './weights';
 
@@ -21,6 +24,11 @@ export function attention(w: Weights, prefix: string, x: tf.Tensor2D, batch: num
   const d = x.shape[1];
   const dh = d / heads;
   const qkv = matmul2d(x, w.get(`${prefix}.wqkv`) as tf.Tensor2D); // [BT, 3d]
+  if (hasHostKernel(ATTENTION)) {
+    // All heads in one native kernel each way (src/backend/native/fused.c); gradient in src/backend/fused-ops.ts.
+    const o = runKernel<tf.Tensor[]>(ATTENTION, { qkv }, { batch, seqLen, heads })[0] as tf.Tensor2D;
+    return matmul2d(o, w.get(`${prefix}.wo`) as tf.Tensor2D);
+  }
   // Columns are ordered (3, H, dh). [B, T, 3H, dh] -> [B, 3H, T, dh] keeps dh rows contiguous (a rank-4
   // transpose wasm moves fast; the rank-5 [2,0,3,1,4] one it does not), then q, k, v are contiguous
   // H·T·dh chunks of each batch row.

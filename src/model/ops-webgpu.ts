@@ -19,7 +19,8 @@ import { runKernel, type KernelAttrs } from '../backend/tf-interop';
 import { attention } from './attention';
 import { ConfigError } from './errors';
 import { ffn } from './ffn';
-import { bmm, crossEntropy, gelu, layerNorm, matmul2d, silu } from './ops';
+import { bmm, crossEntropy, gelu, layerNorm, matmul2d, plainOps, silu } from './ops';
+import { hasHostKernel } from '../backend/kernels';
 import { expertChoiceCapacity, tokenChoiceCapacity } from './moe/routing';
 import type { Weights } from './weights';
 
@@ -70,6 +71,11 @@ export function addLayerNormDevice(x: tf.Tensor2D, a: tf.Tensor2D, g: tf.Tensor1
 
 /** The host path's residual add then LayerNorm (src/model/ops.ts), the reference of {@link addLayerNormDevice}. */
 export function addLayerNormHost(x: tf.Tensor2D, a: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): [tf.Tensor2D, tf.Tensor2D] {
+  // One native kernel each way on the host backends with the addon (src/backend/host-fused.ts).
+  if (hasHostKernel(ADD_LAYER_NORM) && !plainOps()) {
+    const [s, y] = runKernel<tf.Tensor[]>(ADD_LAYER_NORM, { x, a, g, b }, { eps: 1e-5 }) as tf.Tensor2D[];
+    return [s!, y!];
+  }
   const s = tf.add(x, a) as tf.Tensor2D;
   return [s, layerNorm(s, g, b)];
 }

@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { HOST_KERNELS, hasHostKernel, matMulIsNative } from '../backend/kernels';
+import { LAYER_NORM, XENT } from '../backend/fused-ops';
+import { MOE_EXPERTS, MOE_EXPERTS_GRAD, moeExpertInput } from '../backend/host-fused';
 import { runKernel as runTfKernel, type KernelAttrs } from '../backend/tf-interop';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
@@ -24,6 +26,11 @@ let plain = false;
  */
 export function setPlainOps(on: boolean): void {
   plain = on;
+}
+
+/** Whether the "plain tfjs" ops of {@link setPlainOps} are on. */
+export function plainOps(): boolean {
+  return plain;
 }
 
 /**
@@ -65,7 +72,7 @@ export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   })(a, b) as tf.Tensor3D;
 }
 
-const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs: KernelAttrs = {}) => runTfKernel<tf.Tensor>(name, inputs, attrs);
+const runKernel = <T extends tf.Tensor | tf.Tensor[] = tf.Tensor>(name: string, inputs: tf.NamedTensorMap, attrs: KernelAttrs = {}) => runTfKernel<T>(name, inputs, attrs);
 
 /** Gather of rows: out[i] = x[idx[i]] (idx −1 → a zero row); native on the backend's memory when available, else JS. */
 function gatherRowsRaw(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
@@ -122,6 +129,8 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 
     const { mean, variance } = tf.moments(x, 1, true);
     return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), g), b);
   }
+  // One native kernel each way on the host backends (src/backend/host-fused.ts); gradient in fused-ops.ts.
+  if (hasHostKernel(LAYER_NORM)) return runKernel<tf.Tensor[]>(LAYER_NORM, { x, g, b }, { eps })[0] as tf.Tensor2D;
   return custom((xx, gg, bb, save) => {
     const X = xx as tf.Tensor2D;
     const G = gg as tf.Tensor1D;
@@ -204,6 +213,7 @@ export function silu(x: tf.Tensor): tf.Tensor {
 export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
   const [n, v] = logits.shape;
   if (plain) return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(targets, 'int32'), v), logits) as tf.Scalar;
+  if (hasHostKernel(XENT)) return runKernel<tf.Tensor[]>(XENT, { logits, targets: tf.tensor1d(targets, 'int32') })[0] as tf.Scalar;
   return custom((ll, save) => {
     const L = ll as tf.Tensor2D;
     const oh = tf.oneHot(tf.tensor1d(targets, 'int32'), v);
@@ -215,4 +225,42 @@ export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scala
       gradFunc: (dy, [sl, soh]) => tf.mul(tf.sub(tf.softmax(sl!), soh!), tf.div(dy, n)),
     };
   })(logits) as tf.Scalar;
+}
+
+/** Whether {@link moeExperts} runs here (a host backend with the native addon's fused kernels). */
+export function moeExpertsFused(): boolean {
+  return !plain && hasHostKernel(MOE_EXPERTS);
+}
+
+/**
+ * The routed GELU experts of one MoE layer in one native kernel each way (src/backend/native/fused.c):
+ * expert e applies GELU(x_t w1[e]) w2[e] to the token rows tokens[off_e .. off_e + counts[e]) (off_e the
+ * running sum of counts: the routing's serving order), and y[t] = Σ_e probs[t, e] · expert_e(x_t), summed in
+ * that order. The same values as the composed path of src/model/moe/layer.ts (gather, ffn, gate gather,
+ * scatter-add) up to float32 rounding; gradients reach x, probs (the gates) and every expert's weights.
+ * Only when {@link moeExpertsFused} is true.
+ */
+export function moeExperts(x: tf.Tensor2D, probs: tf.Tensor2D, w1: tf.Tensor2D[], w2: tf.Tensor2D[], tokens: Int32Array, counts: Int32Array): tf.Tensor2D {
+  const experts = w1.length;
+  if (w2.length !== experts || counts.length !== experts) throw new Error(`moeExperts: ${experts} w1, ${w2.length} w2 and ${counts.length} counts differ`);
+  const weights = (ws: tf.Tensor[]): tf.NamedTensorMap => {
+    const m: tf.NamedTensorMap = {};
+    ws.forEach((t, i) => (m[i < experts ? moeExpertInput('w1', i) : moeExpertInput('w2', i - experts)] = t));
+    return m;
+  };
+  const attrs = { tokens, counts };
+  // The expert weights are variables (they outlive the step), so the backward reads them from here; only
+  // the step's own tensors are saved (each save is a clone on the tape).
+  const ws = weights([...w1, ...w2]);
+  return custom((...args) => {
+    const save = args[args.length - 1] as Save;
+    const [xx, pp] = args as tf.Tensor[];
+    const [y, act, dgelu, out] = runKernel<tf.Tensor[]>(MOE_EXPERTS, { x: xx!, probs: pp!, ...ws }, attrs);
+    save([xx!, pp!, act!, dgelu!, out!]);
+    return {
+      value: y!,
+      gradFunc: (dy, [sx, sp, sact, sdg, sout]) =>
+        runKernel<tf.Tensor[]>(MOE_EXPERTS_GRAD, { dy, x: sx!, probs: sp!, act: sact!, dgelu: sdg!, out: sout!, ...ws }, attrs),
+    };
+  })(x, probs, ...w1, ...w2) as tf.Tensor2D;
 }

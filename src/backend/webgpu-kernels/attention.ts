@@ -10,10 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asKernelFunc } from '../tf-interop';
+import { ATTENTION, ATTENTION_GRAD } from '../fused-ops';
 import { allocOutput, launch } from './runner';
 
-export const ATTENTION = 'MoelabCausalAttention';
-export const ATTENTION_GRAD = 'MoelabCausalAttentionGrad';
 
 /** Queries (or keys) per workgroup. */
 const WG = 64;
@@ -264,14 +263,4 @@ function attentionGradKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
 export function registerAttention(): void {
   tf.registerKernel({ kernelName: ATTENTION, backendName: 'webgpu', kernelFunc: asKernelFunc(attentionKernel) });
   tf.registerKernel({ kernelName: ATTENTION_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(attentionGradKernel) });
-  tf.registerGradient({
-    kernelName: ATTENTION,
-    inputsToSave: ['qkv'],
-    outputsToSave: [true, true],
-    gradFunc: (dy, saved, attrs) => {
-      const [qkv, o, lse] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const dyO = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor;
-      return { qkv: () => tf.engine().runKernel(ATTENTION_GRAD, { dy: dyO, qkv, o, lse }, attrs as tf.NamedAttrMap) as tf.Tensor };
-    },
-  });
 }

@@ -12,14 +12,13 @@ import { registerLayerNorm } from './layernorm';
 import { registerMoe } from './moe';
 import { registerRouter } from './router';
 import { registerXent } from './xent';
+import { registerFusedGradients } from '../fused-ops';
 
-export { ATTENTION } from './attention';
 export { EMBED, tokenRowsIndex } from './embedding';
 export { GELU } from './gelu';
-export { ADD_LAYER_NORM, LAYER_NORM } from './layernorm';
-export { XENT } from './xent';
+export { ADD_LAYER_NORM, ATTENTION, LAYER_NORM, XENT } from '../fused-ops';
 export { MOE_COMBINE, MOE_GATHER, STACK } from './moe';
-export { ROUTER_LOSSES, ROUTER_SOFTMAX } from './router';
+export { ROUTER_LOSSES, ROUTER_SOFTMAX } from '../fused-ops';
 export { adamwDevice, type AdamWDeviceParam, type AdamWDeviceStep } from './adamw';
 
 let registered = false;
@@ -27,6 +26,7 @@ let registered = false;
 /** Registers every fused kernel for the webgpu backend (idempotent). */
 export function registerFusedWebGpuKernels(): void {
   if (registered) return;
+  registerFusedGradients();
   registerLayerNorm();
   registerEmbedding();
   registerGelu();

@@ -9,13 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asKernelFunc } from '../tf-interop';
+import { LAYER_NORM, LAYER_NORM_GRAD, ADD_LAYER_NORM, ADD_LAYER_NORM_GRAD } from '../fused-ops';
 import { allocOutput, grid, launch } from './runner';
 
-export const LAYER_NORM = 'MoelabLayerNorm';
-export const LAYER_NORM_GRAD = 'MoelabLayerNormGrad';
-/** The residual add before a LayerNorm fused with it: s = x + a, y = LayerNorm(s); outputs [s, y, stats]. */
-export const ADD_LAYER_NORM = 'MoelabAddLayerNorm';
-export const ADD_LAYER_NORM_GRAD = 'MoelabAddLayerNormGrad';
 
 const ROW_REDUCE = /* wgsl */ `
 var<workgroup> red: array<f32, 64>;
@@ -204,36 +200,10 @@ function addLayerNormGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInf
   return [dx, dg, db];
 }
 
-/** Registers the LayerNorm kernels for the webgpu backend and their gradient. */
+/** Registers the LayerNorm kernels for the webgpu backend (their gradients: src/backend/fused-ops.ts). */
 export function registerLayerNorm(): void {
   tf.registerKernel({ kernelName: ADD_LAYER_NORM, backendName: 'webgpu', kernelFunc: asKernelFunc(addLayerNormKernel) });
   tf.registerKernel({ kernelName: ADD_LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(addLayerNormGradKernel) });
-  tf.registerGradient({
-    kernelName: ADD_LAYER_NORM,
-    inputsToSave: ['g'],
-    outputsToSave: [true, false, true],
-    gradFunc: (dy, saved) => {
-      const [g, sSaved, stats] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const [dsIn, dyIn] = dy as Array<tf.Tensor | null>;
-      // s off the loss's path (the last block's output when not collected) has no cotangent: zero.
-      const ds = dsIn ?? tf.zerosLike(sSaved);
-      const dyY = dyIn ?? tf.zerosLike(sSaved);
-      const [dx, dg, db] = tf.engine().runKernel(ADD_LAYER_NORM_GRAD, { ds, dy: dyY, s: sSaved, stats, g }, {}) as tf.Tensor[];
-      // ∂s/∂x = ∂s/∂a = I: both inputs get dx (a clone shares the buffer, no copy).
-      return { x: () => dx!, a: () => dx!.clone(), g: () => dg!, b: () => db! };
-    },
-  });
   tf.registerKernel({ kernelName: LAYER_NORM, backendName: 'webgpu', kernelFunc: asKernelFunc(layerNormKernel) });
   tf.registerKernel({ kernelName: LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(layerNormGradKernel) });
-  tf.registerGradient({
-    kernelName: LAYER_NORM,
-    inputsToSave: ['x', 'g'],
-    outputsToSave: [false, true],
-    gradFunc: (dy, saved) => {
-      const [x, g, stats] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const dyY = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor;
-      const [dx, dg, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { dy: dyY, x, stats, g }, {}) as tf.Tensor[];
-      return { x: () => dx!, g: () => dg!, b: () => db! };
-    },
-  });
 }

@@ -10,12 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asKernelFunc, type BackendKernelFunc } from '../tf-interop';
+import { ROUTER_LOSSES, ROUTER_LOSSES_GRAD, ROUTER_SOFTMAX, ROUTER_SOFTMAX_GRAD } from '../fused-ops';
 import { allocOutput, grid, launch } from './runner';
 
-export const ROUTER_SOFTMAX = 'MoelabRouterSoftmax';
-export const ROUTER_SOFTMAX_GRAD = 'MoelabRouterSoftmaxGrad';
-export const ROUTER_LOSSES = 'MoelabRouterLosses';
-export const ROUTER_LOSSES_GRAD = 'MoelabRouterLossesGrad';
 
 const SOFTMAX = /* wgsl */ `
 struct U { t: u32, e: u32 }
@@ -156,27 +153,4 @@ export function registerRouter(): void {
   reg(ROUTER_SOFTMAX_GRAD, softmaxGradKernel);
   reg(ROUTER_LOSSES, lossesKernel);
   reg(ROUTER_LOSSES_GRAD, lossesGradKernel);
-  tf.registerGradient({
-    kernelName: ROUTER_SOFTMAX,
-    outputsToSave: [true, false],
-    gradFunc: (dy, saved) => {
-      const [probs] = saved as [tf.Tensor];
-      const [dp, dl] = (Array.isArray(dy) ? dy : [dy, null]) as [tf.Tensor | null, tf.Tensor | null];
-      return {
-        logits: () =>
-          tf.engine().runKernel(ROUTER_SOFTMAX_GRAD, { dprobs: dp ?? tf.zerosLike(probs), dlse: dl ?? tf.zeros([probs.shape[0]!]), probs }, {}) as tf.Tensor,
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: ROUTER_LOSSES,
-    inputsToSave: ['lse', 'assigned'],
-    gradFunc: (dy, saved, attrs) => {
-      const [lse, assigned] = saved as [tf.Tensor, tf.Tensor];
-      // Outputs off the loss's path (balance and z are only reported) have no cotangent: zero.
-      const [dB, dZ, dAux] = (dy as Array<tf.Tensor | null>).map((t) => t ?? tf.zeros([]));
-      const [dprobs, dlse] = tf.engine().runKernel(ROUTER_LOSSES_GRAD, { dB: dB!, dZ: dZ!, dAux: dAux!, lse, assigned }, attrs as tf.NamedAttrMap) as tf.Tensor[];
-      return { probs: () => dprobs!, lse: () => dlse!, assigned: () => tf.zerosLike(assigned) };
-    },
-  });
 }

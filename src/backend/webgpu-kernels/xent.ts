@@ -6,10 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asKernelFunc } from '../tf-interop';
+import { XENT, XENT_GRAD } from '../fused-ops';
 import { allocOutput, grid, launch } from './runner';
 
-export const XENT = 'MoelabSoftmaxXent';
-export const XENT_GRAD = 'MoelabSoftmaxXentGrad';
 
 const ROWS = /* wgsl */ `
 struct U { n: u32, v: u32 }
@@ -115,17 +114,4 @@ function xentGradKernel({ inputs, backend }: Args): tf.TensorInfo {
 export function registerXent(): void {
   tf.registerKernel({ kernelName: XENT, backendName: 'webgpu', kernelFunc: asKernelFunc(xentKernel) });
   tf.registerKernel({ kernelName: XENT_GRAD, backendName: 'webgpu', kernelFunc: asKernelFunc(xentGradKernel) });
-  tf.registerGradient({
-    kernelName: XENT,
-    inputsToSave: ['logits', 'targets'],
-    outputsToSave: [false, true],
-    gradFunc: (dy, saved) => {
-      const [logits, targets, lse] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const dyLoss = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor;
-      return {
-        logits: () => tf.engine().runKernel(XENT_GRAD, { dy: dyLoss, logits, lse, targets }, {}) as tf.Tensor,
-        targets: () => tf.zerosLike(targets).toFloat(),
-      };
-    },
-  });
 }

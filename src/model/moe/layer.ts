@@ -5,9 +5,12 @@
  * E·G experts always on, the router choosing G·topK − s of the other E·G − s) and output LayerNorm.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ROUTER_LOSSES, ROUTER_SOFTMAX } from '../../backend/fused-ops';
+import { hasHostKernel } from '../../backend/kernels';
+import { runKernel } from '../../backend/tf-interop';
 import { ModelConfig, routedExpertCount, routedTopK } from '../config';
 import { ffn } from '../ffn';
-import { gatherRows, layerNorm, logSumExpRows, matmul2d, scatterAddRows } from '../ops';
+import { gatherRows, layerNorm, logSumExpRows, matmul2d, moeExperts, moeExpertsFused, plainOps, scatterAddRows } from '../ops';
 import { deviceOpsActive, ffnDevice, layerNormDevice, matmulDevice, routedExpertsDevice } from '../ops-webgpu';
 import { Weights } from '../weights';
 import { Routing, routeExpertChoice, routeTokenChoice } from './routing';
@@ -70,7 +73,9 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
     const routing: Routing = { perExpert: [], load: [], droppedFraction: NaN, assignedFraction: [] };
     return { y: finishMoe(w, prefix, cfg, x, out.y), balanceLoss: out.balanceLoss, zLoss: out.zLoss ?? routerZLoss(logits), ...(out.auxLoss ? { auxLoss: out.auxLoss } : {}), routing, pendingStats: out.stats };
   }
-  const probs = tf.softmax(logits) as tf.Tensor2D;
+  // Softmax (and the losses below) in one host kernel each way when the native addon is in (src/backend/host-fused.ts).
+  const fusedRouter = !plainOps() && hasHostKernel(ROUTER_SOFTMAX);
+  const [probs, lse] = fusedRouter ? (runKernel<tf.Tensor[]>(ROUTER_SOFTMAX, { logits }) as [tf.Tensor2D, tf.Tensor1D]) : [tf.softmax(logits) as tf.Tensor2D, null];
   const p = probs.dataSync() as Float32Array;
   const routing =
     moe.router === 'token-choice'
@@ -94,7 +99,11 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
     off += a.tokens.length;
   }
   let y: tf.Tensor2D;
-  if (total > 0) {
+  if (total > 0 && cfg.ffn === 'gelu' && moeExpertsFused()) {
+    // Gather, experts, gates and combine in one native kernel each way (src/backend/native/fused.c).
+    const ws = (m: 'w1' | 'w2') => Array.from({ length: experts }, (_, e) => w.get(`${prefix}.e${e}.${m}`) as tf.Tensor2D);
+    y = moeExperts(x, probs, ws('w1'), ws('w2'), allTokens, Int32Array.from(counts));
+  } else if (total > 0) {
     // One gather per expert (no SplitV: wasm's split was a hotspot), one gate gather and one scatter-add.
     const outs: tf.Tensor2D[] = [];
     for (let e = 0; e < experts; e++) {
@@ -108,6 +117,12 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
     y = tf.zeros([tokens, x.shape[1]]);
   }
   y = finishMoe(w, prefix, cfg, x, y);
+  if (lse) {
+    // Expert choice has no balance loss: f = 0 makes it (and its gradient) exactly 0.
+    const assigned = tf.tensor1d(moe.router === 'token-choice' ? routing.assignedFraction : new Array<number>(experts).fill(0));
+    const [balance, z, aux] = runKernel<tf.Tensor[]>(ROUTER_LOSSES, { probs, lse, assigned }, { lbCoef: moe.lbCoef, zCoef: moe.zCoef }) as tf.Scalar[];
+    return { y, balanceLoss: balance!, zLoss: z!, auxLoss: aux!, routing };
+  }
   const bl = moe.router === 'token-choice' ? balanceLoss(probs, routing.assignedFraction) : tf.scalar(0);
   return { y, balanceLoss: bl, zLoss: routerZLoss(logits), routing };
 }

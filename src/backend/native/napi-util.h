@@ -1,0 +1,207 @@
+/*
+ * Helpers shared by the addon's translation units (blas.c, fused.c): Node-API argument parsing with bounds
+ * checks, and the float32 exp / normal CDF used by GELU. Every function is static (one copy per unit).
+ */
+#ifndef MOELAB_NAPI_UTIL_H
+#define MOELAB_NAPI_UTIL_H
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+
+/* Hot loops are compiled for AVX-512, AVX2 and baseline x86-64, picked at load time (GCC ifunc). */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSION
+/* y = x·Φ(x) and dx = dy·(Φ(x) + x·φ(x)) over n floats (dx may alias dy). */
+MULTIVERSION static void gelu_forward(const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    float c, d;
+    normal_cdf_pdf(x[i], &c, &d);
+    y[i] = x[i] * c;
+  }
+}
+
+MULTIVERSION static void gelu_backward(const float *x, const float *dy, float *dx, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    float c, d;
+    normal_cdf_pdf(x[i], &c, &d);
+    dx[i] = dy[i] * (c + x[i] * d);
+  }
+}
+
+#endif
+
+/* CBLAS and OpenBLAS entry points (declared here so only the shared library, not cblas.h, is needed). */
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
+extern void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A,
+                        int lda, const float *B, int ldb, float beta, float *C, int ldc);
+extern void openblas_set_num_threads(int n);
+extern int openblas_get_num_threads(void);
+extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
+
+#define CHECK(env, call)                                                                                   \
+  do {                                                                                                     \
+    if ((call) != napi_ok) {                                                                               \
+      napi_throw_error((env), "MOELAB_BLAS", "moelab_blas: Node-API call failed: " #call);               \
+      return NULL;                                                                                         \
+    }                                                                                                      \
+  } while (0)
+
+/* Base pointer and byte length of an ArrayBuffer or a TypedArray (the view's own offset applied). */
+static inline int buffer_of(napi_env env, napi_value v, uint8_t **data, size_t *bytes) {
+  bool is_ab = false, is_ta = false;
+  if (napi_is_arraybuffer(env, v, &is_ab) != napi_ok) return 0;
+  if (is_ab) {
+    void *p = NULL;
+    if (napi_get_arraybuffer_info(env, v, &p, bytes) != napi_ok) return 0;
+    *data = (uint8_t *)p;
+    return 1;
+  }
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void *p = NULL;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, &length, &p, &ab, &offset) != napi_ok) return 0;
+  if (type != napi_float32_array) return 0;
+  *data = (uint8_t *)p;
+  *bytes = length * 4;
+  return 1;
+}
+
+static inline int64_t int_arg(napi_env env, napi_value v, int *ok) {
+  int64_t x = 0;
+  if (napi_get_value_int64(env, v, &x) != napi_ok) *ok = 0;
+  return x;
+}
+
+/* Does [byteOffset, byteOffset + 4·(span)) lie inside a buffer of `bytes` bytes, 4-byte aligned? */
+static inline int in_bounds(int64_t byte_offset, int64_t span_elems, size_t bytes) {
+  if (byte_offset < 0 || span_elems < 0 || (byte_offset & 3) != 0) return 0;
+  return (uint64_t)byte_offset + 4u * (uint64_t)span_elems <= (uint64_t)bytes;
+}
+
+
+/* Pointer to `count` floats at byte offset `off` into `buf` (ArrayBuffer/Float32Array), or NULL after throwing. */
+static inline float *floats_at(napi_env env, napi_value buf, napi_value off, int64_t count) {
+  uint8_t *p;
+  size_t bytes;
+  int ok = 1;
+  if (!buffer_of(env, buf, &p, &bytes)) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas: buffers must be ArrayBuffers or Float32Arrays");
+    return NULL;
+  }
+  int64_t o = int_arg(env, off, &ok);
+  if (!ok || !in_bounds(o, count, bytes)) {
+    napi_throw_range_error(env, "MOELAB_BLAS_BOUNDS", "moelab_blas: an operand extends past the end of its buffer (or is not 4-byte aligned)");
+    return NULL;
+  }
+  return (float *)(p + o);
+}
+
+static inline double dbl_arg(napi_env env, napi_value v, int *ok) {
+  double x = 0;
+  if (napi_get_value_double(env, v, &x) != napi_ok) *ok = 0;
+  return x;
+}
+
+/*
+ * Read exactly `expected` arguments into argv and the element count n at argv[n_at] (a non-negative
+ * integer); throws a TypeError naming `usage` and returns 0 otherwise.
+ */
+static inline int counted_args(napi_env env, napi_callback_info info, napi_value *argv, size_t expected, size_t n_at, const char *usage,
+                        int64_t *n) {
+  size_t argc = expected;
+  int ok = napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == expected;
+  *n = ok ? int_arg(env, argv[n_at], &ok) : 0;
+  if (!ok || *n < 0) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", usage);
+    return 0;
+  }
+  return 1;
+}
+
+
+/* Int32Array argument: data pointer and length, or 0. */
+static inline int int32_array(napi_env env, napi_value v, const int32_t **data, size_t *length) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  napi_typedarray_type type;
+  size_t offset = 0;
+  void *p = NULL;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, length, &p, &ab, &offset) != napi_ok || type != napi_int32_array) return 0;
+  *data = (const int32_t *)p;
+  return 1;
+}
+
+/* The row kernels' shared arguments: an index list and the sizes of the indexed matrix. */
+typedef struct {
+  const int32_t *idx;
+  size_t count;
+  int64_t rows; /* rows of the indexed matrix (gather: source; scatter: destination) */
+  int64_t d;
+} RowArgs;
+
+
+/*
+ * e^x for x ≤ 0 in float32, branch-free so loops vectorise: x = n·ln2 + r with |r| ≤ ln2/2 (n rounded by the
+ * 1.5·2^23 trick), e^r by Cephes's degree-6 expf polynomial, 2^n assembled in the exponent bits. Relative
+ * error ~1e-7; inputs below −87 give ~e^−87 instead of a denormal.
+ */
+static inline float exp_nonpositive(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  union { int32_t i; float f; } scale;
+  scale.i = ((int32_t)n + 127) << 23;
+  return p * scale.f;
+}
+
+/*
+ * Standard normal CDF Φ(x) and density φ(x) from one exponential: with z = |x|/√2,
+ * erf(z) = 1 − t(a1 + t(a2 + t(a3 + t(a4 + t a5)))) e^{−z²}, t = 1/(1 + p z) (Abramowitz & Stegun 7.1.26,
+ * |error| ≤ 1.5e-7), and e^{−z²} = e^{−x²/2} = √(2π) φ(x). Φ's tail is taken as the product directly, so it
+ * never cancels.
+ */
+static inline void normal_cdf_pdf(float x, float *cdf, float *pdf) {
+  const float e = exp_nonpositive(-0.5f * x * x);
+  const float z = (x < 0 ? -x : x) * 0.70710678118654752f;
+  const float t = 1.0f / (1.0f + 0.3275911f * z);
+  const float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+  const float half_tail = 0.5f * poly * e; /* = Φ(−|x|) */
+  *cdf = x < 0 ? half_tail : 1.0f - half_tail;
+  *pdf = e * 0.39894228040143268f;
+}
+
+
+/* y = x·Φ(x) and dx = dy·(Φ(x) + x·φ(x)) over n floats (dx may alias dy). */
+MULTIVERSION static void gelu_forward(const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    float c, d;
+    normal_cdf_pdf(x[i], &c, &d);
+    y[i] = x[i] * c;
+  }
+}
+
+MULTIVERSION static void gelu_backward(const float *x, const float *dy, float *dx, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    float c, d;
+    normal_cdf_pdf(x[i], &c, &d);
+    dx[i] = dy[i] * (c + x[i] * d);
+  }
+}
+
+#endif
