@@ -264,12 +264,13 @@ function routerKernels(mem: (be: unknown) => HostMemory): Array<[string, (a: Ker
         const probsT = m.alloc([t, e]);
         const lseT = m.alloc([t]);
         const [l, p, lse] = [view(m, logits), view(m, probsT), view(m, lseT)];
+        const ex = new Float64Array(e);
         for (let r = 0, o = 0; r < t; r++, o += e) {
           let mx = l[o]!;
           for (let j = 1; j < e; j++) mx = Math.max(mx, l[o + j]!);
           let sum = 0;
-          for (let j = 0; j < e; j++) sum += Math.exp(l[o + j]! - mx);
-          for (let j = 0; j < e; j++) p[o + j] = Math.exp(l[o + j]! - mx) / sum;
+          for (let j = 0; j < e; j++) sum += ex[j] = Math.exp(l[o + j]! - mx);
+          for (let j = 0; j < e; j++) p[o + j] = ex[j]! / sum;
           lse[r] = mx + Math.log(sum);
         }
         return [probsT, lseT];

@@ -58,6 +58,23 @@ export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   })(a, b) as tf.Tensor2D;
 }
 
+/**
+ * `a @ bᵀ` for a [m,k], b [n,k] (the tied unembedding against the [vocab, d] embedding table): one flagged
+ * product and no transpose kernel when the matmul is native OpenBLAS, else `matmul2d(a, transpose(b))`.
+ */
+export function matmulTransB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (plain || !matMulIsNative()) return matmul2d(a, tf.transpose(b) as tf.Tensor2D);
+  return custom((aa, bb, save) => {
+    const A = aa as tf.Tensor2D;
+    const B = bb as tf.Tensor2D;
+    (save as Save)([A, B]);
+    return {
+      value: tf.matMul(A, B, false, true),
+      gradFunc: (dy, [sa, sb]) => [tf.matMul(dy, sb!), tf.matMul(dy, sa!, true, false)],
+    };
+  })(a, b) as tf.Tensor2D;
+}
+
 /** Batched `a @ b` for a [n,m,k], b [n,k,p] (same batch); the gradient's transposes go through `matMulT`. */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   if (plain) return tf.matMul(a, b);

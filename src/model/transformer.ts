@@ -9,7 +9,7 @@ import { ModelConfig, isMoeLayer, isPeerLayer } from './config';
 import { ffn } from './ffn';
 import { MoeLayerStats, moeLayer } from './moe/layer';
 import { peerLayer } from './peer';
-import { crossEntropy, gatherRows, layerNorm, matmul2d } from './ops';
+import { crossEntropy, gatherRows, layerNorm, matmul2d, matmulTransB } from './ops';
 import { addLayerNormDevice, addLayerNormHost, attentionDevice, crossEntropyDevice, deviceOpsActive, embedDevice, ffnDevice, layerNormDevice, unembedDevice } from './ops-webgpu';
 import { Weights } from './weights';
 
@@ -100,7 +100,7 @@ export function forward(w: Weights, cfg: ModelConfig, inputs: Int32Array, target
   const hf = h;
   const logits = dev
     ? unembedDevice(hf, W(cfg.tiedEmbeddings ? 'tok_emb' : 'unemb') as tf.Tensor2D, cfg.tiedEmbeddings)
-    : matmul2d(hf, cfg.tiedEmbeddings ? (tf.transpose(W('tok_emb')) as tf.Tensor2D) : (W('unemb') as tf.Tensor2D));
+    : cfg.tiedEmbeddings ? matmulTransB(hf, W('tok_emb') as tf.Tensor2D) : matmul2d(hf, W('unemb') as tf.Tensor2D);
   const aux = total(auxTerms);
   const bal = total(balTerms);
   const z = total(zTerms);

@@ -49,11 +49,27 @@ static int sizes(napi_env env, napi_value *argv, int from, int count, int64_t *o
   return 1;
 }
 
-/* Scratch memory (freed by the caller); throws on failure. */
+/*
+ * Scratch memory for one kernel call: one buffer kept across calls and grown when a call needs more (a fresh
+ * malloc of a few hundred KiB per call is an mmap + page faults + munmap each time). Node calls the addon from
+ * one thread and no kernel calls another, so one buffer suffices. Throws on failure.
+ */
+static float *scratch_buf = NULL;
+static size_t scratch_cap = 0;
+
 static float *scratch(napi_env env, size_t floats) {
-  float *p = (float *)malloc((floats ? floats : 1) * sizeof(float));
-  if (!p) napi_throw_error(env, "MOELAB_FUSED_OOM", "moelab fused kernel: out of memory for scratch");
-  return p;
+  if (floats == 0) floats = 1;
+  if (floats > scratch_cap) {
+    free(scratch_buf);
+    scratch_cap = 0;
+    scratch_buf = (float *)malloc(floats * sizeof(float));
+    if (!scratch_buf) {
+      napi_throw_error(env, "MOELAB_FUSED_OOM", "moelab fused kernel: out of memory for scratch");
+      return NULL;
+    }
+    scratch_cap = floats;
+  }
+  return scratch_buf;
 }
 
 
@@ -168,6 +184,39 @@ static napi_value layer_norm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The LayerNorm backward's loops (see layerNormGrad); buf holds 6·d floats of scratch. */
+MULTIVERSION static void ln_backward(const float *restrict dy, const float *restrict s, const float *restrict stats, const float *restrict g,
+                                     const float *restrict ds, float *restrict dx, float *restrict dg, float *restrict db, int64_t n, int64_t d,
+                                     float *restrict buf) {
+  float *restrict xhat = buf, *restrict dxhat = buf + d;
+  double *restrict acc = (double *)(buf + 2 * d); /* 2·d doubles: Σ dy·x̂ then Σ dy */
+  for (int64_t j = 0; j < 2 * d; j++) acc[j] = 0;
+  for (int64_t r = 0; r < n; r++) {
+    const float mean = stats[2 * r], rstd = stats[2 * r + 1];
+    const float *restrict sr = s + r * d, *restrict dyr = dy + r * d;
+    for (int64_t j = 0; j < d; j++) {
+      xhat[j] = (sr[j] - mean) * rstd;
+      dxhat[j] = dyr[j] * g[j];
+    }
+    for (int64_t j = 0; j < d; j++) {
+      acc[j] += (double)dyr[j] * xhat[j];
+      acc[d + j] += dyr[j];
+    }
+    const float fm1 = (float)(sum_floats(dxhat, d) / (double)d), fm2 = (float)(dot_floats(dxhat, xhat, d) / (double)d);
+    float *restrict dxr = dx + r * d;
+    if (ds) {
+      const float *restrict dsr = ds + r * d;
+      for (int64_t j = 0; j < d; j++) dxr[j] = dsr[j] + rstd * (dxhat[j] - fm1 - xhat[j] * fm2);
+    } else {
+      for (int64_t j = 0; j < d; j++) dxr[j] = rstd * (dxhat[j] - fm1 - xhat[j] * fm2);
+    }
+  }
+  for (int64_t j = 0; j < d; j++) {
+    dg[j] = (float)acc[j];
+    db[j] = (float)acc[d + j];
+  }
+}
+
 /*
  * layerNormGrad(dy, dyOff, s, sOff, stats, statsOff, g, gOff, ds|null, dsOff, dx, dxOff, dg, dgOff, db, dbOff, n, d):
  * with x̂ = (s − mean)·rstd and dx̂ = dy·g: dx = ds + rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)),
@@ -190,41 +239,9 @@ static napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
   float *dg = dx ? floats_at(env, argv[12], argv[13], d) : NULL;
   float *db = dg ? floats_at(env, argv[14], argv[15], d) : NULL;
   if (!db) return NULL;
-  double *acc = (double *)calloc((size_t)(2 * d + 1), sizeof(double));
-  float *xhat = scratch(env, (size_t)(2 * d));
-  if (!acc || !xhat) {
-    free(acc);
-    free(xhat);
-    if (!acc) napi_throw_error(env, "MOELAB_FUSED_OOM", "moelab fused kernel: out of memory for scratch");
-    return NULL;
-  }
-  float *dxhat = xhat + d;
-  for (int64_t r = 0; r < n; r++) {
-    const float mean = stats[2 * r], rstd = stats[2 * r + 1];
-    const float *sr = s + r * d, *dyr = dy + r * d;
-    double m1 = 0, m2 = 0;
-    for (int64_t j = 0; j < d; j++) {
-      xhat[j] = (sr[j] - mean) * rstd;
-      dxhat[j] = dyr[j] * g[j];
-      m1 += dxhat[j];
-      m2 += (double)dxhat[j] * xhat[j];
-      acc[j] += (double)dyr[j] * xhat[j];
-      acc[d + j] += dyr[j];
-    }
-    const float fm1 = (float)(m1 / (double)d), fm2 = (float)(m2 / (double)d);
-    float *dxr = dx + r * d;
-    const float *dsr = ds ? ds + r * d : NULL;
-    for (int64_t j = 0; j < d; j++) {
-      const float v = rstd * (dxhat[j] - fm1 - xhat[j] * fm2);
-      dxr[j] = dsr ? dsr[j] + v : v;
-    }
-  }
-  for (int64_t j = 0; j < d; j++) {
-    dg[j] = (float)acc[j];
-    db[j] = (float)acc[d + j];
-  }
-  free(acc);
-  free(xhat);
+  float *buf = scratch(env, (size_t)(6 * d));
+  if (!buf) return NULL;
+  ln_backward(dy, s, stats, g, ds, dx, dg, db, n, d, buf);
   return NULL;
 }
 
@@ -298,7 +315,6 @@ static napi_value attention(napi_env env, napi_callback_info info) {
                   o + b * T * d + h * dh, (int)d);
     }
   }
-  free(S);
   return NULL;
 }
 
@@ -344,7 +360,6 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
       cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, (int)T, (int)dh, (int)T, scale, dP, (int)T, Q, (int)ld, 0.0f, dK, (int)ld);
     }
   }
-  free(P);
   return NULL;
 }
 
@@ -389,7 +404,6 @@ static napi_value xent(napi_env env, napi_callback_info info) {
     lse[i] = m + (float)log(sum_floats(e, V));
     total += (double)lse[i] - row[t[i]];
   }
-  free(e);
   loss[0] = n > 0 ? (float)(total / (double)n) : 0.0f;
   return NULL;
 }
@@ -537,7 +551,6 @@ static napi_value moe_experts(napi_env env, napi_callback_info info) {
       off += c;
     }
   }
-  free(xe);
   free(w);
   return NULL;
 }
@@ -606,7 +619,6 @@ static napi_value moe_experts_grad(napi_env env, napi_callback_info info) {
       off += c;
     }
   }
-  free(xe);
   free(w);
   return NULL;
 }
