@@ -416,6 +416,17 @@ function unregisterNativeHostKernels(backend: string): void {
   unregisterHostFusedKernels(backend);
 }
 
+let hostFusedEnabled = true;
+
+/**
+ * Leave the fused layer kernels (src/backend/host-fused.ts) out of later registrations (or put them back): the
+ * addon's matmul, GELU and row kernels stay, as before the fused kernels existed. The train benchmark measures
+ * both this way; call `restoreDefaultKernels` and `registerFastKernels` after switching. Default on.
+ */
+export function setHostFusedKernelsEnabled(on: boolean): void {
+  hostFusedEnabled = on;
+}
+
 /** Backends whose BatchMatMul now runs on OpenBLAS. */
 const nativeMatMul = new Set<string>();
 
@@ -446,7 +457,7 @@ function registerNativeKernels(backend: string): boolean {
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: backend, kernelFunc: nativeBatchMatMul(blas, backend, originals.get(key)) });
   nativeMatMul.add(backend);
   registerNativeHostKernels(backend, blas);
-  registerHostFusedKernels(backend, blas);
+  if (hostFusedEnabled) registerHostFusedKernels(backend, blas);
   return true;
 }
 

@@ -13,6 +13,11 @@ export interface BenchOptions {
   repoRoot: string;
   /** Progress/log line sink (stderr); suites stay quiet otherwise. */
   log: (message: string) => void;
+  /**
+   * Side-by-side repetitions for suites that compare against a reference measured in the same run (`--repeat`;
+   * default 1): each repetition measures the reference and ours again, and the results give medians and ranges.
+   */
+  repeat?: number;
 }
 
 /** One measured number. */

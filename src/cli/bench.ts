@@ -51,7 +51,10 @@ export function register(program: Command): void {
     .option('--list', 'list suites and exit')
     .option('--quick', 'smaller sizes, fewer repetitions')
     .option('--json', 'print results as JSON on stdout')
-    .action(async (names: string[], o: { list?: boolean; quick?: boolean; json?: boolean }) => {
+    .option('--repeat <n>', 'side-by-side repetitions of suites that measure a reference in the same run (train); results give medians and ranges', '1')
+    .action(async (names: string[], o: { list?: boolean; quick?: boolean; json?: boolean; repeat: string }) => {
+      const repeat = Number(o.repeat);
+      if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat ${o.repeat}: expected a positive integer`);
       const broken: string[] = [];
       const all = discoverSuites((file, err) => broken.push(`${file}: ${err.message.split('\n')[0]}`));
       for (const b of broken) process.stderr.write(`moelab bench: warning: could not load suite ${b}\n`);
@@ -69,7 +72,7 @@ export function register(program: Command): void {
         const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `moelab-bench-${s.name}-`));
         if (!o.json) process.stdout.write(`${s.name}: ${s.description}\n`);
         try {
-          const results = await s.run({ quick: !!o.quick, tmpDir, repoRoot: REPO_ROOT, log: (m) => process.stderr.write(`  [${s.name}] ${m}\n`) });
+          const results = await s.run({ quick: !!o.quick, tmpDir, repoRoot: REPO_ROOT, repeat, log: (m) => process.stderr.write(`  [${s.name}] ${m}\n`) });
           for (const r of results) if (r.reference !== undefined && r.ratio === undefined && r.reference !== 0) r.ratio = r.value / r.reference;
           report[s.name] = results;
           if (!o.json) for (const r of results) process.stdout.write(`${formatResult(r)}\n`);
