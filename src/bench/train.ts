@@ -245,7 +245,7 @@ export const trainBench: BenchSuite = {
           unit: 'tokens/s',
           reference: torchWall,
           referenceLabel: 'PyTorch CPU, 1 thread',
-          goal: goal * torchWall,
+          goal: Math.round(goal * torchWall),
           notes: `${note}; ratio per side-by-side run ${range(wallRatios)}; target ≥ ${goal}× PyTorch`,
         });
         const torchCpu = torchRuns.filter((t) => t.cpu !== undefined);
@@ -258,7 +258,7 @@ export const trainBench: BenchSuite = {
             unit: 'tokens/CPU-s',
             reference: cpuRef,
             referenceLabel: 'PyTorch CPU, 1 thread, per CPU-second',
-            goal: goal * cpuRef,
+            goal: Math.round(goal * cpuRef),
             notes: `robust to other load on the machine; ratio per side-by-side run ${range(cpuRatios)}; target ≥ ${goal}×`,
           });
         }
