@@ -16,23 +16,6 @@
 #define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MULTIVERSION
-/* y = x·Φ(x) and dx = dy·(Φ(x) + x·φ(x)) over n floats (dx may alias dy). */
-MULTIVERSION static void gelu_forward(const float *x, float *y, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    float c, d;
-    normal_cdf_pdf(x[i], &c, &d);
-    y[i] = x[i] * c;
-  }
-}
-
-MULTIVERSION static void gelu_backward(const float *x, const float *dy, float *dx, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    float c, d;
-    normal_cdf_pdf(x[i], &c, &d);
-    dx[i] = dy[i] * (c + x[i] * d);
-  }
-}
-
 #endif
 
 /* CBLAS and OpenBLAS entry points (declared here so only the shared library, not cblas.h, is needed). */
