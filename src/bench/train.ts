@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { countParams } from '../accounting/model-params';
 import { matMulIsNative, registerFastKernels, restoreDefaultKernels, setHostFusedKernelsEnabled } from '../backend/kernels';
-import { nativeBlasStatus, setNativeBlasEnabled } from '../backend/native-blas';
+import { nativeBlas, nativeBlasStatus, setNativeBlasEnabled } from '../backend/native-blas';
 import { selectBackend } from '../backend/select';
 import { ModelConfig, parseModelConfig } from '../model/config';
 import { setPlainOps } from '../model/ops';
@@ -123,6 +123,39 @@ const median = (xs: number[]) => {
 };
 const range = (xs: number[], digits = 2) => (xs.length > 1 ? `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}` : xs[0]!.toFixed(digits));
 
+/** A measured single-core sgemm rate: what "achieved GFLOP/s" is a fraction of. */
+export interface SgemmPeak {
+  /** Best GFLOP/s (2·M·N·K per product) over the sizes and repetitions tried, 1 thread. */
+  gflops: number;
+  /** The shape that reached it, e.g. `512×512×512`. */
+  shape: string;
+}
+
+/**
+ * This core's practical float32 peak through the native addon: the best rate of `reps` square sgemm products at
+ * each side in `sides` (default 256, 512, 1024: at 1024 the operands outgrow the L2 cache and the rate may fall,
+ * so the best is taken over sizes), 1 thread; null without the addon. Measured in the same run as the throughput
+ * it is compared with, so a shared machine lowers both.
+ */
+export function measureSgemmPeak(sides: number[] = [256, 512, 1024], reps = 5): SgemmPeak | null {
+  const blas = nativeBlas();
+  if (!blas) return null;
+  let best: SgemmPeak = { gflops: 0, shape: '' };
+  for (const n of sides) {
+    const a = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+    const b = new Float32Array(n * n).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
+    const c = new Float32Array(n * n);
+    blas.sgemm(a, 0, b, 0, c, 0, n, n, n, false, false, 1, 0, 0, 0);
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      blas.sgemm(a, 0, b, 0, c, 0, n, n, n, false, false, 1, 0, 0, 0);
+      const gflops = (2 * n * n * n) / ((performance.now() - t0) / 1000) / 1e9;
+      if (gflops > best.gflops) best = { gflops, shape: `${n}×${n}×${n}` };
+    }
+  }
+  return best;
+}
+
 /** Swap the wasm kernels: `fused` = the fused layer kernels, `native` = the addon at all (else wasm alone). */
 function useKernels(o: { native: boolean; fused: boolean }): void {
   setNativeBlasEnabled(o.native);
@@ -142,6 +175,8 @@ export const trainBench: BenchSuite = {
       ? `native addon: ${blas.detail}, ${blas.threads} thread (matmul, fused attention/LayerNorm/cross-entropy/router/MoE experts, AdamW)`
       : `wasm XNNPACK (native addon: ${blas.detail})`;
     opts.log(`train bench: matmul ${matmul}`);
+    const peak = measureSgemmPeak(opts.quick ? [256, 512] : undefined);
+    if (peak) opts.log(`train bench: sgemm peak ${peak.gflops.toFixed(1)} GFLOP/s (${peak.shape}, 1 thread)`);
     // Both sides time the same number of steps after 2 warm-up steps (PyTorch's step time still falls over its
     // first ~40 steps, so short runs would flatter us): 20 steps (40 for d ≤ 64); the slower references fewer.
     const steps = opts.quick ? 2 : 20;
@@ -265,7 +300,13 @@ export const trainBench: BenchSuite = {
       } else {
         results.push({ label: `${s.label}: tokens/s vs PyTorch (wall)`, value: ours.tokensPerSecond, unit: 'tokens/s', notes: `PyTorch skipped: ${why}; ours per CPU-second ${ours.tokensPerCpuSecond.toFixed(0)}` });
       }
-      results.push({ label: `${s.label}: achieved GFLOP/s`, value: gflops, unit: 'GFLOP/s', notes: '6 · active non-embedding params · tokens/s' });
+      results.push({
+        label: `${s.label}: achieved GFLOP/s`,
+        value: gflops,
+        unit: 'GFLOP/s',
+        ...(peak ? { reference: peak.gflops, referenceLabel: `this core's sgemm peak (best square product, ${peak.shape}, 1 thread, same run); ratio = fraction of peak` } : {}),
+        notes: `6 · active non-embedding params · tokens/s${peak ? '' : '; no native addon, so no measured peak'}`,
+      });
     }
     return results;
   },
