@@ -117,3 +117,12 @@ test('moelab dag prints the project DAG as a text tree and Mermaid; every comman
     assert.match(h.stdout, new RegExp(`Usage: moelab ${cmd}`));
   }
 });
+
+test('moelab bench --repeat rejects 0, a negative, a fraction and a word before running any suite, exit 2', () => {
+  for (const bad of ['0', '-1', '1.5', 'three']) {
+    const r = spawnSync(process.execPath, [MOELAB, 'bench', 'train', '--repeat', bad], { encoding: 'utf8' });
+    assert.equal(r.status, 2, `--repeat ${bad}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`--repeat ${bad.replace('.', '\\.')}: expected a positive integer`));
+    assert.doesNotMatch(r.stdout, /train:/, 'no suite may start');
+  }
+});
