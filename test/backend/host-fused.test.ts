@@ -159,6 +159,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
     ['token choice with capacity drops', { dModel: 32, layers: 2, heads: 2, contextLength: 16, moe: { router: 'token-choice', expansionRate: 8, topK: 2, capacityFactor: 1 } }],
     ['expert choice G=2, output LayerNorm', { dModel: 24, layers: 2, heads: 2, contextLength: 16, moe: { router: 'expert-choice', expansionRate: 4, granularity: 2, outputLayerNorm: true } }],
     ['dense', { dModel: 32, layers: 2, heads: 4, contextLength: 16 }],
+    // The survey presets' layers: a shared expert beside the routed ones (`shared`), PEER retrieval (`peer`).
+    ['token choice G=4 with 1 shared expert', { dModel: 24, layers: 2, heads: 2, contextLength: 16, moe: { router: 'token-choice', expansionRate: 4, granularity: 4, topK: 1, sharedExperts: 1, capacityFactor: null, outputLayerNorm: true } }],
+    ['PEER N=256, 2 heads × top-4', { dModel: 24, layers: 2, heads: 2, contextLength: 16, peer: { experts: 256, heads: 2, topK: 4, keyDim: 8 } }],
   ] as Array<[string, ModelConfigInput]>) {
     test(`[${backend}] ${name}: loss, aux loss and every weight's gradient with fused kernels equal pure tfjs within 1e-4`, { skip: nativeSkip() }, async () => {
       const cfg = parseModelConfig(input);
