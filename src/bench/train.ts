@@ -304,8 +304,8 @@ export const trainBench: BenchSuite = {
         label: `${s.label}: achieved GFLOP/s`,
         value: gflops,
         unit: 'GFLOP/s',
-        ...(peak ? { reference: peak.gflops, referenceLabel: `this core's sgemm peak (best square product, ${peak.shape}, 1 thread, same run); ratio = fraction of peak` } : {}),
-        notes: `6 · active non-embedding params · tokens/s${peak ? '' : '; no native addon, so no measured peak'}`,
+        ...(peak ? { reference: peak.gflops, referenceLabel: `this core's sgemm peak (best square product ${peak.shape}, 1 thread, same run)` } : {}),
+        notes: `6 · active non-embedding params · tokens/s${peak ? '; the ratio is the fraction of the measured peak' : '; no native addon, so no measured peak'}`,
       });
     }
     return results;
