@@ -14,6 +14,7 @@ import {
 import type { HostMemory } from './host-memory';
 import { hostMemory } from './host-memory';
 import type { NativeBlas } from './native-blas';
+import { routerLossesGradLoop, routerLossesLoop, routerSoftmaxGradLoop, routerSoftmaxLoop } from './router-loops';
 import { int32ArrayAttr, numberAttr } from './tf-interop';
 
 /**
@@ -247,11 +248,7 @@ function view(m: HostMemory, t: tf.TensorInfo): Float32Array {
   return buf instanceof Float32Array ? buf.subarray(off / 4, off / 4 + size) : new Float32Array(buf, off, size);
 }
 
-/**
- * The router's softmax and losses (contracts in fused-ops.ts) in plain JS on the host memory: [tokens, experts]
- * is small (a few thousand values), so one loop in JS beats the ~30 tfjs kernels it replaces. Sums in float64,
- * in a fixed order.
- */
+/** The router's softmax and losses (contracts in fused-ops.ts) on the host memory, by the loops of router-loops.ts. */
 function routerKernels(mem: (be: unknown) => HostMemory): Array<[string, (a: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]]> {
   const coef = (attrs: tf.NamedAttrMap | undefined, name: string) => numberAttr(attrs, name);
   return [
@@ -263,16 +260,7 @@ function routerKernels(mem: (be: unknown) => HostMemory): Array<[string, (a: Ker
         const m = mem(backend);
         const probsT = m.alloc([t, e]);
         const lseT = m.alloc([t]);
-        const [l, p, lse] = [view(m, logits), view(m, probsT), view(m, lseT)];
-        const ex = new Float64Array(e);
-        for (let r = 0, o = 0; r < t; r++, o += e) {
-          let mx = l[o]!;
-          for (let j = 1; j < e; j++) mx = Math.max(mx, l[o + j]!);
-          let sum = 0;
-          for (let j = 0; j < e; j++) sum += ex[j] = Math.exp(l[o + j]! - mx);
-          for (let j = 0; j < e; j++) p[o + j] = ex[j]! / sum;
-          lse[r] = mx + Math.log(sum);
-        }
+        routerSoftmaxLoop(view(m, logits), view(m, probsT), view(m, lseT), t, e);
         return [probsT, lseT];
       },
     ],
@@ -284,12 +272,7 @@ function routerKernels(mem: (be: unknown) => HostMemory): Array<[string, (a: Ker
         const [t, e] = probsT.shape as [number, number];
         const m = mem(backend);
         const dlT = m.alloc([t, e]);
-        const [p, dp, dlse, dl] = [view(m, probsT), view(m, float32(i.dprobs, ROUTER_SOFTMAX_GRAD, 'dprobs')), view(m, float32(i.dlse, ROUTER_SOFTMAX_GRAD, 'dlse')), view(m, dlT)];
-        for (let r = 0, o = 0; r < t; r++, o += e) {
-          let dot = 0;
-          for (let j = 0; j < e; j++) dot += p[o + j]! * dp[o + j]!;
-          for (let j = 0; j < e; j++) dl[o + j] = p[o + j]! * (dp[o + j]! - dot) + dlse[r]! * p[o + j]!;
-        }
+        routerSoftmaxGradLoop(view(m, probsT), view(m, float32(i.dprobs, ROUTER_SOFTMAX_GRAD, 'dprobs')), view(m, float32(i.dlse, ROUTER_SOFTMAX_GRAD, 'dlse')), view(m, dlT), t, e);
         return dlT;
       },
     ],
@@ -301,19 +284,14 @@ function routerKernels(mem: (be: unknown) => HostMemory): Array<[string, (a: Ker
         const [t, e] = probsT.shape as [number, number];
         const m = mem(backend);
         const outs = [m.alloc([]), m.alloc([]), m.alloc([])];
-        const [p, lse, f] = [view(m, probsT), view(m, float32(i.lse, ROUTER_LOSSES, 'lse')), view(m, float32(i.assigned, ROUTER_LOSSES, 'assigned'))];
-        let b = 0;
-        let z = 0;
-        for (let r = 0, o = 0; r < t; r++, o += e) {
-          for (let j = 0; j < e; j++) b += p[o + j]! * f[j]!;
-          z += lse[r]! * lse[r]!;
-        }
-        const balance = t > 0 ? (b * e) / t : 0;
-        const zl = t > 0 ? z / t : 0;
+        const r = routerLossesLoop(
+          view(m, probsT), view(m, float32(i.lse, ROUTER_LOSSES, 'lse')), view(m, float32(i.assigned, ROUTER_LOSSES, 'assigned')), t, e,
+          coef(attrs, 'lbCoef'), coef(attrs, 'zCoef'),
+        );
         const [bo, zo, ao] = outs.map((x) => view(m, x));
-        bo![0] = balance;
-        zo![0] = zl;
-        ao![0] = coef(attrs, 'lbCoef') * balance + coef(attrs, 'zCoef') * zl;
+        bo![0] = r.balance;
+        zo![0] = r.z;
+        ao![0] = r.aux;
         return outs;
       },
     ],
@@ -329,14 +307,7 @@ function routerKernels(mem: (be: unknown) => HostMemory): Array<[string, (a: Ker
         const dprobsT = m.alloc([t, e]);
         const dlseT = m.alloc([t]);
         const g = (n: string) => view(m, float32(i[n], ROUTER_LOSSES_GRAD, n))[0]!;
-        const [dB, dZ, dAux] = [g('dB'), g('dZ'), g('dAux')];
-        const [lse, f, dp, dl] = [view(m, lseT), view(m, assignedT), view(m, dprobsT), view(m, dlseT)];
-        const cb = t > 0 ? ((dB + coef(attrs, 'lbCoef') * dAux) * e) / t : 0;
-        const cz = t > 0 ? ((dZ + coef(attrs, 'zCoef') * dAux) * 2) / t : 0;
-        for (let r = 0, o = 0; r < t; r++, o += e) {
-          for (let j = 0; j < e; j++) dp[o + j] = cb * f[j]!;
-          dl[r] = cz * lse[r]!;
-        }
+        routerLossesGradLoop(view(m, lseT), view(m, assignedT), view(m, dprobsT), view(m, dlseT), t, e, { dB: g('dB'), dZ: g('dZ'), dAux: g('dAux') }, coef(attrs, 'lbCoef'), coef(attrs, 'zCoef'));
         return [dprobsT, dlseT];
       },
     ],

@@ -55,6 +55,31 @@ export function routerZLoss(logits: tf.Tensor2D): tf.Scalar {
   return tf.mean(tf.square(logSumExpRows(logits))) as tf.Scalar;
 }
 
+/** The routing of router probabilities p [batch·seqLen, routed experts] under the config's router. */
+export function routeMoe(cfg: ModelConfig, p: Float32Array, batch: number, seqLen: number): Routing {
+  const moe = cfg.moe!;
+  const experts = routedExpertCount(moe);
+  const k = routedTopK(moe);
+  return moe.router === 'token-choice'
+    ? routeTokenChoice(p, { tokens: batch * seqLen, experts, topK: k, capacityFactor: moe.capacityFactor })
+    : routeExpertChoice(p, { batch, seqLen, experts, topK: k, capacityFactor: moe.capacityFactor ?? 1, groupSize: moe.groupSize });
+}
+
+/** A routing's assignments in serving order (expert 0's token rows first): rows, flat gate indices, rows per expert. */
+export function servingOrder(routing: Routing): { tokens: Int32Array; gates: Int32Array; counts: Int32Array } {
+  const counts = Int32Array.from(routing.perExpert, (a) => a.tokens.length);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const tokens = new Int32Array(total);
+  const gates = new Int32Array(total);
+  let off = 0;
+  for (const a of routing.perExpert) {
+    tokens.set(a.tokens, off);
+    gates.set(a.gateIndex, off);
+    off += a.tokens.length;
+  }
+  return { tokens, gates, counts };
+}
+
 /** Apply MoE block `prefix` (e.g. `b1.moe`) to x [batch·seqLen, d]. */
 export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Tensor2D, batch: number, seqLen: number): MoeLayerOutput {
   const moe = cfg.moe!;
@@ -77,32 +102,14 @@ export function moeLayer(w: Weights, prefix: string, cfg: ModelConfig, x: tf.Ten
   const fusedRouter = !plainOps() && hasHostKernel(ROUTER_SOFTMAX);
   const [probs, lse] = fusedRouter ? (runKernel<tf.Tensor[]>(ROUTER_SOFTMAX, { logits }) as [tf.Tensor2D, tf.Tensor1D]) : [tf.softmax(logits) as tf.Tensor2D, null];
   const p = probs.dataSync() as Float32Array;
-  const routing =
-    moe.router === 'token-choice'
-      ? routeTokenChoice(p, { tokens, experts, topK: k, capacityFactor: moe.capacityFactor })
-      : routeExpertChoice(p, {
-          batch,
-          seqLen,
-          experts,
-          topK: k,
-          capacityFactor: moe.capacityFactor ?? 1,
-          groupSize: moe.groupSize,
-        });
-  const counts = routing.perExpert.map((a) => a.tokens.length);
-  const total = counts.reduce((a, b) => a + b, 0);
-  const allTokens = new Int32Array(total);
-  const allGates = new Int32Array(total);
-  let off = 0;
-  for (const a of routing.perExpert) {
-    allTokens.set(a.tokens, off);
-    allGates.set(a.gateIndex, off);
-    off += a.tokens.length;
-  }
+  const routing = routeMoe(cfg, p, batch, seqLen);
+  const { counts, tokens: allTokens, gates: allGates } = servingOrder(routing);
+  const total = allTokens.length;
   let y: tf.Tensor2D;
   if (total > 0 && cfg.ffn === 'gelu' && moeExpertsFused()) {
     // Gather, experts, gates and combine in one native kernel each way (src/backend/native/fused.c).
     const ws = (m: 'w1' | 'w2') => Array.from({ length: experts }, (_, e) => w.get(`${prefix}.e${e}.${m}`) as tf.Tensor2D);
-    y = moeExperts(x, probs, ws('w1'), ws('w2'), allTokens, Int32Array.from(counts));
+    y = moeExperts(x, probs, ws('w1'), ws('w2'), allTokens, counts);
   } else if (total > 0) {
     // One gather per expert (no SplitV: wasm's split was a hotspot), one gate gather and one scatter-add.
     const outs: tf.Tensor2D[] = [];
