@@ -82,15 +82,40 @@ export class AdamW {
    * the step count untouched.
    */
   private applyFused(blas: NativeBlas, host: HostMemory, grads: tf.NamedTensorMap, lr: number): tf.Scalar {
+    return tf.scalar(this.updateNative(blas, host, (p) => grads[p.name] ?? null, lr));
+  }
+
+  /**
+   * The fused native update with gradients as plain float32 arrays keyed by the parameters' logical names (the
+   * host training step's, src/model/host-step.ts), on a host backend with the native addon: the same arithmetic,
+   * in the same order, as `apply` with the same values as tensors. Returns the global norm before clipping.
+   */
+  applyArrays(grads: ReadonlyMap<string, Float32Array>, lr: number): number {
+    const host = hostMemory();
+    const blas = nativeBlas();
+    if (!host || !blas) throw new Error(`AdamW.applyArrays needs a host backend (wasm, cpu) with the native addon; backend is ${tf.getBackend()}, addon ${blas ? 'loaded' : 'not loaded'}`);
+    for (const [name, p] of this.params) {
+      const g = grads.get(name);
+      if (g && g.length !== p.size) throw new Error(`AdamW.applyArrays: gradient of ${name} has ${g.length} values, the parameter ${p.size}`);
+    }
+    return this.updateNative(blas, host, (_, name) => grads.get(name) ?? null, lr);
+  }
+
+  /** Global norm, then one native AdamW loop per parameter with a gradient (`grad` returns null for none). */
+  private updateNative(blas: NativeBlas, host: HostMemory, grad: (p: tf.Variable, name: string) => tf.Tensor | Float32Array | null, lr: number): number {
     const [b1, b2] = this.args.betas;
-    const list = [...this.params].flatMap(([name, p]) => (grads[p.name] ? [[name, p, grads[p.name]!] as const] : []));
+    const list = [...this.params].flatMap(([name, p]) => {
+      const g = grad(p, name);
+      return g ? [[name, p, g] as const] : [];
+    });
+    const at = (g: tf.Tensor | Float32Array): [ArrayBuffer | Float32Array, number] => (g instanceof Float32Array ? [g, 0] : host.locate(g));
     let sq = 0;
     for (const [, , g] of list) {
-      const [buf, off] = host.locate(g);
-      sq += blas.sumSquares(buf, off, g.size);
+      const [buf, off] = at(g);
+      sq += blas.sumSquares(buf, off, g instanceof Float32Array ? g.length : g.size);
     }
     const norm = Math.sqrt(sq);
-    if (!Number.isFinite(norm)) return tf.scalar(norm);
+    if (!Number.isFinite(norm)) return norm;
     this.step++;
     const c1 = 1 - Math.pow(b1, this.step);
     const c2 = 1 - Math.pow(b2, this.step);
@@ -104,13 +129,13 @@ export class AdamW {
       const v1 = tensorOf(host.alloc(p.shape));
       const p1 = tensorOf(host.alloc(p.shape));
       // Locate after the allocations (a wasm heap that grew has moved).
-      blas.adamw(...host.locate(g), ...host.locate(mVar), ...host.locate(vVar), ...host.locate(p), ...host.locate(m1), ...host.locate(v1), ...host.locate(p1), p.size, scale, lr, b1, b2, c1, c2, this.args.eps, wd);
+      blas.adamw(...at(g), ...host.locate(mVar), ...host.locate(vVar), ...host.locate(p), ...host.locate(m1), ...host.locate(v1), ...host.locate(p1), p.size, scale, lr, b1, b2, c1, c2, this.args.eps, wd);
       mVar.assign(m1);
       vVar.assign(v1);
       p.assign(p1);
       tf.dispose([m1, v1, p1]);
     }
-    return tf.scalar(norm);
+    return norm;
   }
 
   /** The tensor-op update (device backends, or host backends without the native addon). */
