@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ADD_LAYER_NORM, ADD_LAYER_NORM_GRAD, ATTENTION, ATTENTION_GRAD, LAYER_NORM, LAYER_NORM_GRAD, ROUTER_LOSSES, ROUTER_LOSSES_GRAD, ROUTER_SOFTMAX, ROUTER_SOFTMAX_GRAD, XENT, XENT_GRAD } from '../backend/fused-ops';
 import { MOE_EXPERTS, MOE_EXPERTS_GRAD } from '../backend/host-fused';
 import type { ModelConfig } from '../model/config';
+import { HOST_OP_KINDS, HostTrainStep, hostStepUnsupported } from '../model/host-step';
 import { forward } from '../model/transformer';
 import { disposeWeights, initWeights } from '../model/weights';
 import { AdamW } from '../train/optimizer';
@@ -79,8 +80,13 @@ export interface StepProfile {
   forwardBackward: PhaseProfile;
   /** AdamW update (clip, moments, decoupled weight decay). */
   optimizer: PhaseProfile;
-  /** Kernels of the whole step. */
+  /** Kernels of the whole step (the host step's addon calls when it ran the step). */
   kernels: number;
+  /**
+   * Which path ran forward + backward: `host step` (src/model/host-step.ts: addon calls, no tfjs kernels; each
+   * kind's time includes the JS between calls) or `tfjs` (kernels under tf.variableGrads).
+   */
+  path: 'host step' | 'tfjs';
 }
 
 function emptyKinds(): Record<KernelKind, KernelTally> {
@@ -125,24 +131,43 @@ export function benchTrainStep(cfg: ModelConfig, batch: number, seqLen: number) 
   const w = initWeights(cfg, 0);
   const opt = new AdamW(w, { betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1, gradClip: 1 });
   const vars = [...w.values()];
+  // The trainer's choice (src/train/trainer.ts): the host step where it runs this model, else tfjs.
+  const host = hostStepUnsupported(cfg) === null ? new HostTrainStep(w, cfg) : null;
   let seed = 1;
   const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 255;
-  const lossAndGrads = () => {
+  const nextBatch = () => {
     const toks = Int32Array.from({ length: batch * seqLen + 1 }, rand);
+    return { inputs: toks.subarray(0, batch * seqLen), targets: toks.subarray(1) };
+  };
+  const lossAndGrads = () => {
+    const { inputs, targets } = nextBatch();
     return tf.variableGrads(() => {
-      const r = forward(w, cfg, toks.subarray(0, batch * seqLen), toks.subarray(1), { batch, seqLen });
+      const r = forward(w, cfg, inputs, targets, { batch, seqLen });
       return tf.add(r.lmLoss!, r.auxLoss) as tf.Scalar;
     }, vars);
   };
   return {
     opt,
+    host,
     lossAndGrads,
-    step: () =>
+    /** The host step's forward + backward of the next batch (only when `host` is set). */
+    hostLossAndGrads: (o: { profile?: boolean } = {}) => {
+      const { inputs, targets } = nextBatch();
+      return host!.run(inputs, targets, batch, seqLen, o);
+    },
+    step: () => {
+      if (host) {
+        const { inputs, targets } = nextBatch();
+        const r = host.run(inputs, targets, batch, seqLen);
+        opt.applyArrays(r.grads, 1e-3);
+        return;
+      }
       tf.tidy(() => {
         const { value, grads } = lossAndGrads();
         value.dataSync();
         opt.apply(grads, 1e-3).dataSync();
-      }),
+      });
+    },
     dispose: () => {
       opt.dispose();
       disposeWeights(w);
@@ -158,6 +183,7 @@ export async function profileTrainStep(cfg: ModelConfig, batch: number, seqLen: 
   const bench = benchTrainStep(cfg, batch, seqLen);
   try {
     for (let i = 0; i < warmup; i++) bench.step();
+    if (bench.host) return profileHostStep(bench);
     let grads: tf.NamedTensorMap = {};
     const fb = await profilePhase(() => {
       const g = bench.lossAndGrads();
@@ -171,10 +197,28 @@ export async function profileTrainStep(cfg: ModelConfig, batch: number, seqLen: 
       return norm;
     });
     tf.dispose([fb.result, op.result]);
-    return { forwardBackward: fb.phase, optimizer: op.phase, kernels: fb.phase.kernels + op.phase.kernels };
+    return { forwardBackward: fb.phase, optimizer: op.phase, kernels: fb.phase.kernels + op.phase.kernels, path: 'tfjs' };
   } finally {
     bench.dispose();
   }
+}
+
+/** The host step's profile: its addon calls by kind with their times, then the AdamW update's wall time. */
+function profileHostStep(bench: ReturnType<typeof benchTrainStep>): StepProfile {
+  const t0 = performance.now();
+  const r = bench.hostLossAndGrads({ profile: true });
+  const fbMs = performance.now() - t0;
+  const byKind = emptyKinds();
+  let callMs = 0;
+  for (const k of HOST_OP_KINDS) {
+    byKind[k] = { ...r.profile![k] };
+    callMs += r.profile![k].ms;
+  }
+  const t1 = performance.now();
+  bench.opt.applyArrays(r.grads, 1e-3);
+  const optMs = performance.now() - t1;
+  const phase = (wallMs: number, kernels: number, kernelMs: number, kinds: Record<KernelKind, KernelTally>): PhaseProfile => ({ wallMs, kernels, customOps: 0, kernelMs, byKind: kinds, otherNames: [] });
+  return { forwardBackward: phase(fbMs, r.nativeCalls, callMs, byKind), optimizer: phase(optMs, 0, 0, emptyKinds()), kernels: r.nativeCalls, path: 'host step' };
 }
 
 /** One line: kernels per step by kind with kernel ms, and each phase's time outside kernels. */
@@ -184,11 +228,12 @@ export function describeStepProfile(p: StepProfile): string {
     total[k].count += ph.byKind[k].count;
     total[k].ms += ph.byKind[k].ms;
   }
-  const kinds = KERNEL_KINDS.filter((k) => total[k].count > 0)
+  const kinds = KERNEL_KINDS.filter((k) => total[k].count > 0 || total[k].ms > 0)
     .map((k) => `${k} ${total[k].count} (${total[k].ms.toFixed(1)} ms)`)
     .join(', ');
   const phase = (name: string, ph: PhaseProfile) =>
     `${name} ${ph.wallMs.toFixed(1)} ms wall, ${ph.customOps} custom-gradient ops, ${ph.kernels} kernels ${ph.kernelMs.toFixed(1)} ms, outside kernels ${(ph.wallMs - ph.kernelMs).toFixed(1)} ms`;
   const other = [...new Set([...p.forwardBackward.otherNames, ...p.optimizer.otherNames])];
-  return `${p.kernels} kernels/step: ${kinds}; ${phase('forward+backward', p.forwardBackward)}; ${phase('optimizer', p.optimizer)} (profiled step, slower than an unprofiled one)${other.length ? `; other kernels: ${other.join(', ')}` : ''}`;
+  const what = p.path === 'host step' ? 'addon calls/step (host step; JS loops counted as 0 calls, timed with the kind they serve)' : 'kernels/step';
+  return `${p.kernels} ${what}: ${kinds}; ${phase('forward+backward', p.forwardBackward)}; ${phase('optimizer', p.optimizer)} (profiled step, slower than an unprofiled one)${other.length ? `; other kernels: ${other.join(', ')}` : ''}`;
 }

@@ -18,6 +18,7 @@ import { matMulIsNative, registerFastKernels, restoreDefaultKernels, setHostFuse
 import { nativeBlas, nativeBlasStatus, setNativeBlasEnabled } from '../backend/native-blas';
 import { selectBackend } from '../backend/select';
 import { ModelConfig, parseModelConfig } from '../model/config';
+import { hostStepUnsupported, setHostStepEnabled } from '../model/host-step';
 import { setPlainOps } from '../model/ops';
 import { chinchillaTrainingFlops } from '../accounting/formulas';
 import { benchTrainStep, describeStepProfile, profileTrainStep } from './step-profile';
@@ -207,6 +208,17 @@ export const trainBench: BenchSuite = {
       const runs = oursBy.get(s)!;
       const ours = { tokensPerSecond: median(runs.map((x) => x.tokensPerSecond)), tokensPerCpuSecond: median(runs.map((x) => x.tokensPerCpuSecond)) };
       const profile = await profileTrainStep(cfg, batch, SEQ);
+      // The same fused kernels through tfjs (tf.variableGrads) instead of the host step, where the host step runs.
+      let viaTfjs: { tps: StepThroughput; kernels: number } | null = null;
+      if (hostStepUnsupported(cfg) === null) {
+        opts.log(`train bench: ${s.label} (ours, fused kernels through tfjs instead of the host step)`);
+        setHostStepEnabled(false);
+        try {
+          viaTfjs = { tps: measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 2)), batch), kernels: (await profileTrainStep(cfg, batch, SEQ, 1)).kernels };
+        } finally {
+          setHostStepEnabled(true);
+        }
+      }
       // The same trainer before the fused kernels (addon matmul, GELU, row kernels, AdamW), then without the addon.
       let unfused: { tps: StepThroughput; kernels: number } | null = null;
       let xnn: StepThroughput | null = null;
@@ -238,15 +250,25 @@ export const trainBench: BenchSuite = {
       const note = `batch ${batch}×${SEQ}, ${active} active non-embedding params, ${n} steps × ${runs.length} run(s), ${matmul}`;
       const tiny = s.batch === 16;
       results.push({
-        label: `${s.label}: tfjs kernels per training step`,
+        label: `${s.label}: kernels per training step`,
         value: profile.kernels,
         unit: 'kernels',
         ...(unfused
           ? { reference: unfused.kernels, referenceLabel: 'same trainer without the fused kernels', ...(tiny ? { goal: Math.floor(unfused.kernels / 3) } : {}) }
           : { reference: plainKernels, referenceLabel: 'plain tfjs (default gradients/kernels)' }),
         lowerIsBetter: true,
-        notes: `plain tfjs: ${plainKernels}; ${describeStepProfile(profile)}`,
+        notes: `plain tfjs: ${plainKernels}${viaTfjs ? `; fused kernels through tfjs: ${viaTfjs.kernels}` : ''}; ${describeStepProfile(profile)}`,
       });
+      if (viaTfjs) {
+        results.push({
+          label: `${s.label}: tokens/s, host step vs the fused kernels through tfjs`,
+          value: ours.tokensPerSecond,
+          unit: 'tokens/s',
+          reference: viaTfjs.tps.tokensPerSecond,
+          referenceLabel: 'same kernels under tf.variableGrads (bit-identical losses)',
+          notes: `per CPU-second: ${ours.tokensPerCpuSecond.toFixed(0)} vs ${viaTfjs.tps.tokensPerCpuSecond.toFixed(0)}; the reference times half as many steps`,
+        });
+      }
       if (unfused) {
         results.push({
           label: `${s.label}: tokens/s, with vs without the fused kernels`,

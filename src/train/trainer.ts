@@ -10,6 +10,7 @@ import { nativeBlasStatus } from '../backend/native-blas';
 import { selectBackend } from '../backend/select';
 import { evalWindows, openTokenShard, readCorpusManifest, TokenShard, WindowBatches, WindowBatchesState } from '../data';
 import { expertCount } from '../model/config';
+import { HostTrainStep, hostStepUnsupported } from '../model/host-step';
 import type { MoeLayerStats } from '../model/moe/layer';
 import { ConfigError, NonFiniteLossError } from '../model/errors';
 import { resolveMoeStats } from '../model/ops-webgpu';
@@ -148,6 +149,11 @@ interface Run {
   readonly opt: AdamW;
   /** `initFrom` runs only: the entries kept at the base run's values. */
   readonly frozen: Frozen | null;
+  /**
+   * The host training step (src/model/host-step.ts) where it runs this model on this backend: the same float32
+   * results as tf.variableGrads over `forward`, without tfjs's per-kernel bookkeeping. Null: the tfjs path.
+   */
+  readonly hostStep: HostTrainStep | null;
   /** Optimizer steps of the whole run. */
   readonly steps: number;
   readonly tokensPerStep: number;
@@ -200,6 +206,10 @@ async function openRun(cfg: TrainConfig, opts: TrainRunOptions): Promise<Run> {
   const frozen = cfg.initFrom ? initFromRun(weights, cfg.model, cfg.initFrom, { copy: true }) : null;
   if (frozen) log(`initFrom ${cfg.initFrom!.run}: ${frozen.summary}`);
   const opt = new AdamW(weights, cfg.optimizer);
+  // Frozen entries need their gradients masked between backward and update: those runs keep the tfjs path.
+  const hostWhy = frozen ? 'initFrom runs freeze weights' : hostStepUnsupported(cfg.model);
+  const hostStep = hostWhy === null ? new HostTrainStep(weights, cfg.model) : null;
+  if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') log(`training step: ${hostStep ? 'host step (native addon, no tfjs autodiff)' : `tfjs autodiff (host step not used: ${hostWhy})`}`);
   const steps = totalSteps(cfg);
   const tokensPerStep = cfg.data.batchSize * cfg.data.seqLen;
   const checkpointEvery =
@@ -218,6 +228,7 @@ async function openRun(cfg: TrainConfig, opts: TrainRunOptions): Promise<Run> {
     vars: [...weights].filter(([n]) => !frozen?.whole.has(n)).map(([, v]) => v),
     opt,
     frozen,
+    hostStep,
     steps,
     tokensPerStep,
     checkpointEvery,
@@ -312,6 +323,14 @@ function forwardBackward(run: Run): { kept: tf.Tensor[]; stats: MoeLayerStats[];
 async function launchStep(run: Run, index: number): Promise<LaunchedStep> {
   const { cfg, opt } = run;
   const lr = learningRate(index, { lr: cfg.optimizer.lr, totalSteps: run.steps, ...cfg.schedule });
+  if (run.hostStep) {
+    // The host step: forward, backward and AdamW on plain arrays; the values the tfjs path reads, bit for bit
+    // (float32 scalars: the norm as tf.scalar would hold it).
+    const batch = run.batches.next();
+    const r = run.hostStep.run(batch.inputs, batch.targets, batch.batchSize, batch.seqLen);
+    const gradNorm = Number.isFinite(r.lm) && Number.isFinite(r.aux) ? Math.fround(opt.applyArrays(r.grads, lr)) : 0;
+    return { kind: 'done', result: checkFinite(run, index, { lr, lm: r.lm, balance: r.balance, z: r.z, aux: r.aux, gradNorm, stats: r.moeStats }) };
+  }
   const { kept, stats, grads } = forwardBackward(run);
   const updateFirst = tf.getBackend() === 'webgpu';
   try {

@@ -3,6 +3,17 @@ import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../src/backend/select';
 import { describeStepProfile, KERNEL_KINDS, kernelKind, profileTrainStep } from '../../src/bench/step-profile';
 import { parseModelConfig } from '../../src/model/config';
+import { hostStepUnsupported, setHostStepEnabled } from '../../src/model/host-step';
+
+/** Profile with the host step off (the fused kernels under tf.variableGrads), then back on. */
+async function viaTfjs<T>(f: () => Promise<T>): Promise<T> {
+  setHostStepEnabled(false);
+  try {
+    return await f();
+  } finally {
+    setHostStepEnabled(true);
+  }
+}
 
 const cfgOf = (moe: boolean) =>
   parseModelConfig({ dModel: 16, layers: 2, heads: 2, contextLength: 16, moe: moe ? { router: 'token-choice', expansionRate: 4, topK: 2, capacityFactor: null } : null });
@@ -11,23 +22,39 @@ describe('profileTrainStep: kernels per training step, by kind', () => {
   before(async () => {
     await selectBackend('wasm');
   });
-  it('counts the same kernels for the same step twice, and its kinds add up to the total', async () => {
-    const a = await profileTrainStep(cfgOf(true), 2, 16, 1);
-    const b = await profileTrainStep(cfgOf(true), 2, 16, 1);
+  it('counts the same kernels for the same step twice, and its kinds add up to the total (tfjs path)', async () => {
+    const a = await viaTfjs(() => profileTrainStep(cfgOf(true), 2, 16, 1));
+    const b = await viaTfjs(() => profileTrainStep(cfgOf(true), 2, 16, 1));
+    assert.equal(a.path, 'tfjs');
     assert.equal(a.kernels, b.kernels);
     const sum = KERNEL_KINDS.reduce((s, k) => s + a.forwardBackward.byKind[k].count + a.optimizer.byKind[k].count, 0);
     assert.equal(sum, a.kernels);
     assert.ok(a.forwardBackward.byKind.matmul.count > 0);
     assert.deepEqual(a.forwardBackward.otherNames, [], 'every kernel of the step has a kind');
   });
-  it('counts custom-gradient wrappers apart from kernels, and finds MoE kernels only in the MoE step', async () => {
-    const moe = await profileTrainStep(cfgOf(true), 2, 16, 1);
-    const dense = await profileTrainStep(cfgOf(false), 2, 16, 1);
+  it('counts custom-gradient wrappers apart from kernels, and finds MoE kernels only in the MoE step (tfjs path)', async () => {
+    const moe = await viaTfjs(() => profileTrainStep(cfgOf(true), 2, 16, 1));
+    const dense = await viaTfjs(() => profileTrainStep(cfgOf(false), 2, 16, 1));
     assert.ok(moe.kernels > dense.kernels, `${moe.kernels} vs ${dense.kernels}`);
     assert.ok(moe.forwardBackward.byKind.moe.count > 0, 'the MoE step runs router/expert kernels');
     assert.equal(dense.forwardBackward.byKind.moe.count, 0, 'the dense step runs none');
     assert.ok(moe.forwardBackward.customOps > 0);
     assert.match(describeStepProfile(moe), /^\d+ kernels\/step: matmul \d+ \(/);
+  });
+  it('profiles the host step as addon calls by kind: 45 for a 2-block MoE (21 matmuls), MoE calls only in the MoE step', async (t) => {
+    if (hostStepUnsupported(cfgOf(true)) !== null) return t.skip(`host step not available: ${hostStepUnsupported(cfgOf(true))}`);
+    const moe = await profileTrainStep(cfgOf(true), 2, 16, 1);
+    const dense = await profileTrainStep(cfgOf(false), 2, 16, 1);
+    assert.equal(moe.path, 'host step');
+    const sum = KERNEL_KINDS.reduce((s, k) => s + moe.forwardBackward.byKind[k].count, 0);
+    assert.equal(sum, moe.kernels);
+    // per block: QKV, out, router (forward) and 2 each backward = 9, plus the unembedding's 3: 21
+    assert.equal(moe.forwardBackward.byKind.matmul.count, 21);
+    assert.equal(moe.kernels, 45);
+    assert.equal(moe.forwardBackward.byKind.moe.count, 4);
+    assert.equal(dense.forwardBackward.byKind.moe.count, 0);
+    assert.equal(moe.forwardBackward.customOps, 0);
+    assert.match(describeStepProfile(moe), /^45 addon calls\/step \(host step/);
   });
   it('maps kernel names to kinds, unknown names to other', () => {
     assert.equal(kernelKind('BatchMatMul'), 'matmul');

@@ -5,8 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { backendKernelLabel, selectBackend } from '../../src/backend';
-import { ConfigError, NonFiniteLossError } from '../../src/model';
+import { ConfigError, NonFiniteLossError, parseModelConfig } from '../../src/model';
+import { hostStepUnsupported, setHostStepEnabled } from '../../src/model/host-step';
 import { MetricsRow, trainRun, learningRate } from '../../src/train';
+import { loadCheckpoint } from '../../src/train/checkpoint';
 import { RUN_COLUMNS } from '../../src/runs/types';
 import { tempDir, tinyTrainConfig } from './fixtures';
 
@@ -47,6 +49,29 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const row = readMetrics(a)[0]!;
     assert.equal(row.kind, 'train');
     if (row.kind === 'train') assert.equal(row.expertLoad.length, 1);
+  });
+
+  test(`[${backend}] trainRun with the host step writes the metrics and checkpoint the tfjs step writes, bit for bit (dense + expert-choice MoE blocks)`, async () => {
+    await selectBackend(backend);
+    const cfg = tinyTrainConfig({ model: { dModel: 16, layers: 2, heads: 2, moe: { router: 'expert-choice', expansionRate: 4, granularity: 2, topK: 1, every: 2, groupSize: 4 } } }, backend);
+    if (hostStepUnsupported(parseModelConfig({ ...cfg.model, contextLength: 16 })) !== null) return; // no native addon here: nothing to compare
+    const host = tempDir();
+    const lines: string[] = [];
+    await trainRun(cfg, { outDir: host, log: (l) => lines.push(l) });
+    assert.ok(lines.some((l) => l.startsWith('training step: host step')), lines.join('\n'));
+    const viaTfjs = tempDir();
+    setHostStepEnabled(false);
+    try {
+      await trainRun(cfg, { outDir: viaTfjs });
+    } finally {
+      setHostStepEnabled(true);
+    }
+    const strip = (rows: MetricsRow[]) => rows.map((r) => (r.kind === 'train' ? { ...r, tokensPerSecond: 0 } : r));
+    assert.deepEqual(strip(readMetrics(host)), strip(readMetrics(viaTfjs)));
+    // Weights and AdamW moments of the last checkpoint (its header also holds wall time, which differs).
+    const [ca, cb] = [loadCheckpoint(host)!, loadCheckpoint(viaTfjs)!];
+    assert.deepEqual([...ca.values.keys()], [...cb.values.keys()]);
+    for (const [name, v] of ca.values) assert.ok(Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).equals(Buffer.from(cb.values.get(name)!.data.buffer, cb.values.get(name)!.data.byteOffset, cb.values.get(name)!.data.byteLength)), `checkpoint ${name} differs`);
   });
 
   test(`[${backend}] tensor count is constant across 50 training steps`, async () => {
