@@ -53,6 +53,17 @@ export interface NativeBlas {
     pOut: ArrayBuffer | Float32Array, pOutOff: number,
     n: number, gradScale: number, lr: number, beta1: number, beta2: number, biasCorrection1: number, biasCorrection2: number, eps: number, weightDecay: number,
   ): void;
+  /**
+   * adamw's step written back over m, v and p (four different arrays, which nothing else may share): the same
+   * bits as adamw out of place, without output arrays. Then n and the same 8 numbers.
+   */
+  adamwInPlace(
+    g: ArrayBuffer | Float32Array, gOff: number,
+    m: ArrayBuffer | Float32Array, mOff: number,
+    v: ArrayBuffer | Float32Array, vOff: number,
+    p: ArrayBuffer | Float32Array, pOff: number,
+    n: number, gradScale: number, lr: number, beta1: number, beta2: number, biasCorrection1: number, biasCorrection2: number, eps: number, weightDecay: number,
+  ): void;
   /** y = x·Φ(x) over n floats (Φ by Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
   gelu(x: ArrayBuffer | Float32Array, xOff: number, y: ArrayBuffer | Float32Array, yOff: number, n: number): void;
   /** dx = dy·(Φ(x) + x·φ(x)) over n floats. */

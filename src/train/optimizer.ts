@@ -82,13 +82,15 @@ export class AdamW {
    * the step count untouched.
    */
   private applyFused(blas: NativeBlas, host: HostMemory, grads: tf.NamedTensorMap, lr: number): tf.Scalar {
-    return tf.scalar(this.updateNative(blas, host, (p) => grads[p.name] ?? null, lr));
+    return tf.scalar(this.updateNative(blas, host, (p) => grads[p.name] ?? null, lr, false));
   }
 
   /**
    * The fused native update with gradients as plain float32 arrays keyed by the parameters' logical names (the
    * host training step's, src/model/host-step.ts), on a host backend with the native addon: the same arithmetic,
    * in the same order, as `apply` with the same values as tensors. Returns the global norm before clipping.
+   * Parameters and moments are updated in place (no tensor is allocated or assigned): only for that step, whose
+   * weights no tensor saved for a backward pass shares.
    */
   applyArrays(grads: ReadonlyMap<string, Float32Array>, lr: number): number {
     const host = hostMemory();
@@ -98,11 +100,14 @@ export class AdamW {
       const g = grads.get(name);
       if (g && g.length !== p.size) throw new Error(`AdamW.applyArrays: gradient of ${name} has ${g.length} values, the parameter ${p.size}`);
     }
-    return this.updateNative(blas, host, (_, name) => grads.get(name) ?? null, lr);
+    return this.updateNative(blas, host, (_, name) => grads.get(name) ?? null, lr, true);
   }
 
-  /** Global norm, then one native AdamW loop per parameter with a gradient (`grad` returns null for none). */
-  private updateNative(blas: NativeBlas, host: HostMemory, grad: (p: tf.Variable, name: string) => tf.Tensor | Float32Array | null, lr: number): number {
+  /**
+   * Global norm, then one native AdamW loop per parameter with a gradient (`grad` returns null for none): into
+   * fresh tensors assigned to the variables, or `inPlace` over the variables' own memory (the same bits).
+   */
+  private updateNative(blas: NativeBlas, host: HostMemory, grad: (p: tf.Variable, name: string) => tf.Tensor | Float32Array | null, lr: number, inPlace: boolean): number {
     const [b1, b2] = this.args.betas;
     const list = [...this.params].flatMap(([name, p]) => {
       const g = grad(p, name);
@@ -125,6 +130,10 @@ export class AdamW {
       const mVar = this.m.get(name)!;
       const vVar = this.v.get(name)!;
       const wd = this.args.weightDecay > 0 && p.rank >= 2 ? this.args.weightDecay : 0;
+      if (inPlace) {
+        blas.adamwInPlace(...at(g), ...host.locate(mVar), ...host.locate(vVar), ...host.locate(p), p.size, scale, lr, b1, b2, c1, c2, this.args.eps, wd);
+        continue;
+      }
       const m1 = tensorOf(host.alloc(p.shape));
       const v1 = tensorOf(host.alloc(p.shape));
       const p1 = tensorOf(host.alloc(p.shape));

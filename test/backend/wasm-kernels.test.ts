@@ -147,6 +147,34 @@ test('the native addon (sgemm, adamw, sumSquares) refuses operands that run past
   assert.equal(blas.sumSquares(Float32Array.from([3, 4]), 0, 2), 25);
 });
 
+test('the addon\'s in-place AdamW writes exactly the bits of its out-of-place AdamW (vector body and scalar tail), and refuses aliased or short arrays', { skip: nativeSkip() }, () => {
+  const blas = nativeBlas()!;
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  for (const n of [1, 7, 15, 16, 17, 63, 1000, 4099]) {
+    for (const [scale, wd] of [[1, 0], [0.37, 0.1]] as const) {
+      const g = Float32Array.from({ length: n }, rnd);
+      const m = Float32Array.from({ length: n }, () => rnd() * 0.1);
+      const v = Float32Array.from({ length: n }, () => Math.abs(rnd()) * 0.01);
+      const p = Float32Array.from({ length: n }, rnd);
+      const [mo, vo, po] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      const hp = [scale, 3e-3, 0.9, 0.95, 1 - 0.9 ** 5, 1 - 0.95 ** 5, 1e-8, wd] as const;
+      blas.adamw(g, 0, m, 0, v, 0, p, 0, mo, 0, vo, 0, po, 0, n, ...hp);
+      blas.adamwInPlace(g, 0, m, 0, v, 0, p, 0, n, ...hp);
+      for (const [name, a, b] of [['m', m, mo], ['v', v, vo], ['p', p, po]] as const) {
+        assert.ok(Buffer.from(a.buffer).equals(Buffer.from(b.buffer)), `n ${n}, scale ${scale}: ${name} differs`);
+      }
+    }
+  }
+  const f = new Float32Array(8);
+  const h = [1, 1e-3, 0.9, 0.95, 0.1, 0.05, 1e-8, 0] as const;
+  assert.throws(() => blas.adamwInPlace(new Float32Array(8), 0, f, 0, f, 0, new Float32Array(8), 0, 8, ...h), /four different, non-overlapping arrays/);
+  assert.throws(() => blas.adamwInPlace(new Float32Array(8), 0, new Float32Array(8), 0, new Float32Array(4), 0, new Float32Array(8), 0, 8, ...h), /past the end/);
+  const heap = new Float32Array(32);
+  assert.throws(() => blas.adamwInPlace(heap, 0, heap, 32, heap, 64, heap, 80, 8, ...h), /non-overlapping/); // v and p share 4 floats
+  blas.adamwInPlace(heap, 0, heap, 32, heap, 64, heap, 96, 8, ...h); // adjacent, not overlapping
+});
+
 test('wasm Transpose, SplitV and leading-axis Sum replacements equal the default kernels', async () => {
   const x5 = () => rnd([4, 6, 3, 2, 5], 3);
   const big = () => rnd([80, 70], 4);

@@ -8,6 +8,7 @@
  * build is skipped and the kernels stay on tfjs's own matmul. Plain C and Node-API only (ABI-stable across
  * Node versions). Every pointer range is bounds-checked against its buffer before OpenBLAS touches it.
  */
+#include <stdint.h>
 #include "napi-util.h"
 
 /* fused.c: the fused layer kernels (LayerNorm, attention, cross-entropy, MoE experts). */
@@ -101,6 +102,59 @@ MULTIVERSION static void adamw_loop(const float *restrict g, const float *restri
     vo[i] = vi;
     po[i] = pi - lr * ((mi * inv_c1) / (sqrtf(vi * inv_c2) + eps) + wd * pi);
   }
+}
+
+/*
+ * The same update written back into m, v and p (each read and written through its own pointer only, so `restrict`
+ * holds). The expressions are adamw_loop's, term for term: test/backend/native-blas.test.ts checks the two give
+ * identical bits.
+ */
+MULTIVERSION static void adamw_inplace_loop(const float *restrict g, float *restrict m, float *restrict v, float *restrict p, int64_t n, const double *h) {
+  const float scale = (float)h[0], lr = (float)h[1], b1 = (float)h[2], b2 = (float)h[3];
+  const float inv_c1 = (float)(1.0 / h[4]), inv_c2 = (float)(1.0 / h[5]), eps = (float)h[6], wd = (float)h[7];
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i] * scale;
+    const float mi = b1 * m[i] + (1.0f - b1) * gi;
+    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+    const float pi = p[i];
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi - lr * ((mi * inv_c1) / (sqrtf(vi * inv_c2) + eps) + wd * pi);
+  }
+}
+
+/*
+ * adamwInPlace(g, gOff, m, mOff, v, vOff, p, pOff, n, gradScale, lr, beta1, beta2, biasCorr1, biasCorr2, eps,
+ * weightDecay): adamw's step with m', v', p' written over m, v, p (four distinct arrays; nothing else may hold
+ * them: the host training step's optimizer, whose weights no saved tensor shares).
+ */
+static napi_value adamw_inplace(napi_env env, napi_callback_info info) {
+  static const char usage[] = "moelab_blas.adamwInPlace: expected 4 (buffer, byteOffset) pairs, n and 8 numbers";
+  napi_value argv[17];
+  int64_t n;
+  if (!counted_args(env, info, argv, 17, 8, usage, &n)) return NULL;
+  int ok = 1;
+  double h[8];
+  for (int k = 0; ok && k < 8; k++) h[k] = dbl_arg(env, argv[9 + k], &ok);
+  if (!ok) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", usage);
+    return NULL;
+  }
+  const float *g = floats_at(env, argv[0], argv[1], n);
+  float *m = g ? floats_at(env, argv[2], argv[3], n) : NULL;
+  float *v = m ? floats_at(env, argv[4], argv[5], n) : NULL;
+  float *p = v ? floats_at(env, argv[6], argv[7], n) : NULL;
+  if (!p) return NULL;
+  const uintptr_t at[4] = {(uintptr_t)g, (uintptr_t)m, (uintptr_t)v, (uintptr_t)p}, bytes = (uintptr_t)n * sizeof(float);
+  int overlap = 0;
+  for (int a = 0; a < 4; a++)
+    for (int b = a + 1; b < 4; b++) overlap |= at[a] < at[b] + bytes && at[b] < at[a] + bytes;
+  if (overlap) {
+    napi_throw_range_error(env, "MOELAB_BLAS_ALIAS", "moelab_blas.adamwInPlace: g, m, v and p must be four different, non-overlapping arrays");
+    return NULL;
+  }
+  adamw_inplace_loop(g, m, v, p, n, h);
+  return NULL;
 }
 
 /*
@@ -262,6 +316,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamwInPlace", NULL, adamw_inplace, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gelu", NULL, gelu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_enumerable, NULL},
