@@ -303,7 +303,7 @@ export const trainBench: BenchSuite = {
           reference: torchWall,
           referenceLabel: 'PyTorch CPU, 1 thread',
           goal: Math.round(goal * torchWall),
-          notes: `${note}; ratio per side-by-side run ${range(wallRatios)}; target ≥ ${goal}× PyTorch`,
+          notes: `${note}; ratio per side-by-side run ${range(wallRatios)} (ours ${runs.map((o) => o.tokensPerSecond.toFixed(0)).join(' / ')}, PyTorch ${torchRuns.map((t) => t.value!.toFixed(0)).join(' / ')} tokens/s, run by run); target ≥ ${goal}× PyTorch`,
         });
         const torchCpu = torchRuns.filter((t) => t.cpu !== undefined);
         if (torchCpu.length > 0) {

@@ -21,7 +21,7 @@ import { hostMemory, type HostMemory } from '../backend/host-memory';
 import { HOST_KERNELS, hasHostKernel, matMulIsNative } from '../backend/kernels';
 import { nativeBlas, type NativeBlas } from '../backend/native-blas';
 import { routerLossesGradLoop, routerLossesLoop, routerSoftmaxGradLoop, routerSoftmaxLoop } from '../backend/router-loops';
-import { ModelConfig, isMoeLayer, isPeerLayer, routedExpertCount } from './config';
+import { ModelConfig, isMoeLayer, routedExpertCount } from './config';
 import { type MoeLayerStats, routeMoe, servingOrder } from './moe/layer';
 import { plainOps } from './ops';
 import type { Weights } from './weights';
@@ -160,8 +160,8 @@ interface Plan {
 /**
  * The host training step of one model: `run(inputs, targets, batch, seqLen)` computes the losses and every
  * weight's gradient (as `tf.variableGrads` of lmLoss + auxLoss over `forward` would, bit for bit). Construct it
- * only where `hostStepUnsupported(cfg)` is null. Weights are read where the backend keeps them on each call, so
- * updates between calls (AdamW assigns new tensors) are seen.
+ * only where `hostStepUnsupported(cfg)` is null. Weights are located where the backend keeps them on each call,
+ * so updates between calls are seen (AdamW.applyArrays writes them in place; a checkpoint restore assigns new tensors).
  */
 export class HostTrainStep {
   private readonly blas: NativeBlas;
@@ -363,7 +363,6 @@ export class HostTrainStep {
         this.mm(local(B.g), this.at(`${p}.ffn.w2`), P.t1, n, d, dff, false, false);
       }
       norm(2 * l + 2, P.t1);
-      if (isPeerLayer(cfg, l)) throw new Error('host training step: PEER layers are unsupported');
     }
     const hf = P.ys[2 * L]!;
     const unemb = cfg.tiedEmbeddings ? tok : this.at('unemb');
