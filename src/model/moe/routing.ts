@@ -148,26 +148,58 @@ export function expertChoiceCapacity(groupTokens: number, o: Pick<ExpertChoiceOp
  */
 export function routeExpertChoice(probs: Float32Array, o: ExpertChoiceOptions): Routing {
   const { experts } = o;
-  const lists: number[][] = Array.from({ length: experts }, () => []);
   const tokens = o.batch * o.seqLen;
+  const groups = expertChoiceGroups(o);
+  // Each expert's list has a known length (its capacity summed over groups): typed arrays filled in place, and a
+  // top-`cap` insertion per (group, expert) instead of sorting the group (~4 ms per layer and step at E·G = 32 on a
+  // 1024-token batch with a comparator sort; the order is the same: probability descending, then lower row).
+  const caps = groups.map((g) => expertChoiceCapacity(g.length, o));
+  const total = caps.reduce((a, c) => a + c, 0);
+  const lists = Array.from({ length: experts }, () => new Int32Array(total));
   const picked = new Uint8Array(tokens);
-  for (const group of expertChoiceGroups(o)) {
-    const cap = expertChoiceCapacity(group.length, o);
-    const order = Array.from(group);
+  const sel = new Int32Array(Math.max(1, ...caps));
+  let at = 0;
+  for (let gi = 0; gi < groups.length; gi++) {
+    const group = groups[gi]!;
+    const cap = caps[gi]!;
     for (let e = 0; e < experts; e++) {
-      order.sort((a, b) => probs[b * experts + e]! - probs[a * experts + e]! || a - b);
+      let len = 0;
+      for (let i = 0; i < group.length; i++) {
+        const row = group[i]!;
+        const pr = probs[row * experts + e]!;
+        // `row` goes before a selected row when its probability is higher, or equal with a lower row index.
+        if (len === cap) {
+          const last = sel[cap - 1]!;
+          const pl = probs[last * experts + e]!;
+          if (!(pr > pl || (pr === pl && row < last))) continue;
+        }
+        let j = len < cap ? len++ : cap - 1;
+        while (j > 0) {
+          const other = sel[j - 1]!;
+          const po = probs[other * experts + e]!;
+          if (!(pr > po || (pr === po && row < other))) break;
+          sel[j] = other;
+          j--;
+        }
+        sel[j] = row;
+      }
+      const list = lists[e]!;
       for (let i = 0; i < cap; i++) {
-        lists[e]!.push(order[i]!);
-        picked[order[i]!] = 1;
+        list[at + i] = sel[i]!;
+        picked[sel[i]!] = 1;
       }
     }
+    at += cap;
   }
-  let served = 0;
-  for (const l of lists) served += l.length;
   let unpicked = 0;
   for (let t = 0; t < tokens; t++) if (!picked[t]) unpicked++;
+  const served = total * experts;
   return {
-    perExpert: lists.map((ts, e) => ({ tokens: Int32Array.from(ts), gateIndex: Int32Array.from(ts, (t) => t * experts + e) })),
+    perExpert: lists.map((ts, e) => {
+      const gateIndex = new Int32Array(ts.length);
+      for (let i = 0; i < ts.length; i++) gateIndex[i] = ts[i]! * experts + e;
+      return { tokens: ts, gateIndex };
+    }),
     load: lists.map((l) => (served > 0 ? l.length / served : 0)),
     droppedFraction: unpicked / tokens,
     assignedFraction: lists.map((l) => (served > 0 ? l.length / served : 0)),
