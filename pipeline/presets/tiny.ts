@@ -1,6 +1,6 @@
 /**
  * `tiny`: the default main job. Full embedded corpus (Moby Dick + State of the Union, ~12 MB of English), sized so
- * the whole DAG finishes in about ten minutes on 2 CPU cores (9.4 min measured, 2026-12-04; 15.5 min on 2026-12-02, before the fused CPU kernels) and every run ends well below the unigram
+ * the whole DAG finishes in under ten minutes on 2 CPU cores (7.5 min measured, 2026-12-04; 15.5 min on 2026-12-02, before the fused CPU kernels) and every run ends well below the unigram
  * plateau (the claims stage checks it per run: moelab.off-plateau):
  * - fine-grained (Krajewski): d_model 24/48/96 (active non-embedding N 1.4e4–2.2e5, 1.2 decades) × D ∈ {80k, 250k,
  *   800k} (a decade) × G ∈ {1, 2, 4, 8} at E = 4, plus dense baselines (45 runs), and seed replicates (seeds 1, 2)
@@ -26,7 +26,7 @@ const shape = (dModel: number, layers: number, heads: number, lr: number) => ({ 
 
 const tiny = {
   name: 'tiny',
-  description: 'default main job: embedded corpus, 85 small runs (seed replicates included), ~10 minutes on 2 CPU cores',
+  description: 'default main job: embedded corpus, 85 small runs (seed replicates included), ~8 minutes on 2 CPU cores',
   corpus: {
     name: 'stdlib-en',
     sources: [
