@@ -88,6 +88,25 @@ static napi_value sum_squares(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * The AdamW entry points' arguments: `pairs` (buffer, byteOffset) operands of n floats each, n, then the 8 numbers
+ * (gradScale, lr, β1, β2, c1, c2, ε, decay) into h. Returns 0 after throwing.
+ */
+static int adamw_args(napi_env env, napi_callback_info info, int pairs, const char *usage, int64_t *n, double *h, float **ops) {
+  napi_value argv[23];
+  const size_t count = (size_t)(2 * pairs + 9);
+  if (count > sizeof(argv) / sizeof(argv[0]) || !counted_args(env, info, argv, count, (size_t)(2 * pairs), usage, n)) return 0;
+  int ok = 1;
+  for (int k = 0; ok && k < 8; k++) h[k] = dbl_arg(env, argv[2 * pairs + 1 + k], &ok);
+  if (!ok) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", usage);
+    return 0;
+  }
+  for (int k = 0; k < pairs; k++)
+    if (!(ops[k] = floats_at(env, argv[2 * k], argv[2 * k + 1], *n))) return 0;
+  return 1;
+}
+
 MULTIVERSION static void adamw_loop(const float *restrict g, const float *restrict m, const float *restrict v, const float *restrict p,
                                     float *restrict mo, float *restrict vo, float *restrict po,
                                     int64_t n, const double *h) {
@@ -130,21 +149,12 @@ MULTIVERSION static void adamw_inplace_loop(const float *restrict g, float *rest
  */
 static napi_value adamw_inplace(napi_env env, napi_callback_info info) {
   static const char usage[] = "moelab_blas.adamwInPlace: expected 4 (buffer, byteOffset) pairs, n and 8 numbers";
-  napi_value argv[17];
   int64_t n;
-  if (!counted_args(env, info, argv, 17, 8, usage, &n)) return NULL;
-  int ok = 1;
   double h[8];
-  for (int k = 0; ok && k < 8; k++) h[k] = dbl_arg(env, argv[9 + k], &ok);
-  if (!ok) {
-    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", usage);
-    return NULL;
-  }
-  const float *g = floats_at(env, argv[0], argv[1], n);
-  float *m = g ? floats_at(env, argv[2], argv[3], n) : NULL;
-  float *v = m ? floats_at(env, argv[4], argv[5], n) : NULL;
-  float *p = v ? floats_at(env, argv[6], argv[7], n) : NULL;
-  if (!p) return NULL;
+  float *ops[4];
+  if (!adamw_args(env, info, 4, usage, &n, h, ops)) return NULL;
+  const float *g = ops[0];
+  float *m = ops[1], *v = ops[2], *p = ops[3];
   const uintptr_t at[4] = {(uintptr_t)g, (uintptr_t)m, (uintptr_t)v, (uintptr_t)p}, bytes = (uintptr_t)n * sizeof(float);
   int overlap = 0;
   for (int a = 0; a < 4; a++)
@@ -166,24 +176,12 @@ static napi_value adamw_inplace(napi_env env, napi_callback_info info) {
  */
 static napi_value adamw(napi_env env, napi_callback_info info) {
   static const char usage[] = "moelab_blas.adamw: expected 7 (buffer, byteOffset) pairs, n and 8 numbers";
-  napi_value argv[23];
   int64_t n;
-  if (!counted_args(env, info, argv, 23, 14, usage, &n)) return NULL;
-  int ok = 1;
   double h[8];
-  for (int k = 0; ok && k < 8; k++) h[k] = dbl_arg(env, argv[15 + k], &ok);
-  if (!ok) {
-    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", usage);
-    return NULL;
-  }
-  const float *g = floats_at(env, argv[0], argv[1], n);
-  const float *m = g ? floats_at(env, argv[2], argv[3], n) : NULL;
-  const float *v = m ? floats_at(env, argv[4], argv[5], n) : NULL;
-  const float *p = v ? floats_at(env, argv[6], argv[7], n) : NULL;
-  float *mo = p ? floats_at(env, argv[8], argv[9], n) : NULL;
-  float *vo = mo ? floats_at(env, argv[10], argv[11], n) : NULL;
-  float *po = vo ? floats_at(env, argv[12], argv[13], n) : NULL;
-  if (!po) return NULL;
+  float *ops[7];
+  if (!adamw_args(env, info, 7, usage, &n, h, ops)) return NULL;
+  const float *g = ops[0], *m = ops[1], *v = ops[2], *p = ops[3];
+  float *mo = ops[4], *vo = ops[5], *po = ops[6];
   adamw_loop(g, m, v, p, mo, vo, po, n, h);
   return NULL;
 }
