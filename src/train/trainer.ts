@@ -193,7 +193,6 @@ async function openRun(cfg: TrainConfig, opts: TrainRunOptions): Promise<Run> {
     );
   }
   withDiskErrors(outDir, () => fs.mkdirSync(outDir, { recursive: true }));
-  removeStaleTempFiles(outDir);
   const backend = await selectBackend(cfg.backend);
   log(`backend: ${backend.label}${backend.skipped.length ? ` (skipped ${backend.skipped.join('; ')})` : ''}`);
   if (backend.label === 'wasm' || backend.label === 'cpu') log(`native CPU kernels not in use: ${nativeBlasStatus().detail} (training runs 3-4x slower)`);
@@ -490,6 +489,8 @@ export async function trainRun(config: TrainConfig | unknown, opts: TrainRunOpti
   const run = await openRun(cfg, opts);
   try {
     resume(run, opts);
+    // Only a run that goes ahead clears what a killed one left half-written: a refused restart changes nothing.
+    removeStaleTempFiles(run.outDir);
     // before the first step (kept in the checkpoint, so a resumed run reports the same)
     if (cfg.evalCorpora && run.state.step === 0) run.state.evalsBefore = await evaluateCorpora(run);
     const clock = { t0: Date.now(), wall0: run.state.wallSeconds, steps: 0 };

@@ -75,6 +75,9 @@ describe('kill -9 and resume of moelab train', () => {
     first.killGroup('SIGKILL');
     await first.exited;
     assert.ok(!fs.existsSync(path.join(out, 'final.json')), 'killed before the end');
+    // what a kill during a checkpoint write leaves (a dead pid's temp file): a refused restart must leave it too
+    const stale = path.join(out, `checkpoint.bin.tmp-${2 ** 22 + 1}-x`); // above Linux's largest pid_max: never alive
+    fs.writeFileSync(stale, 'half-written');
     const snapshot = () => Object.fromEntries(fs.readdirSync(out).map((f) => [f, fs.readFileSync(path.join(out, f)).toString('base64')]));
     const before = snapshot();
     const fresh = sb.run(['train', '--config', cfg, '--out', out]);
@@ -84,6 +87,10 @@ describe('kill -9 and resume of moelab train', () => {
     assert.equal(changed.status, 2, changed.stderr);
     assert.match(changed.stderr, /CheckpointError: \S+checkpoint\.bin: was written by a different config/);
     assert.deepEqual(snapshot(), before);
+    // a run that goes ahead clears it
+    const resumed = sb.run(['train', '--config', cfg, '--out', out, '--resume']);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.ok(!fs.existsSync(stale), 'the resumed run removed the dead process\'s temp file');
   });
 
   it('16: a truncated checkpoint is a CheckpointError naming the file and the fix, exit 2', async () => {
