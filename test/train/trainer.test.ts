@@ -119,7 +119,8 @@ test('a NaN/Inf loss stops the run with NonFiniteLossError and keeps the last go
 });
 
 test('a run killed with SIGKILL and restarted with resume ends with exactly the losses of an uninterrupted run', async () => {
-  const cfgInput = tinyTrainConfig({ tokens: 64 * 12, checkpointEverySteps: 3, evalEveryTokens: 64 * 2 }, 'wasm');
+  // 60 steps, killed after step 7: a millisecond step (the host training step) must not finish before the kill lands
+  const cfgInput = tinyTrainConfig({ tokens: 64 * 60, checkpointEverySteps: 3, evalEveryTokens: 64 * 8 }, 'wasm');
   const ref = tempDir();
   await trainRun(cfgInput, { outDir: ref });
   const dir = tempDir();
