@@ -107,39 +107,39 @@ static int adamw_args(napi_env env, napi_callback_info info, int pairs, const ch
   return 1;
 }
 
+/*
+ * One AdamW step of element i, shared by both loops so the out-of-place and in-place updates cannot drift apart:
+ *   m' = β1 m + (1−β1) g,  v' = β2 v + (1−β2) g²,  p' = p − lr (m'/c1 / (√(v'/c2) + ε) + wd p).
+ * Expects the constants of ADAMW_CONSTANTS in scope.
+ */
+#define ADAMW_CONSTANTS(h)                                                                 \
+  const float scale = (float)(h)[0], lr = (float)(h)[1], b1 = (float)(h)[2], b2 = (float)(h)[3]; \
+  const float inv_c1 = (float)(1.0 / (h)[4]), inv_c2 = (float)(1.0 / (h)[5]), eps = (float)(h)[6], wd = (float)(h)[7]
+#define ADAMW_ELEMENT(g, m, v, p, mo, vo, po, i)                                            \
+  do {                                                                                      \
+    const float gi = g[i] * scale;                                                          \
+    const float mi = b1 * m[i] + (1.0f - b1) * gi;                                          \
+    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;                                     \
+    const float pi = p[i];                                                                  \
+    mo[i] = mi;                                                                             \
+    vo[i] = vi;                                                                             \
+    po[i] = pi - lr * ((mi * inv_c1) / (sqrtf(vi * inv_c2) + eps) + wd * pi);               \
+  } while (0)
+
 MULTIVERSION static void adamw_loop(const float *restrict g, const float *restrict m, const float *restrict v, const float *restrict p,
                                     float *restrict mo, float *restrict vo, float *restrict po,
                                     int64_t n, const double *h) {
-  const float scale = (float)h[0], lr = (float)h[1], b1 = (float)h[2], b2 = (float)h[3];
-  const float inv_c1 = (float)(1.0 / h[4]), inv_c2 = (float)(1.0 / h[5]), eps = (float)h[6], wd = (float)h[7];
-  for (int64_t i = 0; i < n; i++) {
-    const float gi = g[i] * scale;
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    const float pi = p[i];
-    mo[i] = mi;
-    vo[i] = vi;
-    po[i] = pi - lr * ((mi * inv_c1) / (sqrtf(vi * inv_c2) + eps) + wd * pi);
-  }
+  ADAMW_CONSTANTS(h);
+  for (int64_t i = 0; i < n; i++) ADAMW_ELEMENT(g, m, v, p, mo, vo, po, i);
 }
 
 /*
  * The same update written back into m, v and p (each read and written through its own pointer only, so `restrict`
- * holds). The expressions are adamw_loop's, term for term: test/backend/native-blas.test.ts checks the two give
- * identical bits.
+ * holds); test/backend/wasm-kernels.test.ts checks that the two loops give identical bits.
  */
 MULTIVERSION static void adamw_inplace_loop(const float *restrict g, float *restrict m, float *restrict v, float *restrict p, int64_t n, const double *h) {
-  const float scale = (float)h[0], lr = (float)h[1], b1 = (float)h[2], b2 = (float)h[3];
-  const float inv_c1 = (float)(1.0 / h[4]), inv_c2 = (float)(1.0 / h[5]), eps = (float)h[6], wd = (float)h[7];
-  for (int64_t i = 0; i < n; i++) {
-    const float gi = g[i] * scale;
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    const float pi = p[i];
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = pi - lr * ((mi * inv_c1) / (sqrtf(vi * inv_c2) + eps) + wd * pi);
-  }
+  ADAMW_CONSTANTS(h);
+  for (int64_t i = 0; i < n; i++) ADAMW_ELEMENT(g, m, v, p, m, v, p, i);
 }
 
 /*
