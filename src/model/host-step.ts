@@ -10,8 +10,8 @@
  * losses, gradients and trained weights are bit-identical to that path's (test/model/host-step.test.ts checks it
  * step by step), and which path trained a run does not show in its results.
  *
- * It covers the models the sweeps train most: dense and MoE (token or expert choice) with GELU FFNs, tied or untied
- * embeddings. with or without the expert output LayerNorm. SwiGLU, shared experts and PEER layers keep the tfjs path
+ * It covers the models the sweeps train most: dense and MoE (token or expert choice, with or without the expert output
+ * LayerNorm) with GELU FFNs, tied or untied embeddings. SwiGLU, shared experts and PEER layers keep the tfjs path
  * (`hostStepUnsupported` names the reason).
  */
 import * as tf from '@tensorflow/tfjs';

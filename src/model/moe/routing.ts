@@ -157,7 +157,7 @@ export function routeExpertChoice(probs: Float32Array, o: ExpertChoiceOptions): 
   const total = caps.reduce((a, c) => a + c, 0);
   const lists = Array.from({ length: experts }, () => new Int32Array(total));
   const picked = new Uint8Array(tokens);
-  const sel = new Int32Array(Math.max(1, ...caps));
+  const sel = new Int32Array(caps.reduce((a, c) => Math.max(a, c), 1));
   let at = 0;
   for (let gi = 0; gi < groups.length; gi++) {
     const group = groups[gi]!;
