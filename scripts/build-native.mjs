@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
 const say = (msg) => console.log(`moelab native: ${msg}`);
-const sources = ['blas.c', 'fused.c'].map((f) => path.join(root, 'src', 'backend', 'native', f));
+const sources = ['blas.c', 'fused.c', 'gemm.c'].map((f) => path.join(root, 'src', 'backend', 'native', f));
 const outDir = path.join(root, 'build', 'native');
 const out = path.join(outDir, 'moelab_blas.node');
 

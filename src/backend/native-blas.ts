@@ -87,7 +87,16 @@ export interface NativeBlas {
     n: number, d: number, experts: number, dff: number,
   ): void;
   setThreads(n: number): void;
-  info(): { config: string; core: string; threads: number };
+  /**
+   * Use the addon's own matrix kernel where it applies (src/backend/native/gemm.c: 1 thread, AVX-512F, and a
+   * product OpenBLAS sums as one FMA chain per element, so the bits equal OpenBLAS's on its SkylakeX-family
+   * cores), or OpenBLAS for every product.
+   */
+  setOwnGemm(on: boolean): void;
+  /** Which kernel would compute this product now: the addon's own or OpenBLAS. */
+  gemmKernel(M: number, N: number, K: number, transA: boolean, transB: boolean): 'own' | 'openblas';
+  /** OpenBLAS's build and core, its threads, and `gemm`: which kernel takes the larger products, and why. */
+  info(): { config: string; core: string; threads: number; gemm: string };
 }
 
 export interface NativeBlasStatus {
@@ -99,6 +108,12 @@ export interface NativeBlasStatus {
   /** OpenBLAS threads in use when loaded. */
   threads?: number;
 }
+
+/**
+ * OpenBLAS cores whose sgemm micro-kernel and K blocking the addon's own kernel reproduces (gemm.c), so that on
+ * them its products equal OpenBLAS's bit for bit; on other cores it keeps one fixed order of its own.
+ */
+export const OWN_GEMM_SAME_ORDER_CORES = /^(SkylakeX|Cooperlake|SapphireRapids)$/i;
 
 let cached: { blas: NativeBlas | null; status: NativeBlasStatus } | undefined;
 let enabled = true;
@@ -128,8 +143,11 @@ function load(): { blas: NativeBlas | null; status: NativeBlasStatus } {
     const threads = Number(process.env.MOELAB_BLAS_THREADS ?? '1');
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`MOELAB_BLAS_THREADS=${process.env.MOELAB_BLAS_THREADS} must be a positive integer`);
     blas.setThreads(threads);
+    const own = process.env.MOELAB_OWN_GEMM;
+    if (own !== undefined && own !== '0' && own !== '1') throw new Error(`MOELAB_OWN_GEMM=${own} must be 0 (OpenBLAS for every product) or 1`);
+    blas.setOwnGemm(own !== '0');
     const i = blas.info();
-    return { blas, status: { loaded: true, path: file, detail: `OpenBLAS ${i.core} (${i.config})`, threads: i.threads } };
+    return { blas, status: { loaded: true, path: file, detail: `OpenBLAS ${i.core} (${i.config}); products: ${i.gemm}`, threads: i.threads } };
   } catch (e) {
     return { blas: null, status: { loaded: false, path: file, detail: `failed to load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` } };
   }

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { countParams } from '../accounting/model-params';
 import { matMulIsNative, registerFastKernels, restoreDefaultKernels, setHostFusedKernelsEnabled } from '../backend/kernels';
-import { nativeBlas, nativeBlasStatus, setNativeBlasEnabled } from '../backend/native-blas';
+import { OWN_GEMM_SAME_ORDER_CORES, nativeBlas, nativeBlasStatus, setNativeBlasEnabled } from '../backend/native-blas';
 import { selectBackend } from '../backend/select';
 import { ModelConfig, parseModelConfig } from '../model/config';
 import { hostStepUnsupported, setHostStepEnabled } from '../model/host-step';
@@ -135,26 +135,77 @@ export interface SgemmPeak {
 /**
  * This core's practical float32 peak through the native addon: the best rate of `reps` square sgemm products at
  * each side in `sides` (default 256, 512, 1024: at 1024 the operands outgrow the L2 cache and the rate may fall,
- * so the best is taken over sizes), 1 thread; null without the addon. Measured in the same run as the throughput
- * it is compared with, so a shared machine lowers both.
+ * so the best is taken over sizes), 1 thread, with OpenBLAS and with the addon's own kernel where it runs (the
+ * better of the two, named in `shape`); null without the addon. Measured in the same run as the throughput it is
+ * compared with, so a shared machine lowers both.
  */
 export function measureSgemmPeak(sides: number[] = [256, 512, 1024], reps = 5): SgemmPeak | null {
   const blas = nativeBlas();
   if (!blas) return null;
   let best: SgemmPeak = { gflops: 0, shape: '' };
-  for (const n of sides) {
-    const a = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
-    const b = new Float32Array(n * n).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
-    const c = new Float32Array(n * n);
-    blas.sgemm(a, 0, b, 0, c, 0, n, n, n, false, false, 1, 0, 0, 0);
-    for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
+  for (const own of [false, true]) {
+    blas.setOwnGemm(own);
+    const kernel = own ? 'own kernel' : 'OpenBLAS';
+    if (own && !blas.info().gemm.startsWith('own ')) continue;
+    for (const n of sides) {
+      const a = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+      const b = new Float32Array(n * n).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
+      const c = new Float32Array(n * n);
       blas.sgemm(a, 0, b, 0, c, 0, n, n, n, false, false, 1, 0, 0, 0);
-      const gflops = (2 * n * n * n) / ((performance.now() - t0) / 1000) / 1e9;
-      if (gflops > best.gflops) best = { gflops, shape: `${n}×${n}×${n}` };
+      for (let r = 0; r < reps; r++) {
+        const t0 = performance.now();
+        blas.sgemm(a, 0, b, 0, c, 0, n, n, n, false, false, 1, 0, 0, 0);
+        const gflops = (2 * n * n * n) / ((performance.now() - t0) / 1000) / 1e9;
+        if (gflops > best.gflops) best = { gflops, shape: `${n}×${n}×${n}, ${kernel}` };
+      }
     }
   }
+  blas.setOwnGemm(true);
   return best;
+}
+
+/** A product of the training step: op(A) is M×K, op(B) is K×N. */
+interface ProductShape {
+  what: string;
+  M: number;
+  N: number;
+  K: number;
+  ta: boolean;
+  tb: boolean;
+}
+
+/** Products of the tiny d64 MoE step that take the own kernel (an expert holds ~256 of the 2048 assignments). */
+const STEP_PRODUCTS: ProductShape[] = [
+  { what: 'expert up, x·W1', M: 256, N: 256, K: 64, ta: false, tb: false },
+  { what: 'expert down, h·W2', M: 256, N: 64, K: 256, ta: false, tb: false },
+  { what: 'expert dh = dy·W2ᵀ', M: 256, N: 256, K: 64, ta: false, tb: true },
+  { what: 'expert dW1 = xᵀ·dh', M: 64, N: 256, K: 256, ta: true, tb: false },
+  { what: 'QKV projection', M: 1024, N: 192, K: 64, ta: false, tb: false },
+  { what: 'attention scores Q·Kᵀ, one head', M: 64, N: 64, K: 32, ta: false, tb: true },
+  { what: 'LM head dW = xᵀ·dlogits', M: 64, N: 256, K: 1024, ta: true, tb: false },
+];
+
+/** GFLOP/s of one product on OpenBLAS and on the own kernel: the best of `reps` timings of 20 calls each. */
+function measureProduct(p: ProductShape, reps = 5): { openblas: number; own: number } | null {
+  const blas = nativeBlas();
+  if (!blas) return null;
+  const a = new Float32Array(p.M * p.K).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const b = new Float32Array(p.K * p.N).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
+  const c = new Float32Array(p.M * p.N);
+  const rate = (own: boolean) => {
+    blas.setOwnGemm(own);
+    let best = 0;
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++) blas.sgemm(a, 0, b, 0, c, 0, p.M, p.N, p.K, p.ta, p.tb, 1, 0, 0, 0);
+      best = Math.max(best, (20 * 2 * p.M * p.N * p.K) / ((performance.now() - t0) / 1000) / 1e9);
+    }
+    return best;
+  };
+  const openblas = rate(false);
+  const own = rate(true);
+  blas.setOwnGemm(true);
+  return { openblas, own };
 }
 
 /** Swap the wasm kernels: `fused` = the fused layer kernels, `native` = the addon at all (else wasm alone). */
@@ -178,6 +229,21 @@ export const trainBench: BenchSuite = {
     opts.log(`train bench: matmul ${matmul}`);
     const peak = measureSgemmPeak(opts.quick ? [256, 512] : undefined);
     if (peak) opts.log(`train bench: sgemm peak ${peak.gflops.toFixed(1)} GFLOP/s (${peak.shape}, 1 thread)`);
+    const ownGemm = nativeBlas()?.info().gemm.startsWith('own ') ?? false;
+    const sameBits = OWN_GEMM_SAME_ORDER_CORES.test(nativeBlas()?.info().core ?? '') ? 'bit-identical results' : 'same products, another summation order on this OpenBLAS core';
+    if (ownGemm) {
+      for (const p of STEP_PRODUCTS) {
+        const r = measureProduct(p, opts.quick ? 2 : 5)!;
+        results.push({
+          label: `matmul ${p.M}×${p.N}×${p.K}${p.ta ? ' Aᵀ' : ''}${p.tb ? ' Bᵀ' : ''} (${p.what}): own kernel vs OpenBLAS`,
+          value: r.own,
+          unit: 'GFLOP/s',
+          reference: r.openblas,
+          referenceLabel: `OpenBLAS sgemm, same product, 1 thread (${sameBits})`,
+          notes: 'best of 5 timings of 20 calls on warm operands; src/backend/native/gemm.c',
+        });
+      }
+    }
     // Both sides time the same number of steps after 2 warm-up steps (PyTorch's step time still falls over its
     // first ~40 steps, so short runs would flatter us): 20 steps (40 for d ≤ 64); the slower references fewer.
     const steps = opts.quick ? 2 : 20;
@@ -217,6 +283,17 @@ export const trainBench: BenchSuite = {
           viaTfjs = { tps: measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 2)), batch), kernels: (await profileTrainStep(cfg, batch, SEQ, 1)).kernels };
         } finally {
           setHostStepEnabled(true);
+        }
+      }
+      // The same step with OpenBLAS for every product instead of the addon's own kernel (same bits).
+      let viaOpenblas: StepThroughput | null = null;
+      if (ownGemm) {
+        opts.log(`train bench: ${s.label} (ours, OpenBLAS for every product instead of the own kernel)`);
+        nativeBlas()!.setOwnGemm(false);
+        try {
+          viaOpenblas = measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 2)), batch);
+        } finally {
+          nativeBlas()!.setOwnGemm(true);
         }
       }
       // The same trainer before the fused kernels (addon matmul, GELU, row kernels, AdamW), then without the addon.
@@ -267,6 +344,16 @@ export const trainBench: BenchSuite = {
           reference: viaTfjs.tps.tokensPerSecond,
           referenceLabel: 'same kernels under tf.variableGrads (bit-identical losses)',
           notes: `per CPU-second: ${ours.tokensPerCpuSecond.toFixed(0)} vs ${viaTfjs.tps.tokensPerCpuSecond.toFixed(0)}; the reference times half as many steps`,
+        });
+      }
+      if (viaOpenblas) {
+        results.push({
+          label: `${s.label}: tokens/s, own matrix kernel vs OpenBLAS`,
+          value: ours.tokensPerSecond,
+          unit: 'tokens/s',
+          reference: viaOpenblas.tokensPerSecond,
+          referenceLabel: `same step with OpenBLAS for every product (${sameBits})`,
+          notes: `per CPU-second: ${ours.tokensPerCpuSecond.toFixed(0)} vs ${viaOpenblas.tokensPerCpuSecond.toFixed(0)}; the reference times half as many steps`,
         });
       }
       if (unfused) {

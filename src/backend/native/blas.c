@@ -10,6 +10,7 @@
  */
 #include <stdint.h>
 #include "napi-util.h"
+#include "gemm.h"
 
 /* fused.c: the fused layer kernels (LayerNorm, attention, cross-entropy, MoE experts). */
 napi_value moelab_fused_init(napi_env env, napi_value exports);
@@ -62,8 +63,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < M * N; j++) Ci[j] = 0.0f;
       continue;
     }
-    cblas_sgemm(CBLAS_ROW_MAJOR, ta ? CBLAS_TRANS : CBLAS_NO_TRANS, tb ? CBLAS_TRANS : CBLAS_NO_TRANS, (int)M, (int)N,
-                (int)K, 1.0f, A + i * sA, lda, B + i * sB, ldb, 0.0f, Ci, (int)N);
+    moelab_gemm(ta, tb, M, N, K, 1.0f, A + i * sA, lda, B + i * sB, ldb, Ci, N);
   }
   return NULL;
 }
@@ -292,10 +292,41 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
     return NULL;
   }
   openblas_set_num_threads(n);
+  moelab_gemm_configure(moelab_gemm_enabled(), n);
   return NULL;
 }
 
-/* info(): { config, core, threads } as OpenBLAS reports them. */
+/* setOwnGemm(on): use our own matrix kernel where it applies (gemm.c), or OpenBLAS for every product. */
+static napi_value set_own_gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool on = true;
+  if (argc < 1 || napi_get_value_bool(env, argv[0], &on) != napi_ok) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.setOwnGemm: expected a boolean");
+    return NULL;
+  }
+  moelab_gemm_configure(on ? 1 : 0, openblas_get_num_threads());
+  return NULL;
+}
+
+/* gemmKernel(M, N, K, transA, transB): "own" or "openblas", whichever would compute that product now. */
+static napi_value gemm_kernel(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], out;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int ok = argc == 5;
+  int64_t M = ok ? int_arg(env, argv[0], &ok) : 0, N = ok ? int_arg(env, argv[1], &ok) : 0, K = ok ? int_arg(env, argv[2], &ok) : 0;
+  bool ta = false, tb = false;
+  if (!ok || M < 0 || N < 0 || K < 0 || napi_get_value_bool(env, argv[3], &ta) != napi_ok || napi_get_value_bool(env, argv[4], &tb) != napi_ok) {
+    napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.gemmKernel(M, N, K, transA, transB): bad arguments");
+    return NULL;
+  }
+  CHECK(env, napi_create_string_utf8(env, moelab_gemm_own(ta, tb, M, N, K) ? "own" : "openblas", NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+/* info(): { config, core, threads } as OpenBLAS reports them, and gemm: which kernel takes the larger products. */
 static napi_value blas_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, config, core, threads;
@@ -306,12 +337,22 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
   CHECK(env, napi_set_named_property(env, out, "config", config));
   CHECK(env, napi_set_named_property(env, out, "core", core));
   CHECK(env, napi_set_named_property(env, out, "threads", threads));
+  const int nthreads = openblas_get_num_threads();
+  const char *gemm = !moelab_gemm_enabled()            ? "OpenBLAS (own kernel switched off)"
+                     : moelab_gemm_isa()[0] == 'n'     ? "OpenBLAS (own kernel needs AVX-512F)"
+                     : nthreads != 1                   ? "OpenBLAS (own kernel runs on 1 thread only)"
+                                                       : "own avx512f kernel wherever it sums in OpenBLAS's order";
+  napi_value g;
+  CHECK(env, napi_create_string_utf8(env, gemm, NAPI_AUTO_LENGTH, &g));
+  CHECK(env, napi_set_named_property(env, out, "gemm", g));
   return out;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setOwnGemm", NULL, set_own_gemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gemmKernel", NULL, gemm_kernel, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamwInPlace", NULL, adamw_inplace, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -323,6 +364,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  moelab_gemm_configure(1, openblas_get_num_threads());
   return moelab_fused_init(env, exports);
 }
 

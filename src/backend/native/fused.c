@@ -2,7 +2,7 @@
  * The addon's fused layer kernels for the tfjs `wasm` and `cpu` backends (JS side: src/backend/host-fused.ts).
  * Each replaces a composition of 5-30 tfjs kernels by one call, so a small model's step is no longer bound by
  * per-kernel overhead: LayerNorm (with the residual add before it) forward and backward, causal multi-head
- * attention forward and backward over the fused QKV projection (all heads in one call, products on OpenBLAS),
+ * attention forward and backward over the fused QKV projection (all heads in one call, products through moelab_gemm),
  * softmax cross-entropy forward and backward, and a whole MoE layer's routed experts (gather → up → GELU →
  * down → gate-weighted combine) forward and backward.
  *
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "napi-util.h"
+#include "gemm.h"
 
 #define THROW_TYPE(env, msg)                                   \
   do {                                                         \
@@ -309,10 +310,9 @@ static napi_value attention(napi_env env, napi_callback_info info) {
   for (int64_t b = 0; b < a.B; b++) {
     for (int64_t h = 0; h < a.H; h++) {
       const float *Q = qkv + b * T * ld + h * dh, *K = Q + d, *V = Q + 2 * d;
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)T, (int)T, (int)dh, scale, Q, (int)ld, K, (int)ld, 0.0f, S, (int)T);
+      moelab_gemm_lower(0, 1, T, dh, scale, Q, ld, K, ld, S, T); /* causal_softmax reads j ≤ i only */
       causal_softmax(S, lse + (b * a.H + h) * T, T);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, (int)T, (int)dh, (int)T, 1.0f, S, (int)T, V, (int)ld, 0.0f,
-                  o + b * T * d + h * dh, (int)d);
+      moelab_gemm(0, 0, T, dh, T, 1.0f, S, T, V, ld, o + b * T * d + h * dh, d);
     }
   }
   return NULL;
@@ -350,14 +350,14 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
       const float *Q = qkv + base, *K = Q + d, *V = Q + 2 * d;
       const float *dO = dy + b * T * d + h * dh;
       float *dQ = dqkv + base, *dK = dQ + d, *dV = dQ + 2 * d;
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)T, (int)T, (int)dh, scale, Q, (int)ld, K, (int)ld, 0.0f, P, (int)T);
+      moelab_gemm_lower(0, 1, T, dh, scale, Q, ld, K, ld, P, T); /* causal_probs_from_lse reads j ≤ i only */
       causal_probs_from_lse(P, lse + (b * a.H + h) * T, T);
       /* dV = Pᵀ dO; dP = dO Vᵀ; dS = P ⊙ (dP − D); dQ = scale · dS K; dK = scale · dSᵀ Q. */
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, (int)T, (int)dh, (int)T, 1.0f, P, (int)T, dO, (int)d, 0.0f, dV, (int)ld);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)T, (int)T, (int)dh, 1.0f, dO, (int)d, V, (int)ld, 0.0f, dP, (int)T);
+      moelab_gemm(1, 0, T, dh, T, 1.0f, P, T, dO, d, dV, ld);
+      moelab_gemm(0, 1, T, T, dh, 1.0f, dO, d, V, ld, dP, T);
       softmax_backward_rows(P, dP, T);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, (int)T, (int)dh, (int)T, scale, dP, (int)T, K, (int)ld, 0.0f, dQ, (int)ld);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, (int)T, (int)dh, (int)T, scale, dP, (int)T, Q, (int)ld, 0.0f, dK, (int)ld);
+      moelab_gemm(0, 0, T, dh, T, scale, dP, T, K, ld, dQ, ld);
+      moelab_gemm(1, 0, T, dh, T, scale, dP, T, Q, ld, dK, ld);
     }
   }
   return NULL;
@@ -541,9 +541,9 @@ static napi_value moe_experts(napi_env env, napi_callback_info info) {
       const int32_t *rows = m.tokens + off;
       float *ae = act + off * f, *ge = dgelu + off * f, *oe = out + off * d;
       gather(x, rows, c, d, xe);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, (int)c, (int)f, (int)d, 1.0f, xe, (int)d, w[e], (int)f, 0.0f, pre, (int)f);
+      moelab_gemm(0, 0, c, f, d, 1.0f, xe, d, w[e], f, pre, f);
       gelu_and_slope(pre, ae, ge, c * f);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, (int)c, (int)d, (int)f, 1.0f, ae, (int)f, w[E + e], (int)d, 0.0f, oe, (int)d);
+      moelab_gemm(0, 0, c, d, f, 1.0f, ae, f, w[E + e], d, oe, d);
       for (int64_t i = 0; i < c; i++) {
         const int64_t t = rows[i];
         axpy(probs[t * E + e], oe + i * d, y + t * d, d);
@@ -608,11 +608,11 @@ static napi_value moe_experts_grad(napi_env env, napi_callback_info info) {
         dprobs[t * E + e] = (float)dot_floats(dyr, orow, d);
       }
       gather(x, rows, c, d, xe);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)c, (int)f, (int)d, 1.0f, dout, (int)d, w2[e], (int)d, 0.0f, dpre, (int)f);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, (int)f, (int)d, (int)c, 1.0f, ae, (int)f, dout, (int)d, 0.0f, dw2[e], (int)d);
+      moelab_gemm(0, 1, c, f, d, 1.0f, dout, d, w2[e], d, dpre, f);
+      moelab_gemm(1, 0, f, d, c, 1.0f, ae, f, dout, d, dw2[e], d);
       mul_inplace(dpre, ge, c * f);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, (int)d, (int)f, (int)c, 1.0f, xe, (int)d, dpre, (int)f, 0.0f, dw1[e], (int)f);
-      cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)c, (int)d, (int)f, 1.0f, dpre, (int)f, w1[e], (int)f, 0.0f, dxe, (int)d);
+      moelab_gemm(1, 0, d, f, c, 1.0f, xe, d, dpre, f, dw1[e], f);
+      moelab_gemm(0, 1, c, d, f, 1.0f, dpre, f, w1[e], f, dxe, d);
       for (int64_t i = 0; i < c; i++) {
         axpy(1.0f, dxe + i * d, dx + (int64_t)rows[i] * d, d);
       }

@@ -18,15 +18,6 @@
 #define MULTIVERSION
 #endif
 
-/* CBLAS and OpenBLAS entry points (declared here so only the shared library, not cblas.h, is needed). */
-enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
-extern void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A,
-                        int lda, const float *B, int ldb, float beta, float *C, int ldc);
-extern void openblas_set_num_threads(int n);
-extern int openblas_get_num_threads(void);
-extern char *openblas_get_config(void);
-extern char *openblas_get_corename(void);
-
 #define CHECK(env, call)                                                                                   \
   do {                                                                                                     \
     if ((call) != napi_ok) {                                                                               \

@@ -1,0 +1,219 @@
+/*
+ * moelab_gemm: the addon's single-precision matrix product. On one thread and an AVX-512 CPU, every product that
+ * OpenBLAS sums as one chain of fused multiply-adds per element runs on our own register-blocked kernel; the rest
+ * call cblas_sgemm.
+ *
+ * Why our own: the training step's products are short and skinny (an expert's ~256 rows × K or N = 32–256, the
+ * per-head attention products at T = 64, the weight gradients' K = 1,024–2,048 token rows). OpenBLAS packs both
+ * operands on every call; this kernel packs only a 16- or 32-column panel of op(B), broadcasts op(A) straight
+ * from memory, and skips the score tiles above a causal diagonal (moelab_gemm_lower). `npm run bench -- train`
+ * times both on the step's products.
+ *
+ * Why its numbers equal OpenBLAS's, bit for bit, on the products it takes (OpenBLAS 0.3, SkylakeX, Cooperlake or
+ * SapphireRapids core): each element of C is one FMA chain over k in increasing order from +0, as in OpenBLAS's
+ * micro-kernels, and K is cut as OpenBLAS cuts it. Its blocked driver (M·N·K > 10⁶, and some smaller products:
+ * openblas_order) splits K into blocks of GEMM_Q = 320 (halves rounded up to GEMM_UNROLL_M = 16 between 320 and
+ * 640), stores the first block as alpha·acc and adds each later one as fma(acc, alpha, C); its small-matrix
+ * kernels run one chain over all of K and store alpha·acc. Products OpenBLAS sums dot-wise stay on OpenBLAS.
+ * test/backend/gemm.test.ts checks the equality on 252 random and edge products whenever OpenBLAS runs one of
+ * those cores; on other cores our kernel keeps its one fixed order, so results stay deterministic.
+ */
+#include <string.h>
+#include "gemm.h"
+
+#define GEMM_Q 320
+#define GEMM_UNROLL_M 16
+
+static int own_enabled = 1;
+static int blas_threads = 1;
+
+void moelab_gemm_configure(int enabled, int threads) {
+  own_enabled = enabled;
+  blas_threads = threads;
+}
+
+int moelab_gemm_enabled(void) { return own_enabled; }
+
+/* Length of the K block starting with `left` elements still to go (OpenBLAS driver/level3/level3.c's rule). */
+static int64_t k_block(int64_t left) {
+  if (left >= 2 * GEMM_Q) return GEMM_Q;
+  if (left > GEMM_Q) return ((left / 2 + GEMM_UNROLL_M - 1) / GEMM_UNROLL_M) * GEMM_UNROLL_M;
+  return left;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_OWN_KERNEL 1
+#define NR 32
+
+static int cpu_has_avx512f(void) {
+  static int known = -1;
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx512f") ? 1 : 0;
+  }
+  return known;
+}
+
+/* bp[k·nrw + c] = op(B)[k, j0 + c] for k < kl, c < nr; zero for nr ≤ c < nrw (the panel width, 16 or 32). */
+static void pack_b(const float *B, int64_t ldb, int tb, int64_t kl, int64_t j0, int64_t nr, int64_t nrw, float *bp) {
+  if (!tb) {
+    for (int64_t k = 0; k < kl; k++) {
+      const float *s = B + k * ldb + j0;
+      float *d = bp + k * nrw;
+      int64_t c = 0;
+      for (; c < nr; c++) d[c] = s[c];
+      for (; c < nrw; c++) d[c] = 0.0f;
+    }
+    return;
+  }
+  for (int64_t k = 0; k < kl; k++) memset(bp + k * nrw + nr, 0, (size_t)(nrw - nr) * sizeof(float));
+  for (int64_t c = 0; c < nr; c++) {
+    const float *s = B + (j0 + c) * ldb;
+    for (int64_t k = 0; k < kl; k++) bp[k * nrw + c] = s[k];
+  }
+}
+
+static inline __mmask16 lanes(int64_t n) { return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1); }
+
+/*
+ * Rows i0 … i0+mr−1 (mr ≤ mrmax) and columns j0 … j0+nr−1 (nr ≤ 16·nv) of C from one K block, for a panel of
+ * nv 16-float vectors: op(A)[i, k] is A[i·sai + k·sak], op(B)[k, j0 + c] is bp[k·ldbp + c] (the packed panel,
+ * 64-byte aligned, zero past nr). Rows past mr repeat row i0 and are not stored.
+ * first: store alpha·acc, else C = fma(acc, alpha, C). nv and mrmax are constants at every call site.
+ */
+__attribute__((target("avx512f"), always_inline)) static inline void tile(const int nv, const int mrmax, const float *A, int64_t sai,
+                                                                           int64_t sak, int64_t i0, int64_t mr, int64_t kl,
+                                                                           const float *bp, int64_t ldbp, float *C, int64_t ldc,
+                                                                           int64_t j0, int64_t nr, float alpha, int first) {
+  __m512 c0[16], c1[16];
+  const float *ar[16];
+  for (int r = 0; r < mrmax; r++) {
+    c0[r] = _mm512_setzero_ps();
+    c1[r] = _mm512_setzero_ps();
+    ar[r] = A + (i0 + (r < mr ? r : 0)) * sai;
+  }
+  const __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
+  for (int64_t k = 0; k < kl; k++) {
+    const __m512 b0 = _mm512_load_ps(bp + k * ldbp);
+    const __m512 b1 = nv == 2 ? _mm512_load_ps(bp + k * ldbp + 16) : b0;
+    for (int r = 0; r < mrmax; r++) {
+      const __m512 a = _mm512_set1_ps(ar[r][k * sak]);
+      c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
+      if (nv == 2) c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
+    }
+  }
+  const __m512 al = _mm512_set1_ps(alpha);
+  for (int64_t r = 0; r < mr; r++) {
+    float *cr = C + (i0 + r) * ldc + j0;
+    if (first) {
+      _mm512_mask_storeu_ps(cr, m0, _mm512_mul_ps(c0[r], al));
+      if (nv == 2) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_mul_ps(c1[r], al));
+    } else {
+      _mm512_mask_storeu_ps(cr, m0, _mm512_fmadd_ps(c0[r], al, _mm512_maskz_loadu_ps(m0, cr)));
+      if (nv == 2) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_fmadd_ps(c1[r], al, _mm512_maskz_loadu_ps(m1, cr + 16)));
+    }
+  }
+}
+
+/*
+ * One panel of columns against all M rows, in the two access patterns of op(A) (so the compiler sees a unit
+ * stride in each): 8 rows × 32 columns per tile (16 accumulators), or 16 × 16 for a panel of ≤ 16 columns.
+ */
+#define PANEL(name, SAI, SAK)                                                                                           \
+  __attribute__((target("avx512f"))) static void name(const float *A, int64_t lda, int64_t M, int64_t kl, const float *bp, \
+                                                      int64_t ldbp, float *C, int64_t ldc, int64_t j0, int64_t nr, float alpha, \
+                                                      int first, int lower) {                                            \
+    if (nr > 16) {                                                                                                       \
+      for (int64_t i0 = lower ? j0 / 8 * 8 : 0; i0 < M; i0 += 8)                                                         \
+        tile(2, 8, A, SAI, SAK, i0, M - i0 < 8 ? M - i0 : 8, kl, bp, ldbp, C, ldc, j0, nr, alpha, first);                      \
+    } else {                                                                                                             \
+      for (int64_t i0 = lower ? j0 / 16 * 16 : 0; i0 < M; i0 += 16)                                                      \
+        tile(1, 16, A, SAI, SAK, i0, M - i0 < 16 ? M - i0 : 16, kl, bp, ldbp, C, ldc, j0, nr, alpha, first);                   \
+    }                                                                                                                    \
+  }
+PANEL(panel_rows, lda, 1)
+PANEL(panel_cols, 1, lda)
+
+/* K cut as OpenBLAS's level-3 driver cuts it. lower: skip the tiles wholly above the diagonal (j > i), which the caller never reads. */
+static void own_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                     int64_t ldb, float *C, int64_t ldc, int lower) {
+  float bp[GEMM_Q * NR] __attribute__((aligned(64)));
+  for (int64_t k0 = 0; k0 < K;) {
+    const int64_t kl = k_block(K - k0);
+    const float *Ak = ta ? A + k0 * lda : A + k0;
+    const float *Bk = tb ? B + k0 : B + k0 * ldb;
+    for (int64_t j0 = 0; j0 < N; j0 += NR) {
+      const int64_t nr = N - j0 < NR ? N - j0 : NR;
+      /* Packed even when B is not transposed: its rows lie ldb apart, often a power of two of bytes, and reading
+         them in place thrashes a few L1 sets (2–2.5× slower at ldb = 256 floats, measured). */
+      const int64_t ldp = nr > 16 ? 32 : 16;
+      pack_b(Bk, ldb, tb, kl, j0, nr, ldp, bp);
+      const float *panel = bp;
+      if (ta)
+        panel_cols(Ak, lda, M, kl, panel, ldp, C, ldc, j0, nr, alpha, k0 == 0, lower);
+      else
+        panel_rows(Ak, lda, M, kl, panel, ldp, C, ldc, j0, nr, alpha, k0 == 0, lower);
+    }
+    k0 += kl;
+  }
+}
+#else
+#define HAVE_OWN_KERNEL 0
+static int cpu_has_avx512f(void) { return 0; }
+#endif
+
+const char *moelab_gemm_isa(void) { return HAVE_OWN_KERNEL && cpu_has_avx512f() ? "avx512f" : "none"; }
+
+/*
+ * The summation order OpenBLAS 0.3 (SkylakeX-family cores, small-matrix kernels built in) gives a row-major
+ * product. CBLAS hands it on as the column-major C' = op(B)ᵀ-side product with M' = N, N' = M, transA' = tb,
+ * transB' = ta, and interface/gemm.c then takes a small-matrix kernel when sgemm_small_kernel_permit allows it:
+ * M·N·K ≤ 10⁶, and for transA' without transB' only when M·N ≤ 1200 and K ≥ 32. The NN, NT and TT small
+ * kernels keep one FMA chain over all of K per element (ORDER_CHAIN), except that the NN kernel sums its last
+ * M' mod 16 ≤ 8 rows (our last N mod 16 columns) dot-wise when K ≥ 32, and the TN kernel always does
+ * (ORDER_OTHER, left to OpenBLAS). Everything else runs the blocked driver (ORDER_BLOCKED). Read from OpenBLAS's
+ * kernel/x86_64/sgemm_small_kernel_*_skylakex.c and checked against 0.3.21 by test/backend/gemm.test.ts.
+ */
+enum { ORDER_BLOCKED, ORDER_CHAIN, ORDER_OTHER };
+static int openblas_order(int ta, int tb, int64_t M, int64_t N, int64_t K) {
+  if ((double)M * (double)N * (double)K > MOELAB_GEMM_SMALL_MNK) return ORDER_BLOCKED;
+  if (tb && !ta) return (double)M * (double)N > 1200.0 || K < 32 ? ORDER_BLOCKED : ORDER_OTHER;
+  if (!ta && N % 16 != 0 && N % 16 <= 8 && K >= 32) return ORDER_OTHER;
+  return ORDER_CHAIN;
+}
+
+/*
+ * Ours takes the products of OpenBLAS's blocked driver only: its small-matrix kernels need no packing and beat
+ * ours on the chain-ordered small products (64×32×64: ~100 vs ~85 GFLOP/s, measured), with the same bits.
+ */
+int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K) {
+  return HAVE_OWN_KERNEL && own_enabled && blas_threads == 1 && K > 0 && cpu_has_avx512f() && openblas_order(ta, tb, M, N, K) == ORDER_BLOCKED;
+}
+
+static void gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                 float *C, int64_t ldc, int lower) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    for (int64_t i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+    return;
+  }
+#if HAVE_OWN_KERNEL
+  if (moelab_gemm_own(ta, tb, M, N, K)) {
+    own_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc, lower);
+    return;
+  }
+#endif
+  cblas_sgemm(CBLAS_ROW_MAJOR, ta ? CBLAS_TRANS : CBLAS_NO_TRANS, tb ? CBLAS_TRANS : CBLAS_NO_TRANS, (int)M, (int)N, (int)K, alpha, A,
+              (int)lda, B, (int)ldb, 0.0f, C, (int)ldc);
+}
+
+void moelab_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                 int64_t ldb, float *C, int64_t ldc) {
+  gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc, 0);
+}
+
+void moelab_gemm_lower(int ta, int tb, int64_t T, int64_t K, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                       float *C, int64_t ldc) {
+  gemm(ta, tb, T, T, K, alpha, A, lda, B, ldb, C, ldc, 1);
+}

@@ -1,0 +1,44 @@
+/*
+ * The addon's one matrix-product entry point (gemm.c): C[M,N] = alpha · op(A) @ op(B), row-major, beta = 0.
+ * Every product of blas.c and fused.c goes through moelab_gemm, so the choice between our own kernel and
+ * OpenBLAS is made in one place.
+ */
+#ifndef MOELAB_GEMM_H
+#define MOELAB_GEMM_H
+#include <stdint.h>
+
+/* CBLAS and OpenBLAS entry points (declared here so only the shared library, not cblas.h, is needed). */
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
+extern void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A,
+                        int lda, const float *B, int ldb, float beta, float *C, int ldc);
+extern void openblas_set_num_threads(int n);
+extern int openblas_get_num_threads(void);
+extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
+
+/* op(A) is M×K (A stored [K, lda] when ta), op(B) is K×N (B stored [N, ldb] when tb); C has row stride ldc. */
+void moelab_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                 int64_t ldb, float *C, int64_t ldc);
+
+/*
+ * The same for a square T×T product of which the caller reads only the lower triangle (j ≤ i, a causal score
+ * matrix): every such element equals moelab_gemm's; elements above the diagonal may be left unwritten.
+ */
+void moelab_gemm_lower(int ta, int tb, int64_t T, int64_t K, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                       float *C, int64_t ldc);
+
+/* Which kernel moelab_gemm would use for this product right now: 1 = our own, 0 = OpenBLAS. */
+int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K);
+
+/* Turn our own kernel off (0) or back on (1); the OpenBLAS thread count it was told of (it runs on 1 thread). */
+void moelab_gemm_configure(int own_enabled, int blas_threads);
+
+/* "avx512f" when our kernel can run on this CPU, else "none". */
+const char *moelab_gemm_isa(void);
+
+/* 1 when our kernel is switched on (it still steps aside on >1 thread, small products or no AVX-512). */
+int moelab_gemm_enabled(void);
+
+/* The product size M·N·K at or below which OpenBLAS 0.3's small-matrix kernels may take over. */
+#define MOELAB_GEMM_SMALL_MNK 1000000.0
+#endif
