@@ -70,6 +70,60 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
+/** napi-util.h's float32 GELU formula in JS, one Math.fround per C operation (exact: every step is one IEEE op). */
+function geluReference(x: number): { cdf: number; pdf: number } {
+  const f = Math.fround;
+  const bits = new Int32Array(1);
+  const asFloat = new Float32Array(bits.buffer);
+  const expNonpositive = (v: number): number => {
+    const u = v < -87 ? -87 : v;
+    const n = f(f(f(u * f(1.44269504088896341)) + 12582912) - 12582912);
+    const r = f(f(u - f(n * 0.693359375)) - f(n * f(-2.1219444e-4)));
+    let p = f(1.98756915e-4);
+    for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) p = f(f(p * r) + f(c));
+    p = f(f(f(f(p * r) * r) + r) + 1);
+    bits[0] = ((Math.trunc(n) | 0) + 127) << 23;
+    return f(p * asFloat[0]!);
+  };
+  const e = expNonpositive(f(f(-0.5 * x) * x));
+  const z = f((x < 0 ? -x : x) * f(0.70710678118654752));
+  const t = f(1 / f(1 + f(f(0.3275911) * z)));
+  let q = f(t * f(1.061405429));
+  for (const c of [-1.453152027, 1.421413741, -0.284496736]) q = f(t * f(f(c) + q));
+  const poly = f(t * f(f(0.254829592) + q));
+  const half = f(f(0.5 * poly) * e);
+  return { cdf: x < 0 ? half : f(1 - half), pdf: f(e * f(0.39894228040143268)) };
+}
+
+test('native GELU and GELU\' equal their float32 formula bit for bit (JS emulation), full vectors and the masked tail alike', { skip: nativeSkip() }, () => {
+  const blas = nativeBlas()!;
+  // ±0, ±∞, NaN, the −87 clamp of exp, the tails, a dense grid, random float bit patterns; 100_003 is odd so the
+  // masked tail of the vector loop runs too.
+  const n = 100_003;
+  const x = new Float32Array(n);
+  const specials = [0, -0, Infinity, -Infinity, NaN, 13.19, -13.19, 13.2, -13.2, 1e-30, -1e-30, 3.4e38, -3.4e38, 1.17549435e-38];
+  x.set(specials);
+  for (let i = specials.length; i < 60_000; i++) x[i] = -12 + (24 * i) / 60_000;
+  const u = new Uint32Array(x.buffer);
+  let s = 12345;
+  for (let i = 60_000; i < n; i++) u[i] = s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+  const dy = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
+  const y = new Float32Array(n), dx = new Float32Array(n);
+  blas.gelu(x, 0, y, 0, n);
+  blas.geluGrad(x, 0, dy, 0, dx, 0, n);
+  const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const { cdf, pdf } = geluReference(x[i]!);
+    const yRef = Math.fround(x[i]! * cdf);
+    const dxRef = Math.fround(dy[i]! * Math.fround(cdf + Math.fround(x[i]! * pdf)));
+    if (!same(y[i]!, yRef) || !same(dx[i]!, dxRef)) {
+      if (bad++ < 5) assert.fail(`x = ${x[i]} (bits ${u[i]!.toString(16)}): y ${y[i]} vs ${yRef}, dx ${dx[i]} vs ${dxRef}`);
+    }
+  }
+  assert.equal(bad, 0);
+});
+
 test('native gatherRows and scatterAddRows reject indices outside [-1, rows) before writing', { skip: nativeSkip() }, () => {
   const blas = nativeBlas()!;
   const src = new Float32Array(6);

@@ -197,7 +197,7 @@ static napi_value gelu(napi_env env, napi_callback_info info) {
   const float *x = floats_at(env, argv[0], argv[1], n);
   float *y = x ? floats_at(env, argv[2], argv[3], n) : NULL;
   if (!y) return NULL;
-  gelu_forward(x, y, n);
+  gelu_loop(GELU_FORWARD, x, NULL, y, NULL, n);
   return NULL;
 }
 
@@ -209,7 +209,7 @@ static napi_value gelu_grad(napi_env env, napi_callback_info info) {
   const float *dy = x ? floats_at(env, argv[2], argv[3], n) : NULL;
   float *dx = dy ? floats_at(env, argv[4], argv[5], n) : NULL;
   if (!dx) return NULL;
-  gelu_backward(x, dy, dx, n);
+  gelu_loop(GELU_BACKWARD, x, dy, dx, NULL, n);
   return NULL;
 }
 

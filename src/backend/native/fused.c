@@ -110,16 +110,6 @@ MULTIVERSION static void exp_shifted(const float *x, float shift, float scale, f
   for (int64_t i = 0; i < n; i++) y[i] = exp_nonpositive(x[i] - shift) * scale;
 }
 
-/* act = x·Φ(x) and slope = Φ(x) + x·φ(x) (GELU and its derivative) from one evaluation of Φ and φ. */
-MULTIVERSION static void gelu_and_slope(const float *x, float *act, float *slope, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    float c, p;
-    normal_cdf_pdf(x[i], &c, &p);
-    act[i] = x[i] * c;
-    slope[i] = c + x[i] * p;
-  }
-}
-
 /* y ⊙= s over n floats. */
 MULTIVERSION static void mul_inplace(float *y, const float *s, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] *= s[i];
@@ -542,7 +532,7 @@ static napi_value moe_experts(napi_env env, napi_callback_info info) {
       float *ae = act + off * f, *ge = dgelu + off * f, *oe = out + off * d;
       gather(x, rows, c, d, xe);
       moelab_gemm(0, 0, c, f, d, 1.0f, xe, d, w[e], f, pre, f);
-      gelu_and_slope(pre, ae, ge, c * f);
+      gelu_loop(GELU_AND_SLOPE, pre, NULL, ae, ge, c * f); /* GELU and its derivative from one Φ, φ */
       moelab_gemm(0, 0, c, d, f, 1.0f, ae, f, w[E + e], d, oe, d);
       for (int64_t i = 0; i < c; i++) {
         const int64_t t = rows[i];

@@ -161,21 +161,111 @@ static inline void normal_cdf_pdf(float x, float *cdf, float *pdf) {
 }
 
 
-/* y = x·Φ(x) and dx = dy·(Φ(x) + x·φ(x)) over n floats (dx may alias dy). */
-MULTIVERSION static void gelu_forward(const float *x, float *y, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    float c, d;
-    normal_cdf_pdf(x[i], &c, &d);
-    y[i] = x[i] * c;
+/*
+ * GELU loops over n floats, one function for the three uses: GELU_FORWARD y = x·Φ(x); GELU_BACKWARD
+ * dx = dy·(Φ(x) + x·φ(x)) (dx may alias dy); GELU_AND_SLOPE act = x·Φ(x) and slope = Φ(x) + x·φ(x) (the MoE
+ * experts keep both). On AVX-512 CPUs 32 floats per iteration go through normal_cdf_pdf16, which performs
+ * exactly normal_cdf_pdf's float operations in the same order (no FMA contraction: ISO C mode), so both paths
+ * give the same bits for every input (checked over all 2³² floats when it was written, and by
+ * test/backend/native-kernels.test.ts against a float32 emulation in JS); the plain loop is the fallback.
+ */
+enum { GELU_FORWARD, GELU_BACKWARD, GELU_AND_SLOPE };
+
+static inline void gelu_element(int mode, const float *x, const float *dy, float *out0, float *out1, int64_t i) {
+  float c, d;
+  normal_cdf_pdf(x[i], &c, &d);
+  if (mode == GELU_FORWARD) out0[i] = x[i] * c;
+  else if (mode == GELU_BACKWARD) out0[i] = dy[i] * (c + x[i] * d);
+  else {
+    out0[i] = x[i] * c;
+    out1[i] = c + x[i] * d;
   }
 }
 
-MULTIVERSION static void gelu_backward(const float *x, const float *dy, float *dx, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    float c, d;
-    normal_cdf_pdf(x[i], &c, &d);
-    dx[i] = dy[i] * (c + x[i] * d);
+MULTIVERSION static void gelu_scalar_loop(int mode, const float *x, const float *dy, float *out0, float *out1, int64_t n) {
+  for (int64_t i = 0; i < n; i++) gelu_element(mode, x, dy, out0, out1, i);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define GELU_V(v) _mm512_set1_ps(v)
+
+/* exp_nonpositive on 16 lanes, operation for operation. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512 exp_nonpositive16(__m512 x) {
+  x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, GELU_V(-87.0f), _CMP_LT_OQ), x, GELU_V(-87.0f));
+  const __m512 n = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, GELU_V(1.44269504088896341f)), GELU_V(12582912.0f)), GELU_V(12582912.0f));
+  const __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, GELU_V(0.693359375f))), _mm512_mul_ps(n, GELU_V(-2.12194440e-4f)));
+  __m512 p = GELU_V(1.9875691500e-4f);
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(1.3981999507e-3f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(8.3334519073e-3f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(4.1665795894e-2f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(1.6666665459e-1f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(5.0000001201e-1f));
+  p = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, r), r), r), GELU_V(1.0f));
+  const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+/* normal_cdf_pdf on 16 lanes, operation for operation (−x by flipping the sign bit, as negation does). */
+__attribute__((target("avx512f"), always_inline)) static inline void normal_cdf_pdf16(__m512 x, __m512 *cdf, __m512 *pdf) {
+  const __m512 e = exp_nonpositive16(_mm512_mul_ps(_mm512_mul_ps(GELU_V(-0.5f), x), x));
+  const __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+  const __m512 minus_x = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
+  const __m512 z = _mm512_mul_ps(_mm512_mask_blend_ps(neg, x, minus_x), GELU_V(0.70710678118654752f));
+  const __m512 t = _mm512_div_ps(GELU_V(1.0f), _mm512_add_ps(GELU_V(1.0f), _mm512_mul_ps(GELU_V(0.3275911f), z)));
+  __m512 q = _mm512_mul_ps(t, GELU_V(1.061405429f));
+  q = _mm512_mul_ps(t, _mm512_add_ps(GELU_V(-1.453152027f), q));
+  q = _mm512_mul_ps(t, _mm512_add_ps(GELU_V(1.421413741f), q));
+  q = _mm512_mul_ps(t, _mm512_add_ps(GELU_V(-0.284496736f), q));
+  const __m512 poly = _mm512_mul_ps(t, _mm512_add_ps(GELU_V(0.254829592f), q));
+  const __m512 half_tail = _mm512_mul_ps(_mm512_mul_ps(GELU_V(0.5f), poly), e);
+  *cdf = _mm512_mask_blend_ps(neg, _mm512_sub_ps(GELU_V(1.0f), half_tail), half_tail);
+  *pdf = _mm512_mul_ps(e, GELU_V(0.39894228040143268f));
+}
+
+__attribute__((target("avx512f"), always_inline)) static inline void gelu16(int mode, const float *x, const float *dy, float *out0, float *out1,
+                                                                            int64_t i, __mmask16 m) {
+  const __m512 xv = _mm512_maskz_loadu_ps(m, x + i);
+  __m512 c, d;
+  normal_cdf_pdf16(xv, &c, &d);
+  if (mode == GELU_FORWARD) {
+    _mm512_mask_storeu_ps(out0 + i, m, _mm512_mul_ps(xv, c));
+  } else if (mode == GELU_BACKWARD) {
+    _mm512_mask_storeu_ps(out0 + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dy + i), _mm512_add_ps(c, _mm512_mul_ps(xv, d))));
+  } else {
+    _mm512_mask_storeu_ps(out0 + i, m, _mm512_mul_ps(xv, c));
+    _mm512_mask_storeu_ps(out1 + i, m, _mm512_add_ps(c, _mm512_mul_ps(xv, d)));
   }
+}
+
+/* Two independent vectors per iteration (the chains are long; 1.35× the compiler's own vectorisation, measured). */
+__attribute__((target("avx512f"))) static void gelu_avx512_loop(int mode, const float *x, const float *dy, float *out0, float *out1, int64_t n) {
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    gelu16(mode, x, dy, out0, out1, i, (__mmask16)0xffff);
+    gelu16(mode, x, dy, out0, out1, i + 16, (__mmask16)0xffff);
+  }
+  for (; i < n; i += 16) gelu16(mode, x, dy, out0, out1, i, n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1));
+}
+
+static inline int gelu_has_avx512(void) {
+  static int known = -1;
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx512f") ? 1 : 0;
+  }
+  return known;
+}
+#endif
+
+static inline void gelu_loop(int mode, const float *x, const float *dy, float *out0, float *out1, int64_t n) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (gelu_has_avx512()) {
+    gelu_avx512_loop(mode, x, dy, out0, out1, n);
+    return;
+  }
+#endif
+  gelu_scalar_loop(mode, x, dy, out0, out1, n);
 }
 
 #endif
