@@ -181,8 +181,8 @@ const STEP_PRODUCTS: ProductShape[] = [
   { what: 'expert dh = dy·W2ᵀ', M: 256, N: 256, K: 64, ta: false, tb: true },
   { what: 'expert dW1 = xᵀ·dh', M: 64, N: 256, K: 256, ta: true, tb: false },
   { what: 'QKV projection', M: 1024, N: 192, K: 64, ta: false, tb: false },
-  { what: 'attention scores Q·Kᵀ, one head', M: 64, N: 64, K: 32, ta: false, tb: true },
-  { what: 'LM head dW = xᵀ·dlogits', M: 64, N: 256, K: 1024, ta: true, tb: false },
+  { what: 'expert dW2 = hᵀ·dy', M: 256, N: 64, K: 256, ta: true, tb: false },
+  { what: 'LM head logits', M: 1024, N: 256, K: 64, ta: false, tb: false },
 ];
 
 /** GFLOP/s of one product on OpenBLAS and on the own kernel: the best of `reps` timings of 20 calls each. */
@@ -232,7 +232,7 @@ export const trainBench: BenchSuite = {
     const ownGemm = nativeBlas()?.info().gemm.startsWith('own ') ?? false;
     const sameBits = OWN_GEMM_SAME_ORDER_CORES.test(nativeBlas()?.info().core ?? '') ? 'bit-identical results' : 'same products, another summation order on this OpenBLAS core';
     if (ownGemm) {
-      for (const p of STEP_PRODUCTS) {
+      for (const p of STEP_PRODUCTS.filter((q) => nativeBlas()!.gemmKernel(q.M, q.N, q.K, q.ta, q.tb) === 'own')) {
         const r = measureProduct(p, opts.quick ? 2 : 5)!;
         results.push({
           label: `matmul ${p.M}×${p.N}×${p.K}${p.ta ? ' Aᵀ' : ''}${p.tb ? ' Bᵀ' : ''} (${p.what}): own kernel vs OpenBLAS`,

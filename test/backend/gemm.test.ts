@@ -63,7 +63,7 @@ function cases(): Case[] {
   const out: Case[] = [];
   for (let i = 0; i < 60; i++) {
     const c = { M: pick(1, 300), N: pick(1, 300), K: pick(1, 1100), ta: r() > 0, tb: r() > 0 };
-    out.push(c, { ...c, K: pick(1, 80) }, { ...c, M: pick(1, 64), N: pick(1, 64), K: pick(1, 400) });
+    out.push(c, { ...c, K: pick(1, 80) }, { ...c, M: pick(1, 64), N: pick(1, 64), K: pick(1, 400) }, { ...c, M: pick(128, 600) });
   }
   const shapes = [
     [1, 2000, 600], [2000, 1, 600], [7, 33, 5000], [256, 256, 64], [237, 64, 256], [64, 256, 1024], [100, 100, 101], [31, 17, 1919],
@@ -73,7 +73,7 @@ function cases(): Case[] {
   return out;
 }
 
-test('own sgemm kernel: bit-identical to OpenBLAS on SkylakeX-family cores (252 random and edge products, every transpose pair), within 2e-6·K of float64 elsewhere', { skip: nativeSkip() }, (t) => {
+test('own sgemm kernel: bit-identical to OpenBLAS on SkylakeX-family cores (312 random and edge products, every transpose pair), within 2e-6·K of float64 elsewhere', { skip: nativeSkip() }, (t) => {
   const blas = nativeBlas()!;
   if (!ownRuns()) {
     t.skip(`own kernel not in use here: ${blas.info().gemm}`);
@@ -159,21 +159,23 @@ test('setOwnGemm(false) hands every product to OpenBLAS, and info().gemm says wh
   assert.throws(() => (blas.setOwnGemm as (x: unknown) => void)('yes'), /setOwnGemm: expected a boolean/);
 });
 
-test('gemmKernel: products of OpenBLAS\'s blocked driver take the own kernel, its small-matrix products stay on OpenBLAS', { skip: nativeSkip() }, (t) => {
+test('gemmKernel: blocked-driver products with rows enough for a packed panel take the own kernel, the rest stay on OpenBLAS', { skip: nativeSkip() }, (t) => {
   const blas = nativeBlas()!;
   if (!ownRuns()) {
     t.skip(`own kernel not in use here: ${blas.info().gemm}`);
     return;
   }
   const kernel = (M: number, N: number, K: number, ta: boolean, tb: boolean) => blas.gemmKernel(M, N, K, ta, tb);
-  // Above M·N·K = 1e6: a tiny d64 expert (~256 rows, d 64, f 256) in all four of its products, the LM head's gradient.
-  for (const [M, N, K, ta, tb] of [[256, 256, 64, false, false], [256, 64, 256, false, false], [256, 256, 64, false, true], [64, 256, 256, true, false], [64, 256, 1024, true, false]] as const)
+  // Above M·N·K = 1e6: a tiny d64 expert (~256 rows, d 64, f 256) in all four of its products, the QKV projection.
+  for (const [M, N, K, ta, tb] of [[256, 256, 64, false, false], [256, 64, 256, false, false], [256, 256, 64, false, true], [64, 256, 256, true, false], [1024, 192, 64, false, false]] as const)
     assert.equal(kernel(M, N, K, ta, tb), 'own', `${M}×${N}×${K} ta=${ta} tb=${tb}`);
-  // Below it, OpenBLAS still runs its blocked driver for Bᵀ products with M·N > 1200 (attention's scores Q·Kᵀ at T = 64).
-  assert.equal(kernel(64, 64, 32, false, true), 'own');
+  // Below it, OpenBLAS still runs its blocked driver for Bᵀ products with M·N > 1200 (a d32 expert's dy·W2ᵀ).
   assert.equal(kernel(241, 128, 32, false, true), 'own');
-  // Its small-matrix kernels: chain-ordered (P·V, Pᵀ·dO, a tiny d32 expert's up-projection) or dot-wise (the router's
-  // 8 columns, a small Bᵀ product with M·N ≤ 1200).
+  // Blocked, but too few rows to pay for packing B: weight gradients of d_model 24-64 over 1,024 tokens, a 64-row Bᵀ.
+  for (const [M, N, K, ta, tb] of [[24, 72, 1024, true, false], [64, 256, 1024, true, false], [64, 64, 32, false, true]] as const)
+    assert.equal(kernel(M, N, K, ta, tb), 'openblas', `${M}×${N}×${K} ta=${ta} tb=${tb}`);
+  // OpenBLAS's small-matrix kernels: chain-ordered (P·V, Pᵀ·dO, a tiny d32 expert's up-projection) or dot-wise (the
+  // router's 8 columns, a small Bᵀ product with M·N ≤ 1200).
   for (const [M, N, K, ta, tb] of [[64, 32, 64, false, false], [64, 32, 64, true, false], [241, 128, 32, false, false], [1024, 8, 32, false, false], [20, 20, 300, false, true], [16, 16, 700, true, true]] as const)
     assert.equal(kernel(M, N, K, ta, tb), 'openblas', `${M}×${N}×${K} ta=${ta} tb=${tb}`);
   blas.setOwnGemm(false);

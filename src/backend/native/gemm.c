@@ -1,7 +1,7 @@
 /*
- * moelab_gemm: the addon's single-precision matrix product. On one thread and an AVX-512 CPU, every product that
- * OpenBLAS sums as one chain of fused multiply-adds per element runs on our own register-blocked kernel; the rest
- * call cblas_sgemm.
+ * moelab_gemm: the addon's single-precision matrix product. On one thread and an AVX-512 CPU, the products that
+ * OpenBLAS runs through its blocked driver and that have rows enough to pay for a packed panel (own_takes) run on
+ * our own register-blocked kernel; the rest call cblas_sgemm.
  *
  * Why our own: the training step's products are short and skinny (an expert's ~256 rows × K or N = 32–256, the
  * per-head attention products at T = 64, the weight gradients' K = 1,024–2,048 token rows). OpenBLAS packs both
@@ -184,12 +184,19 @@ static int openblas_order(int ta, int tb, int64_t M, int64_t N, int64_t K) {
 }
 
 /*
- * Ours takes the products of OpenBLAS's blocked driver only: its small-matrix kernels need no packing and beat
- * ours on the chain-ordered small products (64×32×64: ~100 vs ~85 GFLOP/s, measured), with the same bits.
+ * Ours takes products of OpenBLAS's blocked driver only: its small-matrix kernels need no packing and beat ours
+ * on the chain-ordered small products (64×32×64: ~100 vs ~85 GFLOP/s, measured), with the same bits. And only
+ * where its one packed op(B) panel is reused by enough rows: M ≥ 128, or M ≥ 64 with one K block and B not
+ * transposed. Below that OpenBLAS's packing wins (24×72×1024 Aᵀ, a d_model-24 weight gradient: 51–63 vs 74–82
+ * GFLOP/s). A causal score product (lower) skips a quarter to half of its tiles, so it takes ours at any M.
  */
-int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K) {
-  return HAVE_OWN_KERNEL && own_enabled && blas_threads == 1 && K > 0 && cpu_has_avx512f() && openblas_order(ta, tb, M, N, K) == ORDER_BLOCKED;
+static int own_takes(int ta, int tb, int64_t M, int64_t N, int64_t K, int lower) {
+  if (!(HAVE_OWN_KERNEL && own_enabled && blas_threads == 1 && K > 0 && cpu_has_avx512f())) return 0;
+  if (openblas_order(ta, tb, M, N, K) != ORDER_BLOCKED) return 0;
+  return lower || M >= 128 || (M >= 64 && K <= GEMM_Q && !tb);
 }
+
+int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K) { return own_takes(ta, tb, M, N, K, 0); }
 
 static void gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
                  float *C, int64_t ldc, int lower) {
@@ -199,7 +206,7 @@ static void gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, c
     return;
   }
 #if HAVE_OWN_KERNEL
-  if (moelab_gemm_own(ta, tb, M, N, K)) {
+  if (own_takes(ta, tb, M, N, K, lower)) {
     own_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc, lower);
     return;
   }

@@ -27,7 +27,7 @@ void moelab_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, c
 void moelab_gemm_lower(int ta, int tb, int64_t T, int64_t K, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
                        float *C, int64_t ldc);
 
-/* Which kernel moelab_gemm would use for this product right now: 1 = our own, 0 = OpenBLAS. */
+/* Which kernel moelab_gemm would use for this product right now: 1 = our own, 0 = OpenBLAS (moelab_gemm_lower may differ). */
 int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K);
 
 /* Turn our own kernel off (0) or back on (1); the OpenBLAS thread count it was told of (it runs on 1 thread). */
