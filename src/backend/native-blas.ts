@@ -88,9 +88,9 @@ export interface NativeBlas {
   ): void;
   setThreads(n: number): void;
   /**
-   * Use the addon's own matrix kernel where it applies (src/backend/native/gemm.c: 1 thread, AVX-512F, and a
-   * product OpenBLAS sums as one FMA chain per element, so the bits equal OpenBLAS's on its SkylakeX-family
-   * cores), or OpenBLAS for every product.
+   * Use the addon's own matrix kernel where it applies (src/backend/native/gemm.c: 1 thread, AVX-512F, a product
+   * OpenBLAS would run through its blocked driver, with rows enough to reuse a packed panel; its bits equal
+   * OpenBLAS's on its SkylakeX-family cores), or OpenBLAS for every product.
    */
   setOwnGemm(on: boolean): void;
   /** Which kernel would compute this product now: the addon's own or OpenBLAS. */

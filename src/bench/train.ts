@@ -144,23 +144,12 @@ export function measureSgemmPeak(sides: number[] = [256, 512, 1024], reps = 5): 
   if (!blas) return null;
   let best: SgemmPeak = { gflops: 0, shape: '' };
   for (const own of [false, true]) {
-    blas.setOwnGemm(own);
-    const kernel = own ? 'own kernel' : 'OpenBLAS';
-    if (own && !blas.info().gemm.startsWith('own ')) continue;
+    if (own && !blas.info().gemm.startsWith('own ')) continue; // the own kernel does not run here
     for (const n of sides) {
-      const a = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
-      const b = new Float32Array(n * n).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
-      const c = new Float32Array(n * n);
-      blas.sgemm(a, 0, b, 0, c, 0, n, n, n, false, false, 1, 0, 0, 0);
-      for (let r = 0; r < reps; r++) {
-        const t0 = performance.now();
-        blas.sgemm(a, 0, b, 0, c, 0, n, n, n, false, false, 1, 0, 0, 0);
-        const gflops = (2 * n * n * n) / ((performance.now() - t0) / 1000) / 1e9;
-        if (gflops > best.gflops) best = { gflops, shape: `${n}×${n}×${n}, ${kernel}` };
-      }
+      const gflops = productGflops({ what: 'square', M: n, N: n, K: n, ta: false, tb: false }, own, reps, 1);
+      if (gflops > best.gflops) best = { gflops, shape: `${n}×${n}×${n}, ${own ? 'own kernel' : 'OpenBLAS'}` };
     }
   }
-  blas.setOwnGemm(true);
   return best;
 }
 
@@ -185,27 +174,28 @@ const STEP_PRODUCTS: ProductShape[] = [
   { what: 'LM head logits', M: 1024, N: 256, K: 64, ta: false, tb: false },
 ];
 
-/** GFLOP/s of one product on OpenBLAS and on the own kernel: the best of `reps` timings of 20 calls each. */
-function measureProduct(p: ProductShape, reps = 5): { openblas: number; own: number } | null {
-  const blas = nativeBlas();
-  if (!blas) return null;
+/**
+ * Best GFLOP/s of product `p` over `reps` timings of `calls` calls each, on the own kernel or on OpenBLAS (the
+ * addon's own kernel switched back on afterwards), after one warm-up call on the same operands.
+ */
+function productGflops(p: ProductShape, own: boolean, reps: number, calls: number): number {
+  const blas = nativeBlas()!;
   const a = new Float32Array(p.M * p.K).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
   const b = new Float32Array(p.K * p.N).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
   const c = new Float32Array(p.M * p.N);
-  const rate = (own: boolean) => {
-    blas.setOwnGemm(own);
+  blas.setOwnGemm(own);
+  try {
+    blas.sgemm(a, 0, b, 0, c, 0, p.M, p.N, p.K, p.ta, p.tb, 1, 0, 0, 0);
     let best = 0;
     for (let r = 0; r < reps; r++) {
       const t0 = performance.now();
-      for (let i = 0; i < 20; i++) blas.sgemm(a, 0, b, 0, c, 0, p.M, p.N, p.K, p.ta, p.tb, 1, 0, 0, 0);
-      best = Math.max(best, (20 * 2 * p.M * p.N * p.K) / ((performance.now() - t0) / 1000) / 1e9);
+      for (let i = 0; i < calls; i++) blas.sgemm(a, 0, b, 0, c, 0, p.M, p.N, p.K, p.ta, p.tb, 1, 0, 0, 0);
+      best = Math.max(best, (calls * 2 * p.M * p.N * p.K) / ((performance.now() - t0) / 1000) / 1e9);
     }
     return best;
-  };
-  const openblas = rate(false);
-  const own = rate(true);
-  blas.setOwnGemm(true);
-  return { openblas, own };
+  } finally {
+    blas.setOwnGemm(true);
+  }
 }
 
 /** Swap the wasm kernels: `fused` = the fused layer kernels, `native` = the addon at all (else wasm alone). */
@@ -232,15 +222,16 @@ export const trainBench: BenchSuite = {
     const ownGemm = nativeBlas()?.info().gemm.startsWith('own ') ?? false;
     const sameBits = OWN_GEMM_SAME_ORDER_CORES.test(nativeBlas()?.info().core ?? '') ? 'bit-identical results' : 'same products, another summation order on this OpenBLAS core';
     if (ownGemm) {
+      const reps = opts.quick ? 2 : 5;
       for (const p of STEP_PRODUCTS.filter((q) => nativeBlas()!.gemmKernel(q.M, q.N, q.K, q.ta, q.tb) === 'own')) {
-        const r = measureProduct(p, opts.quick ? 2 : 5)!;
+        const reference = productGflops(p, false, reps, 20);
         results.push({
           label: `matmul ${p.M}×${p.N}×${p.K}${p.ta ? ' Aᵀ' : ''}${p.tb ? ' Bᵀ' : ''} (${p.what}): own kernel vs OpenBLAS`,
-          value: r.own,
+          value: productGflops(p, true, reps, 20),
           unit: 'GFLOP/s',
-          reference: r.openblas,
+          reference,
           referenceLabel: `OpenBLAS sgemm, same product, 1 thread (${sameBits})`,
-          notes: 'best of 5 timings of 20 calls on warm operands; src/backend/native/gemm.c',
+          notes: `best of ${reps} timings of 20 calls on warm operands; src/backend/native/gemm.c`,
         });
       }
     }

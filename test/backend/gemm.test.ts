@@ -155,8 +155,18 @@ test('setOwnGemm(false) hands every product to OpenBLAS, and info().gemm says wh
     blas.setOwnGemm(true);
   }
   assert.equal(blas.info().gemm, before);
-  assert.match(before, /^(own avx512f kernel wherever it sums in OpenBLAS's order|OpenBLAS \(own kernel (needs AVX-512F|runs on 1 thread only)\))$/);
+  assert.match(before, /^(own avx512f kernel for OpenBLAS's blocked-driver products with rows enough, OpenBLAS for the rest|OpenBLAS \(own kernel (needs AVX-512F|runs on 1 thread only)\))$/);
   assert.throws(() => (blas.setOwnGemm as (x: unknown) => void)('yes'), /setOwnGemm: expected a boolean/);
+  // More than one OpenBLAS thread: every product goes to OpenBLAS (ours runs on one), and back at one thread.
+  const threads = blas.info().threads;
+  blas.setThreads(2);
+  try {
+    assert.equal(blas.gemmKernel(256, 256, 64, false, false), 'openblas');
+    assert.ok(blas.info().gemm.startsWith('OpenBLAS ('), blas.info().gemm);
+  } finally {
+    blas.setThreads(threads);
+  }
+  if (before.startsWith('own ')) assert.equal(blas.gemmKernel(256, 256, 64, false, false), 'own');
 });
 
 test('gemmKernel: blocked-driver products with rows enough for a packed panel take the own kernel, the rest stay on OpenBLAS', { skip: nativeSkip() }, (t) => {

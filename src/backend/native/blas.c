@@ -58,12 +58,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   const int lda = ta ? (int)M : (int)K;
   const int ldb = tb ? (int)K : (int)N;
   for (int64_t i = 0; i < batch; i++) {
-    float *Ci = C + i * sC;
-    if (K == 0) {
-      for (int64_t j = 0; j < M * N; j++) Ci[j] = 0.0f;
-      continue;
-    }
-    moelab_gemm(ta, tb, M, N, K, 1.0f, A + i * sA, lda, B + i * sB, ldb, Ci, N);
+    moelab_gemm(ta, tb, M, N, K, 1.0f, A + i * sA, lda, B + i * sB, ldb, C + i * sC, N); /* K = 0 gives zeros */
   }
   return NULL;
 }
@@ -292,7 +287,6 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
     return NULL;
   }
   openblas_set_num_threads(n);
-  moelab_gemm_configure(moelab_gemm_enabled(), n);
   return NULL;
 }
 
@@ -306,7 +300,7 @@ static napi_value set_own_gemm(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.setOwnGemm: expected a boolean");
     return NULL;
   }
-  moelab_gemm_configure(on ? 1 : 0, openblas_get_num_threads());
+  moelab_gemm_set_own(on ? 1 : 0);
   return NULL;
 }
 
@@ -338,10 +332,10 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
   CHECK(env, napi_set_named_property(env, out, "core", core));
   CHECK(env, napi_set_named_property(env, out, "threads", threads));
   const int nthreads = openblas_get_num_threads();
-  const char *gemm = !moelab_gemm_enabled()            ? "OpenBLAS (own kernel switched off)"
-                     : moelab_gemm_isa()[0] == 'n'     ? "OpenBLAS (own kernel needs AVX-512F)"
-                     : nthreads != 1                   ? "OpenBLAS (own kernel runs on 1 thread only)"
-                                                       : "own avx512f kernel wherever it sums in OpenBLAS's order";
+  const char *gemm = !moelab_gemm_own_enabled()    ? "OpenBLAS (own kernel switched off)"
+                     : !moelab_cpu_has_avx512f()   ? "OpenBLAS (own kernel needs AVX-512F)"
+                     : nthreads != 1               ? "OpenBLAS (own kernel runs on 1 thread only)"
+                                                   : "own avx512f kernel for OpenBLAS's blocked-driver products with rows enough, OpenBLAS for the rest";
   napi_value g;
   CHECK(env, napi_create_string_utf8(env, gemm, NAPI_AUTO_LENGTH, &g));
   CHECK(env, napi_set_named_property(env, out, "gemm", g));
@@ -364,7 +358,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
-  moelab_gemm_configure(1, openblas_get_num_threads());
   return moelab_fused_init(env, exports);
 }
 

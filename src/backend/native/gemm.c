@@ -12,10 +12,10 @@
  * Why its numbers equal OpenBLAS's, bit for bit, on the products it takes (OpenBLAS 0.3, SkylakeX, Cooperlake or
  * SapphireRapids core): each element of C is one FMA chain over k in increasing order from +0, as in OpenBLAS's
  * micro-kernels, and K is cut as OpenBLAS cuts it. Its blocked driver (M·N·K > 10⁶, and some smaller products:
- * openblas_order) splits K into blocks of GEMM_Q = 320 (halves rounded up to GEMM_UNROLL_M = 16 between 320 and
+ * openblas_blocked) splits K into blocks of GEMM_Q = 320 (halves rounded up to GEMM_UNROLL_M = 16 between 320 and
  * 640), stores the first block as alpha·acc and adds each later one as fma(acc, alpha, C); its small-matrix
  * kernels run one chain over all of K and store alpha·acc. Products OpenBLAS sums dot-wise stay on OpenBLAS.
- * test/backend/gemm.test.ts checks the equality on 252 random and edge products whenever OpenBLAS runs one of
+ * test/backend/gemm.test.ts checks the equality on 312 random and edge products whenever OpenBLAS runs one of
  * those cores; on other cores our kernel keeps its one fixed order, so results stay deterministic.
  */
 #include <string.h>
@@ -23,16 +23,14 @@
 
 #define GEMM_Q 320
 #define GEMM_UNROLL_M 16
+/* The product size M·N·K at or below which OpenBLAS 0.3's small-matrix kernels may take over. */
+#define SMALL_MNK 1000000.0
 
 static int own_enabled = 1;
-static int blas_threads = 1;
 
-void moelab_gemm_configure(int enabled, int threads) {
-  own_enabled = enabled;
-  blas_threads = threads;
-}
+void moelab_gemm_set_own(int enabled) { own_enabled = enabled; }
 
-int moelab_gemm_enabled(void) { return own_enabled; }
+int moelab_gemm_own_enabled(void) { return own_enabled; }
 
 /* Length of the K block starting with `left` elements still to go (OpenBLAS driver/level3/level3.c's rule). */
 static int64_t k_block(int64_t left) {
@@ -46,7 +44,7 @@ static int64_t k_block(int64_t left) {
 #define HAVE_OWN_KERNEL 1
 #define NR 32
 
-static int cpu_has_avx512f(void) {
+int moelab_cpu_has_avx512f(void) {
   static int known = -1;
   if (known < 0) {
     __builtin_cpu_init();
@@ -149,38 +147,32 @@ static void own_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
          them in place thrashes a few L1 sets (2–2.5× slower at ldb = 256 floats, measured). */
       const int64_t ldp = nr > 16 ? 32 : 16;
       pack_b(Bk, ldb, tb, kl, j0, nr, ldp, bp);
-      const float *panel = bp;
       if (ta)
-        panel_cols(Ak, lda, M, kl, panel, ldp, C, ldc, j0, nr, alpha, k0 == 0, lower);
+        panel_cols(Ak, lda, M, kl, bp, ldp, C, ldc, j0, nr, alpha, k0 == 0, lower);
       else
-        panel_rows(Ak, lda, M, kl, panel, ldp, C, ldc, j0, nr, alpha, k0 == 0, lower);
+        panel_rows(Ak, lda, M, kl, bp, ldp, C, ldc, j0, nr, alpha, k0 == 0, lower);
     }
     k0 += kl;
   }
 }
 #else
 #define HAVE_OWN_KERNEL 0
-static int cpu_has_avx512f(void) { return 0; }
+int moelab_cpu_has_avx512f(void) { return 0; }
 #endif
 
-const char *moelab_gemm_isa(void) { return HAVE_OWN_KERNEL && cpu_has_avx512f() ? "avx512f" : "none"; }
-
 /*
- * The summation order OpenBLAS 0.3 (SkylakeX-family cores, small-matrix kernels built in) gives a row-major
- * product. CBLAS hands it on as the column-major C' = op(B)ᵀ-side product with M' = N, N' = M, transA' = tb,
+ * Whether OpenBLAS 0.3 (SkylakeX-family cores, small-matrix kernels built in) runs this row-major product through
+ * its blocked driver. CBLAS hands it on as the column-major product with M' = N, N' = M, transA' = tb,
  * transB' = ta, and interface/gemm.c then takes a small-matrix kernel when sgemm_small_kernel_permit allows it:
- * M·N·K ≤ 10⁶, and for transA' without transB' only when M·N ≤ 1200 and K ≥ 32. The NN, NT and TT small
- * kernels keep one FMA chain over all of K per element (ORDER_CHAIN), except that the NN kernel sums its last
- * M' mod 16 ≤ 8 rows (our last N mod 16 columns) dot-wise when K ≥ 32, and the TN kernel always does
- * (ORDER_OTHER, left to OpenBLAS). Everything else runs the blocked driver (ORDER_BLOCKED). Read from OpenBLAS's
- * kernel/x86_64/sgemm_small_kernel_*_skylakex.c and checked against 0.3.21 by test/backend/gemm.test.ts.
+ * M·N·K ≤ 10⁶, and for transA' without transB' only when M·N ≤ 1200 and K ≥ 32. Those small kernels sum in other
+ * orders or run faster than ours (one chain over all of K for NN, NT and TT, except the NN kernel's last M' mod 16
+ * ≤ 8 rows, which it sums dot-wise when K ≥ 32, as the TN kernel always does), so they stay on OpenBLAS. Read
+ * from OpenBLAS's kernel/x86_64/sgemm_small_kernel_*_skylakex.c and checked against 0.3.21 by
+ * test/backend/gemm.test.ts (0.3.21's TT kernel, which the current permit no longer allows, sums one chain).
  */
-enum { ORDER_BLOCKED, ORDER_CHAIN, ORDER_OTHER };
-static int openblas_order(int ta, int tb, int64_t M, int64_t N, int64_t K) {
-  if ((double)M * (double)N * (double)K > MOELAB_GEMM_SMALL_MNK) return ORDER_BLOCKED;
-  if (tb && !ta) return (double)M * (double)N > 1200.0 || K < 32 ? ORDER_BLOCKED : ORDER_OTHER;
-  if (!ta && N % 16 != 0 && N % 16 <= 8 && K >= 32) return ORDER_OTHER;
-  return ORDER_CHAIN;
+static int openblas_blocked(int ta, int tb, int64_t M, int64_t N, int64_t K) {
+  if ((double)M * (double)N * (double)K > SMALL_MNK) return 1;
+  return tb && !ta && ((double)M * (double)N > 1200.0 || K < 32);
 }
 
 /*
@@ -191,8 +183,8 @@ static int openblas_order(int ta, int tb, int64_t M, int64_t N, int64_t K) {
  * GFLOP/s). A causal score product (lower) skips a quarter to half of its tiles, so it takes ours at any M.
  */
 static int own_takes(int ta, int tb, int64_t M, int64_t N, int64_t K, int lower) {
-  if (!(HAVE_OWN_KERNEL && own_enabled && blas_threads == 1 && K > 0 && cpu_has_avx512f())) return 0;
-  if (openblas_order(ta, tb, M, N, K) != ORDER_BLOCKED) return 0;
+  if (!(HAVE_OWN_KERNEL && own_enabled && K > 0 && openblas_get_num_threads() == 1 && moelab_cpu_has_avx512f())) return 0;
+  if (!openblas_blocked(ta, tb, M, N, K)) return 0;
   return lower || M >= 128 || (M >= 64 && K <= GEMM_Q && !tb);
 }
 

@@ -30,15 +30,12 @@ void moelab_gemm_lower(int ta, int tb, int64_t T, int64_t K, float alpha, const 
 /* Which kernel moelab_gemm would use for this product right now: 1 = our own, 0 = OpenBLAS (moelab_gemm_lower may differ). */
 int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K);
 
-/* Turn our own kernel off (0) or back on (1); the OpenBLAS thread count it was told of (it runs on 1 thread). */
-void moelab_gemm_configure(int own_enabled, int blas_threads);
+/* Turn our own kernel off (0) or back on (1); it also steps aside on more than one OpenBLAS thread. */
+void moelab_gemm_set_own(int enabled);
 
-/* "avx512f" when our kernel can run on this CPU, else "none". */
-const char *moelab_gemm_isa(void);
+/* 1 while our kernel is switched on (it still steps aside on >1 thread, small products or no AVX-512). */
+int moelab_gemm_own_enabled(void);
 
-/* 1 when our kernel is switched on (it still steps aside on >1 thread, small products or no AVX-512). */
-int moelab_gemm_enabled(void);
-
-/* The product size M·N·K at or below which OpenBLAS 0.3's small-matrix kernels may take over. */
-#define MOELAB_GEMM_SMALL_MNK 1000000.0
+/* 1 when this CPU runs AVX-512F code (our matrix kernel, the vectorised GELU of napi-util.h). */
+int moelab_cpu_has_avx512f(void);
 #endif

@@ -188,6 +188,7 @@ MULTIVERSION static void gelu_scalar_loop(int mode, const float *x, const float 
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#include "gemm.h" /* moelab_cpu_has_avx512f */
 #define GELU_V(v) _mm512_set1_ps(v)
 
 /* exp_nonpositive on 16 lanes, operation for operation. */
@@ -248,19 +249,11 @@ __attribute__((target("avx512f"))) static void gelu_avx512_loop(int mode, const 
   for (; i < n; i += 16) gelu16(mode, x, dy, out0, out1, i, n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1));
 }
 
-static inline int gelu_has_avx512(void) {
-  static int known = -1;
-  if (known < 0) {
-    __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
-  return known;
-}
 #endif
 
 static inline void gelu_loop(int mode, const float *x, const float *dy, float *out0, float *out1, int64_t n) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (gelu_has_avx512()) {
+  if (moelab_cpu_has_avx512f()) {
     gelu_avx512_loop(mode, x, dy, out0, out1, n);
     return;
   }
