@@ -135,6 +135,25 @@ test('native gatherRows and scatterAddRows reject indices outside [-1, rows) bef
   assert.throws(() => blas.gatherRows(src, 0, 3, 2, [0, 1] as unknown as Int32Array, dst, 0), /Int32Array/);
 });
 
+test('MOELAB_OWN_GEMM: 0 hands every product to OpenBLAS; anything but 0 or 1 leaves the addon unloaded, naming the variable', { skip: nativeSkip() }, () => {
+  // The addon loads once per process, so ask a fresh one.
+  const code = "const s = require('./src/backend/native-blas'); const b = s.nativeBlas(); console.log(JSON.stringify({ ...s.nativeBlasStatus(), gemm: b ? b.info().gemm : null }));";
+  const ask = (value: string) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', env: { ...process.env, MOELAB_OWN_GEMM: value } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { loaded: boolean; detail: string; gemm: string | null };
+  };
+  const off = ask('0');
+  assert.equal(off.loaded, true);
+  assert.equal(off.gemm, 'OpenBLAS (own kernel switched off)');
+  assert.match(off.detail, /products: OpenBLAS \(own kernel switched off\)/);
+  for (const bad of ['2', 'yes', '', 'true']) {
+    const status = ask(bad);
+    assert.equal(status.loaded, false);
+    assert.match(status.detail, new RegExp(`MOELAB_OWN_GEMM=${bad} must be 0 \\(OpenBLAS for every product\\) or 1`));
+  }
+});
+
 test('a malformed MOELAB_BLAS_THREADS leaves the addon unloaded with a status that names the variable', { skip: nativeSkip() }, () => {
   // The addon loads once per process, so ask a fresh one.
   const code = "const s = require('./src/backend/native-blas').nativeBlasStatus(); console.log(JSON.stringify(s));";
