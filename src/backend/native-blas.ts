@@ -64,6 +64,8 @@ export interface NativeBlas {
     p: ArrayBuffer | Float32Array, pOff: number,
     n: number, gradScale: number, lr: number, beta1: number, beta2: number, biasCorrection1: number, biasCorrection2: number, eps: number, weightDecay: number,
   ): void;
+  /** out = a + b over n float32 values (one rounding, as JS's and tfjs's Add; out may be a or b). */
+  add(a: ArrayBuffer | Float32Array, aOff: number, b: ArrayBuffer | Float32Array, bOff: number, out: ArrayBuffer | Float32Array, outOff: number, n: number): void;
   /** y = x·Φ(x) over n floats (Φ by Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
   gelu(x: ArrayBuffer | Float32Array, xOff: number, y: ArrayBuffer | Float32Array, yOff: number, n: number): void;
   /** dx = dy·(Φ(x) + x·φ(x)) over n floats. */

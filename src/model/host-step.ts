@@ -83,11 +83,6 @@ export interface HostStepResult {
 export const HOST_OP_KINDS = ['matmul', 'attention', 'norm', 'moe', 'loss', 'activation', 'gather/scatter', 'elementwise'] as const;
 export type HostOpKind = (typeof HOST_OP_KINDS)[number];
 
-/** out[i] = a[i] + b[i] for i < n, in float32 (tfjs's Add; out may be a or b). A small function, so V8 optimizes it early. */
-function addInto(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
-}
-
 /** A float32 scratch array that grows to the largest size asked of it; `take(n)` views its first n values. */
 class Grow {
   private buf = new Float32Array(0);
@@ -253,6 +248,12 @@ export class HostTrainStep {
     this.last = now;
   }
 
+  /** out[i] = a[i] + b[i] for i < n, in float32 (tfjs's Add; out may be a or b): one addon call, counted as `kind`. */
+  private add(out: Float32Array, a: Float32Array, b: Float32Array, n: number, kind: HostOpKind = 'elementwise'): void {
+    this.blas.add(a, 0, b, 0, out, 0, n);
+    this.mark(kind);
+  }
+
   /** C [M,N] = op(A) @ op(B), as the BatchMatMul kernel calls it for 2-D operands. */
   private mm(a: Loc, b: Loc, c: Float32Array, M: number, N: number, K: number, ta: boolean, tb: boolean): void {
     this.blas.sgemm(a[0], a[1], b[0], b[1], c, 0, M, N, K, ta, tb, 1, 0, 0, M * N);
@@ -285,8 +286,7 @@ export class HostTrainStep {
     blas.gatherRows(pos[0], pos[1], this.W('pos_emb').shape[0]!, d, P.positions, P.t2, 0);
     this.mark('gather/scatter');
     const x0 = P.xs[0]!;
-    addInto(x0, P.t1, P.t2, n * d);
-    this.note('elementwise');
+    this.add(x0, P.t1, P.t2, n * d);
     const norm = (k: number, a: Float32Array | null) => {
       const g = this.at(`${lnName(k)}.g`);
       const b = this.at(`${lnName(k)}.b`);
@@ -439,15 +439,14 @@ export class HostTrainStep {
         }
         routerLossesGradLoop(S.lse, S.assigned, dpL, P.dlseR, n, E, { dB: 0, dZ: 0, dAux: 1 }, moe.lbCoef, moe.zCoef);
         // probs reach the loss through the gates and the losses: one float32 add (commutative, so tfjs's order is moot).
-        if (S.total > 0) addInto(dpE, dpE, dpL, n * E);
+        if (S.total > 0) this.add(dpE, dpE, dpL, n * E, 'moe');
         else dpE.set(dpL);
         const dlogits = P.dlogits.subarray(0, n * E);
         routerSoftmaxGradLoop(S.probs, dpE, P.dlseR, dlogits, n, E);
         this.note('moe');
         this.mm(local(dlogits), this.at(`${p}.moe.router`), dY, n, d, E, false, true);
         this.mm(local(h2), local(dlogits), G(`${p}.moe.router`), d, E, n, true, false);
-        if (S.total > 0) addInto(dY, dxE, dY, n * d);
-        this.note('elementwise');
+        if (S.total > 0) this.add(dY, dxE, dY, n * d);
       } else {
         const dff = B.u.length / n;
         const dg = P.du.subarray(0, n * dff);
@@ -478,16 +477,14 @@ export class HostTrainStep {
     const g0 = this.at('b0.ln1.g');
     blas.layerNormGrad(dY, 0, P.xs[0]!, 0, P.stats[0]!, 0, g0[0], g0[1], null, 0, dX, 0, G('b0.ln1.g'), 0, G('b0.ln1.b'), 0, n, d);
     this.mark('norm');
-    addInto(dX, dX, dS, n * d);
-    this.note('elementwise');
+    this.add(dX, dX, dS, n * d);
     blas.scatterAddRows(dX, 0, d, inputs, G('tok_emb'), 0, V);
     this.mark('gather/scatter');
     blas.scatterAddRows(dX, 0, d, P.positions, G('pos_emb'), 0, this.W('pos_emb').shape[0]!);
     this.mark('gather/scatter');
     if (cfg.tiedEmbeddings) {
       const gt = G('tok_emb');
-      addInto(gt, P.dTokUnemb, gt, gt.length);
-      this.note('elementwise');
+      this.add(gt, P.dTokUnemb, gt, gt.length);
     }
     return {
       lm,

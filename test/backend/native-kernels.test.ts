@@ -165,3 +165,23 @@ test('a malformed MOELAB_BLAS_THREADS leaves the addon unloaded with a status th
     assert.match(status.detail, new RegExp(`MOELAB_BLAS_THREADS=${bad.replace('.', '\\.')} must be a positive integer`));
   }
 });
+
+test('native add equals the float32 sum JS stores, bit for bit, for every length up to 67, in place and at byte offsets', { skip: nativeSkip() }, () => {
+  const blas = nativeBlas()!;
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 2 ** ((seed >>> 20) % 40 - 20);
+  const specials = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45, 3.4e38, -3.4e38, 1.1754942e-38];
+  for (let n = 0; n <= 67; n++) {
+    const a = Float32Array.from({ length: n + 3 }, (_, i) => (i % 11 === 5 ? specials[i % specials.length]! : rnd()));
+    const b = Float32Array.from({ length: n + 3 }, (_, i) => (i % 7 === 2 ? specials[(i + 3) % specials.length]! : rnd()));
+    const want = new Float32Array(n);
+    for (let i = 0; i < n; i++) want[i] = a[i + 1]! + b[i + 2]!;
+    const out = new Float32Array(n + 1).fill(9);
+    blas.add(a.buffer, 4, b.buffer, 8, out.buffer, 4, n);
+    assert.equal(out[0], 9, 'wrote before the offset');
+    assert.deepEqual(new Uint32Array(out.buffer, 4, n), new Uint32Array(want.buffer), `n = ${n}`);
+    blas.add(a, 1 * 4, b, 2 * 4, a, 1 * 4, n); // out aliases a
+    assert.deepEqual(new Uint32Array(a.buffer, 4, n), new Uint32Array(want.buffer), `in place, n = ${n}`);
+  }
+  assert.throws(() => blas.add(new Float32Array(4), 0, new Float32Array(3), 0, new Float32Array(4), 0, 4), /past the end of its buffer/);
+});

@@ -196,6 +196,24 @@ static napi_value gelu(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* out[i] = a[i] + b[i] over n floats (tfjs's Add on float32; out may alias a or b): one rounding, as in JS. */
+MULTIVERSION static void add_loop(const float *a, const float *b, float *out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+/* add(a, aOff, b, bOff, out, outOff, n) */
+static napi_value add(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t n;
+  if (!counted_args(env, info, argv, 7, 6, "moelab_blas.add(a, aOff, b, bOff, out, outOff, n): bad arguments", &n)) return NULL;
+  const float *a = floats_at(env, argv[0], argv[1], n);
+  const float *b = a ? floats_at(env, argv[2], argv[3], n) : NULL;
+  float *out = b ? floats_at(env, argv[4], argv[5], n) : NULL;
+  if (!out) return NULL;
+  add_loop(a, b, out, n);
+  return NULL;
+}
+
 static napi_value gelu_grad(napi_env env, napi_callback_info info) {
   napi_value argv[7];
   int64_t n;
@@ -350,6 +368,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamwInPlace", NULL, adamw_inplace, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"add", NULL, add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gelu", NULL, gelu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_enumerable, NULL},

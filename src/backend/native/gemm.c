@@ -53,26 +53,67 @@ int moelab_cpu_has_avx512f(void) {
   return known;
 }
 
-/* bp[k·nrw + c] = op(B)[k, j0 + c] for k < kl, c < nr; zero for nr ≤ c < nrw (the panel width, 16 or 32). */
-static void pack_b(const float *B, int64_t ldb, int tb, int64_t kl, int64_t j0, int64_t nr, int64_t nrw, float *bp) {
-  if (!tb) {
-    for (int64_t k = 0; k < kl; k++) {
-      const float *s = B + k * ldb + j0;
-      float *d = bp + k * nrw;
-      int64_t c = 0;
-      for (; c < nr; c++) d[c] = s[c];
-      for (; c < nrw; c++) d[c] = 0.0f;
-    }
-    return;
+static inline __mmask16 lanes(int64_t n) { return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1); }
+
+/*
+ * r[0..15] ← its transpose: afterwards r[i][j] is the old r[j][i]. Pairs of rows interleave (32-bit, then 64-bit
+ * elements within each 128-bit lane, leaving a 4 × 4 transposed block per lane), then the lanes move in two
+ * 128-bit shuffles. 64 shuffles for 256 floats, where the scalar copy it replaced moved one float per store.
+ */
+__attribute__((target("avx512f"), always_inline)) static inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
   }
-  for (int64_t k = 0; k < kl; k++) memset(bp + k * nrw + nr, 0, (size_t)(nrw - nr) * sizeof(float));
-  for (int64_t c = 0; c < nr; c++) {
-    const float *s = B + (j0 + c) * ldb;
-    for (int64_t k = 0; k < kl; k++) bp[k * nrw + c] = s[k];
+  for (int i = 0; i < 4; i++) { /* u[4i + j], lane L: rows 4i … 4i+3 of column 4L + j */
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int j = 0; j < 4; j++) {
+    const __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44), v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+    const __m512 w0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44), w1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+    r[j] = _mm512_shuffle_f32x4(v0, w0, 0x88);
+    r[4 + j] = _mm512_shuffle_f32x4(v0, w0, 0xDD);
+    r[8 + j] = _mm512_shuffle_f32x4(v1, w1, 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(v1, w1, 0xDD);
   }
 }
 
-static inline __mmask16 lanes(int64_t n) { return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1); }
+/*
+ * bp[k·nrw + c] = op(B)[k, j0 + c] for k < kl, c < nr; zero for nr ≤ c < nrw (the panel width, 16 or 32; bp is
+ * 64-byte aligned). Rows of B are copied as masked vectors; a transposed B moves in 16 × 16 blocks through
+ * registers. Packing only copies, so it cannot change a bit of the product.
+ */
+__attribute__((target("avx512f"))) static void pack_b(const float *B, int64_t ldb, int tb, int64_t kl, int64_t j0, int64_t nr,
+                                                      int64_t nrw, float *bp) {
+  const int nv = nrw > 16 ? 2 : 1;
+  if (!tb) {
+    const __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
+    for (int64_t k = 0; k < kl; k++) {
+      const float *s = B + k * ldb + j0;
+      _mm512_store_ps(bp + k * nrw, _mm512_maskz_loadu_ps(m0, s));
+      if (nv == 2) _mm512_store_ps(bp + k * nrw + 16, _mm512_maskz_loadu_ps(m1, s + 16));
+    }
+    return;
+  }
+  for (int v = 0; v < nv; v++) {
+    const int64_t c0 = 16 * v, cn = nr - c0 < 16 ? nr - c0 : 16; /* this block's columns of op(B) (rows of B) */
+    for (int64_t k0 = 0; k0 < kl; k0 += 16) {
+      const int64_t kn = kl - k0 < 16 ? kl - k0 : 16;
+      const __mmask16 mk = lanes(kn);
+      __m512 r[16];
+      for (int c = 0; c < 16; c++) r[c] = c < cn ? _mm512_maskz_loadu_ps(mk, B + (j0 + c0 + c) * ldb + k0) : _mm512_setzero_ps();
+      transpose16(r);
+      for (int64_t kk = 0; kk < kn; kk++) _mm512_store_ps(bp + (k0 + kk) * nrw + c0, r[kk]);
+    }
+  }
+}
+
 
 /*
  * Rows i0 … i0+mr−1 (mr ≤ mrmax) and columns j0 … j0+nr−1 (nr ≤ 16·nv) of C from one K block, for a panel of
