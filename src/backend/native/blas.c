@@ -201,28 +201,31 @@ MULTIVERSION static void add_loop(const float *a, const float *b, float *out, in
   for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
+/* Read (x, xOff, y, yOff, z, zOff, n): three float operands of n elements each (z written); 0 with a JS error thrown. */
+static int three_operands(napi_env env, napi_callback_info info, const char *usage, const float **x, const float **y, float **z, int64_t *n) {
+  napi_value argv[7];
+  if (!counted_args(env, info, argv, 7, 6, usage, n)) return 0;
+  *x = floats_at(env, argv[0], argv[1], *n);
+  *y = *x ? floats_at(env, argv[2], argv[3], *n) : NULL;
+  *z = *y ? floats_at(env, argv[4], argv[5], *n) : NULL;
+  return *z != NULL;
+}
+
 /* add(a, aOff, b, bOff, out, outOff, n) */
 static napi_value add(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
+  const float *a, *b;
+  float *out;
   int64_t n;
-  if (!counted_args(env, info, argv, 7, 6, "moelab_blas.add(a, aOff, b, bOff, out, outOff, n): bad arguments", &n)) return NULL;
-  const float *a = floats_at(env, argv[0], argv[1], n);
-  const float *b = a ? floats_at(env, argv[2], argv[3], n) : NULL;
-  float *out = b ? floats_at(env, argv[4], argv[5], n) : NULL;
-  if (!out) return NULL;
-  add_loop(a, b, out, n);
+  if (three_operands(env, info, "moelab_blas.add(a, aOff, b, bOff, out, outOff, n): bad arguments", &a, &b, &out, &n)) add_loop(a, b, out, n);
   return NULL;
 }
 
 static napi_value gelu_grad(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
+  const float *x, *dy;
+  float *dx;
   int64_t n;
-  if (!counted_args(env, info, argv, 7, 6, "moelab_blas.geluGrad(x, xOff, dy, dyOff, dx, dxOff, n): bad arguments", &n)) return NULL;
-  const float *x = floats_at(env, argv[0], argv[1], n);
-  const float *dy = x ? floats_at(env, argv[2], argv[3], n) : NULL;
-  float *dx = dy ? floats_at(env, argv[4], argv[5], n) : NULL;
-  if (!dx) return NULL;
-  gelu_loop(GELU_BACKWARD, x, dy, dx, NULL, n);
+  if (three_operands(env, info, "moelab_blas.geluGrad(x, xOff, dy, dyOff, dx, dxOff, n): bad arguments", &x, &dy, &dx, &n))
+    gelu_loop(GELU_BACKWARD, x, dy, dx, NULL, n);
   return NULL;
 }
 
