@@ -125,8 +125,10 @@ test('own sgemm kernel: fused attention (alpha = 1/√dh, strided outputs) equal
     return;
   }
   // T·T·dh = 128·128·96 > 1e6 (OpenBLAS's blocked driver order; dh = 96 is not a multiple of 32), then the tiny
-  // preset's shapes (T = 64, dh = 32 and 16: its small-matrix orders).
-  for (const [batch, T, heads, d] of [[2, 128, 2, 192], [4, 64, 2, 64], [4, 64, 2, 32]] as const) {
+  // preset's shapes (T = 64, dh = 32 and 16: its small-matrix orders), where P·V, Pᵀ·dO, dS·K and dSᵀ·Q leave
+  // out the zeros above the causal diagonal; dh = 8 (OpenBLAS's dot-wise N mod 16 ≤ 8 tail) and T = 336 (two K
+  // blocks) keep the full products.
+  for (const [batch, T, heads, d] of [[2, 128, 2, 192], [4, 64, 2, 64], [4, 64, 2, 32], [2, 64, 4, 32], [1, 336, 1, 32]] as const) {
   const r = lcg(5 + d);
   const qkv = randomFloats(batch * T * 3 * d, r), dy = randomFloats(batch * T * d, r);
   const run = (own: boolean) => {

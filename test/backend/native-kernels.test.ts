@@ -70,21 +70,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
-/** napi-util.h's float32 GELU formula in JS, one Math.fround per C operation (exact: every step is one IEEE op). */
-function geluReference(x: number): { cdf: number; pdf: number } {
+/** napi-util.h's exp_nonpositive in JS, one Math.fround per C operation (exact: every step is one IEEE op). */
+function expNonpositive(v: number): number {
   const f = Math.fround;
   const bits = new Int32Array(1);
   const asFloat = new Float32Array(bits.buffer);
-  const expNonpositive = (v: number): number => {
-    const u = v < -87 ? -87 : v;
-    const n = f(f(f(u * f(1.44269504088896341)) + 12582912) - 12582912);
-    const r = f(f(u - f(n * 0.693359375)) - f(n * f(-2.1219444e-4)));
-    let p = f(1.98756915e-4);
-    for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) p = f(f(p * r) + f(c));
-    p = f(f(f(f(p * r) * r) + r) + 1);
-    bits[0] = ((Math.trunc(n) | 0) + 127) << 23;
-    return f(p * asFloat[0]!);
-  };
+  const u = v < -87 ? -87 : v;
+  const n = f(f(f(u * f(1.44269504088896341)) + 12582912) - 12582912);
+  const r = f(f(u - f(n * 0.693359375)) - f(n * f(-2.1219444e-4)));
+  let p = f(1.98756915e-4);
+  for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) p = f(f(p * r) + f(c));
+  p = f(f(f(f(p * r) * r) + r) + 1);
+  bits[0] = ((Math.trunc(n) | 0) + 127) << 23;
+  return f(p * asFloat[0]!);
+}
+
+/** napi-util.h's float32 GELU formula in JS, one Math.fround per C operation. */
+function geluReference(x: number): { cdf: number; pdf: number } {
+  const f = Math.fround;
   const e = expNonpositive(f(f(-0.5 * x) * x));
   const z = f((x < 0 ? -x : x) * f(0.70710678118654752));
   const t = f(1 / f(1 + f(f(0.3275911) * z)));
@@ -184,4 +187,30 @@ test('native add equals the float32 sum JS stores, bit for bit, for every length
     assert.deepEqual(new Uint32Array(a.buffer, 4, n), new Uint32Array(want.buffer), `in place, n = ${n}`);
   }
   assert.throws(() => blas.add(new Float32Array(4), 0, new Float32Array(3), 0, new Float32Array(4), 0, 4), /past the end of its buffer/);
+});
+
+test('native attention: every row log-sum-exp equals its float32 formula bit for bit (JS emulation), rows of 1 to 67 scores', { skip: nativeSkip() }, () => {
+  // d = 1, one head: the scores are s_ij = fl(q_i·k_j) exactly (one product, scale 1/√1), so lse_i = m + fl(log l)
+  // with m = max_j≤i s_ij and l the double sum, in fused.c's order (8 interleaved partial sums), of
+  // exp_nonpositive(s_ij − m): every exponential of the row, the full 16-lane vectors and the masked last one.
+  const blas = nativeBlas()!;
+  const T = 67;
+  const r = (() => {
+    let s = 99;
+    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) * 6 - 3;
+  })();
+  const qkv = Float32Array.from({ length: T * 3 }, r);
+  const o = new Float32Array(T), lse = new Float32Array(T);
+  blas.attention(qkv, 0, o, 0, lse, 0, 1, T, 1, 1);
+  const f = Math.fround;
+  for (let i = 0; i < T; i++) {
+    const row = Array.from({ length: i + 1 }, (_, j) => f(qkv[3 * i]! * qkv[3 * j + 1]!));
+    const m = row.reduce((a, b) => (b > a ? b : a));
+    const part = new Float64Array(8);
+    let j = 0;
+    for (; j + 8 <= row.length; j += 8) for (let k = 0; k < 8; k++) part[k]! += expNonpositive(f(row[j + k]! - m));
+    for (; j < row.length; j++) part[0]! += expNonpositive(f(row[j]! - m));
+    const l = ((part[0]! + part[1]!) + (part[2]! + part[3]!)) + ((part[4]! + part[5]!) + (part[6]! + part[7]!));
+    assert.ok(Object.is(lse[i], f(m + f(Math.log(l)))), `row ${i}: lse ${lse[i]} vs ${f(m + f(Math.log(l)))}`);
+  }
 });

@@ -27,6 +27,17 @@ void moelab_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, c
 void moelab_gemm_lower(int ta, int tb, int64_t T, int64_t K, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
                        float *C, int64_t ldc);
 
+/*
+ * moelab_gemm for a square op(A) [M, M] that is lower triangular (upper = 0: op(A)[i, k] = 0 for k > i, as P and
+ * dS of causal attention) or upper triangular (upper = 1: zero for k < i, as Pᵀ and dSᵀ), with K = M. Where
+ * OpenBLAS would sum each element as one chain over k from +0 (openblas_one_chain), our kernel runs it and
+ * leaves the zero terms out: a term 0·b (b finite) is ±0, and adding ±0 to a partial sum that is not −0 changes
+ * no bit (a chain from +0 reaches −0 only through a product that underflows to it), so every element equals
+ * moelab_gemm's while up to half the work is skipped. Elsewhere it is moelab_gemm.
+ */
+void moelab_gemm_tri(int ta, int tb, int64_t M, int64_t N, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                     float *C, int64_t ldc, int upper);
+
 /* Which kernel moelab_gemm would use for this product right now: 1 = our own, 0 = OpenBLAS (moelab_gemm_lower may differ). */
 int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K);
 
