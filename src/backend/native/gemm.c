@@ -6,7 +6,8 @@
  * Why our own: the training step's products are short and skinny (an expert's ~256 rows × K or N = 32–256, the
  * per-head attention products at T = 64, the weight gradients' K = 1,024–2,048 token rows). OpenBLAS packs both
  * operands on every call; this kernel packs only a 16- or 32-column panel of op(B), broadcasts op(A) straight
- * from memory, and skips the score tiles above a causal diagonal (moelab_gemm_lower). `npm run bench -- train`
+ * from memory, skips the score tiles above a causal diagonal (moelab_gemm_lower) and the zero terms of a triangular
+ * operand (moelab_gemm_tri: causal attention's P and dS). `npm run bench -- train`
  * times both on the step's products.
  *
  * Why its numbers equal OpenBLAS's, bit for bit, on the products it takes (OpenBLAS 0.3, SkylakeX, Cooperlake or
