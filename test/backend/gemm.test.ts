@@ -186,8 +186,9 @@ test('gemmKernel: blocked-driver products with rows enough for a packed panel ta
   // Blocked, but too few rows to pay for packing B: weight gradients of d_model 24-64 over 1,024 tokens, a 64-row Bᵀ.
   for (const [M, N, K, ta, tb] of [[24, 72, 1024, true, false], [64, 256, 1024, true, false], [64, 64, 32, false, true]] as const)
     assert.equal(kernel(M, N, K, ta, tb), 'openblas', `${M}×${N}×${K} ta=${ta} tb=${tb}`);
-  // OpenBLAS's small-matrix kernels: chain-ordered (P·V, Pᵀ·dO, a tiny d32 expert's up-projection) or dot-wise (the
-  // router's 8 columns, a small Bᵀ product with M·N ≤ 1200).
+  // OpenBLAS's small-matrix kernels: chain-ordered (P·V's and Pᵀ·dO's shapes as plain products — the attention runs
+  // those through moelab_gemm_tri, which takes them for their triangular P —, a tiny d32 expert's up-projection) or
+  // dot-wise (the router's 8 columns, a small Bᵀ product with M·N ≤ 1200).
   for (const [M, N, K, ta, tb] of [[64, 32, 64, false, false], [64, 32, 64, true, false], [241, 128, 32, false, false], [1024, 8, 32, false, false], [20, 20, 300, false, true], [16, 16, 700, true, true]] as const)
     assert.equal(kernel(M, N, K, ta, tb), 'openblas', `${M}×${N}×${K} ta=${ta} tb=${tb}`);
   blas.setOwnGemm(false);

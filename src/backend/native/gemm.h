@@ -38,7 +38,7 @@ void moelab_gemm_lower(int ta, int tb, int64_t T, int64_t K, float alpha, const 
 void moelab_gemm_tri(int ta, int tb, int64_t M, int64_t N, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
                      float *C, int64_t ldc, int upper);
 
-/* Which kernel moelab_gemm would use for this product right now: 1 = our own, 0 = OpenBLAS (moelab_gemm_lower may differ). */
+/* Which kernel moelab_gemm would use for this product right now: 1 = our own, 0 = OpenBLAS (moelab_gemm_lower and moelab_gemm_tri may differ). */
 int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K);
 
 /* Turn our own kernel off (0) or back on (1); it also steps aside on more than one OpenBLAS thread. */
