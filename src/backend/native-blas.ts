@@ -90,15 +90,25 @@ export interface NativeBlas {
   ): void;
   setThreads(n: number): void;
   /**
-   * Use the addon's own matrix kernel where it applies (src/backend/native/gemm.c: 1 thread, AVX-512F, a product
+   * Use the addon's own matrix kernel where it applies (src/backend/native/gemm.c: 1 thread, AVX-512F or AVX2 + FMA, a product
    * OpenBLAS would run through its blocked driver, with rows enough to reuse a packed panel; its bits equal
    * OpenBLAS's on its SkylakeX-family cores), or OpenBLAS for every product.
    */
   setOwnGemm(on: boolean): void;
   /** Which kernel would compute this product now: the addon's own or OpenBLAS. */
   gemmKernel(M: number, N: number, K: number, transA: boolean, transB: boolean): 'own' | 'openblas';
-  /** OpenBLAS's build and core, its threads, and `gemm`: which kernel takes the larger products, and why. */
-  info(): { config: string; core: string; threads: number; gemm: string };
+  /**
+   * Cap the vectors of the addon's own matrix kernel (src/backend/native/gemm-kernel.inc) and of its GELU and
+   * exponential loops (vec-math.inc) at 512 bits (AVX-512F, the default), 256 (AVX2 + FMA) or 0 (OpenBLAS and
+   * plain loops); returns the width now in use, the widest this CPU has up to the cap. Every width gives the same
+   * bits: the tests run each one this CPU can.
+   */
+  setVectorCap(bits: 0 | 256 | 512): 0 | 256 | 512;
+  /**
+   * OpenBLAS's build and core, its threads, `gemm`: which kernel takes the larger products, and why, and
+   * `vectorBits`: the vector width of the GELU and exponential loops.
+   */
+  info(): { config: string; core: string; threads: number; gemm: string; vectorBits: 0 | 256 | 512 };
 }
 
 export interface NativeBlasStatus {

@@ -73,10 +73,114 @@ function cases(): Case[] {
   return out;
 }
 
-test('own sgemm kernel: bit-identical to OpenBLAS on SkylakeX-family cores (312 random and edge products, every transpose pair), within 2e-6·K of float64 elsewhere', { skip: nativeSkip() }, (t) => {
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The float32 next to x (finite, nonzero) away from or toward zero. */
+function nextFloat(x: number, up: boolean): number {
+  f32[0] = x;
+  u32[0]! += (x > 0) === up ? 1 : -1;
+  return f32[0]!;
+}
+
+/**
+ * fmaf(a, b, c) for float32 a, b, c in JS, exactly rounded: a·b is exact in float64, TwoSum gives the sum's exact
+ * error, and only a sum that lands on a float32 midpoint needs the error's sign to round (finite operands).
+ */
+function fmaf(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const bb = s - p;
+  const err = (p - (s - bb)) + (c - bb);
+  const r = Math.fround(s);
+  if (r === s || err === 0) return r;
+  const other = nextFloat(r, s > r === r > 0);
+  if (s !== (r + other) / 2) return r;
+  return (err > 0) === (other > r) ? other : r;
+}
+
+/** OpenBLAS's level-3 driver K blocks (gemm.c k_block: 320, halves rounded up to 16 between 320 and 640). */
+function kBlocks(K: number): number[] {
+  const out: number[] = [];
+  for (let left = K; left > 0; ) {
+    const kl = left >= 640 ? 320 : left > 320 ? Math.ceil(left / 2 / 16) * 16 : left;
+    out.push(kl);
+    left -= kl;
+  }
+  return out;
+}
+
+/** The own kernel's order in JS: per K block one FMA chain over k from +0; alpha·acc first, then fma(acc, alpha, C). */
+function chainProduct(c: Case, a: Float32Array, b: Float32Array, alpha: number): Float32Array {
+  const out = new Float32Array(c.M * c.N);
+  for (let i = 0; i < c.M; i++)
+    for (let j = 0; j < c.N; j++) {
+      let k0 = 0;
+      let cij = 0;
+      for (const kl of kBlocks(c.K)) {
+        let acc = 0;
+        for (let k = k0; k < k0 + kl; k++) acc = fmaf(a[c.ta ? k * c.M + i : i * c.K + k]!, b[c.tb ? j * c.K + k : k * c.N + j]!, acc);
+        cij = k0 === 0 ? Math.fround(acc * alpha) : fmaf(acc, alpha, cij);
+        k0 += kl;
+      }
+      out[i * c.N + j] = cij;
+    }
+  return out;
+}
+
+test('fmaf (the JS emulation the kernel test trusts) rounds once: ties to even, and the midpoints where a·b + c rounded twice goes wrong', () => {
+  assert.equal(fmaf(1, 1, 2 ** -24), 1); // 1 + 2⁻²⁴ exactly: a tie between 1 and 1 + 2⁻²³, to even
+  // a·b = 0.25 − 2⁻⁴⁸: a·b + c rounds to double as the tie 2²² + 0.75 (to even: 2²² + 1); one rounding goes down
+  const a = 0.5 + 2 ** -24, b = 0.5 - 2 ** -24;
+  assert.equal(Math.fround(a * b + 4194304.5), 4194305);
+  assert.equal(fmaf(a, b, 4194304.5), 4194304.5);
+  // c − a·b = 2²² + 1.25 + 2⁻⁴⁸: twice rounded, the tie goes to even (2²² + 1); one rounding goes up
+  assert.equal(Math.fround(-a * b + 4194305.5), 4194305);
+  assert.equal(fmaf(-a, b, 4194305.5), 4194305.5);
+  assert.equal(fmaf(3, 5, -15), 0);
+});
+
+for (const bits of [512, 256] as const)
+  test(`own sgemm kernel (${bits === 512 ? 'AVX-512F' : 'AVX2 + FMA'}): every output equals one FMA chain over k per K block, emulated exactly in JS (every transpose pair, ragged tiles, 1 to 3 K blocks)`, { skip: nativeSkip() }, (t) => {
+    const blas = nativeBlas()!;
+    const width = blas.setVectorCap(bits);
+    try {
+      if (width !== bits || !ownRuns()) {
+        t.skip(`the ${bits}-bit kernel does not run here (vectors ${width} bits, ${blas.info().gemm})`);
+        return;
+      }
+      const r = lcg(bits);
+      const shapes: [number, number, number][] = [[131, 37, 64], [256, 40, 200], [150, 70, 130], [128, 48, 700], [70, 16, 321], [200, 9, 150], [129, 33, 1000]];
+      const checked: Case[] = [];
+      for (const [M, N, K] of shapes)
+        for (const ta of [false, true])
+          for (const tb of [false, true]) {
+            const c = { M, N, K, ta, tb };
+            const name = `${M}×${N}×${K}${ta ? ' Aᵀ' : ''}${tb ? ' Bᵀ' : ''}`;
+            if (blas.gemmKernel(M, N, K, ta, tb) !== 'own') continue;
+            checked.push(c);
+            const a = randomFloats(M * K, r), b = randomFloats(K * N, r);
+            const out = new Float32Array(M * N).fill(Number.NaN);
+            blas.sgemm(a, 0, b, 0, out, 0, M, N, K, ta, tb, 1, 0, 0, 0);
+            const want = chainProduct(c, a, b, 1);
+            let bad = 0;
+            for (let i = 0; i < out.length; i++) if (!Object.is(out[i], want[i]) && bad++ < 3) assert.fail(`${name}: element ${i} is ${out[i]}, the chain gives ${want[i]}`);
+          }
+      // the products above must include own-kernel ones in every transpose pair and over several K blocks
+      assert.equal(new Set(checked.map((c) => `${c.ta} ${c.tb}`)).size, 4, `own-kernel products checked: ${JSON.stringify(checked)}`);
+      assert.ok(checked.some((c) => c.K > 320), 'no product over several K blocks took the own kernel');
+    } finally {
+      blas.setVectorCap(512);
+    }
+  });
+
+for (const bits of [512, 256] as const)
+test(`own sgemm kernel (${bits === 512 ? 'AVX-512F' : 'AVX2 + FMA'}): bit-identical to OpenBLAS on SkylakeX-family cores (312 random and edge products, every transpose pair), within 2e-6·K of float64 elsewhere`, { skip: nativeSkip() }, (t) => {
   const blas = nativeBlas()!;
-  if (!ownRuns()) {
-    t.skip(`own kernel not in use here: ${blas.info().gemm}`);
+  const width = blas.setVectorCap(bits);
+  try {
+  if (width !== bits || !ownRuns()) {
+    t.skip(`the ${bits}-bit kernel does not run here (vectors ${width} bits, ${blas.info().gemm})`);
     return;
   }
   const sameOrder = SAME_ORDER_CORES.test(blas.info().core);
@@ -84,7 +188,8 @@ test('own sgemm kernel: bit-identical to OpenBLAS on SkylakeX-family cores (312 
   let bitsDiffer = 0;
   const all = cases();
   const ownCount = all.filter((c) => blas.gemmKernel(c.M, c.N, c.K, c.ta, c.tb) === 'own').length;
-  assert.ok(ownCount >= 100, `only ${ownCount} of ${all.length} products took the own kernel`);
+  // AVX2 leaves the multi-block Aᵀ products to OpenBLAS (gemm.c own_takes)
+  assert.ok(ownCount >= (bits === 512 ? 100 : 80), `only ${ownCount} of ${all.length} products took the own kernel`);
   for (const c of all) {
     const a = randomFloats(c.M * c.K, r), b = randomFloats(c.K * c.N, r);
     const own = product(c, a, b, true);
@@ -99,6 +204,9 @@ test('own sgemm kernel: bit-identical to OpenBLAS on SkylakeX-family cores (312 
     }
   }
   if (!sameOrder) t.diagnostic(`OpenBLAS core ${blas.info().core}: ${bitsDiffer} elements differ in their last bits (another summation order)`);
+  } finally {
+    blas.setVectorCap(512);
+  }
 });
 
 test('own sgemm kernel: a NaN or ∞ in one operand row reaches exactly the outputs OpenBLAS gives it', { skip: nativeSkip() }, (t) => {
@@ -157,7 +265,7 @@ test('setOwnGemm(false) hands every product to OpenBLAS, and info().gemm says wh
     blas.setOwnGemm(true);
   }
   assert.equal(blas.info().gemm, before);
-  assert.match(before, /^(own avx512f kernel for OpenBLAS's blocked-driver products with rows enough, OpenBLAS for the rest|OpenBLAS \(own kernel (needs AVX-512F|runs on 1 thread only)\))$/);
+  assert.match(before, /^(own (avx512f|avx2) kernel for OpenBLAS's blocked-driver products with rows enough, OpenBLAS for the rest|OpenBLAS \(own kernel (needs AVX-512F or AVX2 \+ FMA|runs on 1 thread only)\))$/);
   assert.throws(() => (blas.setOwnGemm as (x: unknown) => void)('yes'), /setOwnGemm: expected a boolean/);
   // More than one OpenBLAS thread: every product goes to OpenBLAS (ours runs on one), and back at one thread.
   const threads = blas.info().threads;

@@ -98,8 +98,21 @@ function geluReference(x: number): { cdf: number; pdf: number } {
   return { cdf: x < 0 ? half : f(1 - half), pdf: f(e * f(0.39894228040143268)) };
 }
 
-test('native GELU and GELU\' equal their float32 formula bit for bit (JS emulation), full vectors and the masked tail alike', { skip: nativeSkip() }, () => {
+/**
+ * The vector widths of the addon's GELU and exponential loops this CPU runs, widest first (512: AVX-512F, 256:
+ * AVX2, 0: the plain loops), so each form is checked against the formula wherever the tests run.
+ */
+function vectorWidthsHere(): (0 | 256 | 512)[] {
+  const blas = nativeBlas();
+  if (!blas) return [0];
+  const widest = blas.setVectorCap(512);
+  return ([512, 256, 0] as const).filter((b) => b <= widest);
+}
+const widthName = (bits: number) => (bits === 512 ? 'AVX-512F loops' : bits === 256 ? 'AVX2 loops' : 'plain loops');
+
+for (const bits of vectorWidthsHere()) test(`native GELU and GELU' equal their float32 formula bit for bit (JS emulation), full vectors and the masked tail alike, ${widthName(bits)}`, { skip: nativeSkip() }, () => {
   const blas = nativeBlas()!;
+  assert.equal(blas.setVectorCap(bits), bits);
   // ±0, ±∞, NaN, the −87 clamp of exp, the tails, a dense grid, random float bit patterns; 100_003 is odd so the
   // masked tail of the vector loop runs too.
   const n = 100_003;
@@ -112,8 +125,12 @@ test('native GELU and GELU\' equal their float32 formula bit for bit (JS emulati
   for (let i = 60_000; i < n; i++) u[i] = s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
   const dy = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
   const y = new Float32Array(n), dx = new Float32Array(n);
-  blas.gelu(x, 0, y, 0, n);
-  blas.geluGrad(x, 0, dy, 0, dx, 0, n);
+  try {
+    blas.gelu(x, 0, y, 0, n);
+    blas.geluGrad(x, 0, dy, 0, dx, 0, n);
+  } finally {
+    blas.setVectorCap(512);
+  }
   const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
   let bad = 0;
   for (let i = 0; i < n; i++) {
@@ -125,6 +142,19 @@ test('native GELU and GELU\' equal their float32 formula bit for bit (JS emulati
     }
   }
   assert.equal(bad, 0);
+});
+
+test('native setVectorCap takes 512, 256 or 0 bits, reports the width in use in info(), and rejects any other width', { skip: nativeSkip() }, () => {
+  const blas = nativeBlas()!;
+  try {
+    for (const bits of vectorWidthsHere()) {
+      assert.equal(blas.setVectorCap(bits), bits);
+      assert.equal(blas.info().vectorBits, bits);
+    }
+    assert.throws(() => blas.setVectorCap(128 as 0), /expected 512, 256 or 0/);
+  } finally {
+    blas.setVectorCap(512);
+  }
 });
 
 test('native gatherRows and scatterAddRows reject indices outside [-1, rows) before writing', { skip: nativeSkip() }, () => {
@@ -189,10 +219,10 @@ test('native add equals the float32 sum JS stores, bit for bit, for every length
   assert.throws(() => blas.add(new Float32Array(4), 0, new Float32Array(3), 0, new Float32Array(4), 0, 4), /past the end of its buffer/);
 });
 
-test('native attention: every row log-sum-exp equals its float32 formula bit for bit (JS emulation), rows of 1 to 67 scores', { skip: nativeSkip() }, () => {
+for (const bits of vectorWidthsHere()) test(`native attention: every row log-sum-exp equals its float32 formula bit for bit (JS emulation), rows of 1 to 67 scores, ${widthName(bits)}`, { skip: nativeSkip() }, () => {
   // d = 1, one head: the scores are s_ij = fl(q_i·k_j) exactly (one product, scale 1/√1), so lse_i = m + fl(log l)
   // with m = max_j≤i s_ij and l the double sum, in fused.c's order (8 interleaved partial sums), of
-  // exp_nonpositive(s_ij − m): every exponential of the row, the full 16-lane vectors and the masked last one.
+  // exp_nonpositive(s_ij − m): every exponential of the row, the full vectors and the masked last one.
   const blas = nativeBlas()!;
   const T = 67;
   const r = (() => {
@@ -201,7 +231,12 @@ test('native attention: every row log-sum-exp equals its float32 formula bit for
   })();
   const qkv = Float32Array.from({ length: T * 3 }, r);
   const o = new Float32Array(T), lse = new Float32Array(T);
-  blas.attention(qkv, 0, o, 0, lse, 0, 1, T, 1, 1);
+  assert.equal(blas.setVectorCap(bits), bits);
+  try {
+    blas.attention(qkv, 0, o, 0, lse, 0, 1, T, 1, 1);
+  } finally {
+    blas.setVectorCap(512);
+  }
   const f = Math.fround;
   for (let i = 0; i < T; i++) {
     const row = Array.from({ length: i + 1 }, (_, j) => f(qkv[3 * i]! * qkv[3 * j + 1]!));

@@ -311,6 +311,25 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * setVectorCap(bits): cap the vectors of our matrix kernel and of the GELU and exponential loops at 512, 256 or
+ * 0 bits (gemm.h);
+ * returns the width now in use (the widest this CPU has up to the cap). Every width gives the same bits.
+ */
+static napi_value set_vector_cap(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t bits = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &bits) != napi_ok || (bits != 0 && bits != 256 && bits != 512)) {
+    napi_throw_range_error(env, "MOELAB_BLAS_ARGS", "moelab_blas.setVectorCap: expected 512, 256 or 0 (bits)");
+    return NULL;
+  }
+  moelab_set_vector_cap(bits);
+  CHECK(env, napi_create_int32(env, moelab_vector_bits(), &out));
+  return out;
+}
+
 /* setOwnGemm(on): use our own matrix kernel where it applies (gemm.c), or OpenBLAS for every product. */
 static napi_value set_own_gemm(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -341,7 +360,10 @@ static napi_value gemm_kernel(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* info(): { config, core, threads } as OpenBLAS reports them, and gemm: which kernel takes the larger products. */
+/*
+ * info(): { config, core, threads } as OpenBLAS reports them, gemm: which kernel takes the larger products, and
+ * vectorBits: the vector width of the GELU and exponential loops (512, 256 or 0).
+ */
 static napi_value blas_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, config, core, threads;
@@ -352,11 +374,15 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
   CHECK(env, napi_set_named_property(env, out, "config", config));
   CHECK(env, napi_set_named_property(env, out, "core", core));
   CHECK(env, napi_set_named_property(env, out, "threads", threads));
+  napi_value vbits;
+  CHECK(env, napi_create_int32(env, moelab_vector_bits(), &vbits));
+  CHECK(env, napi_set_named_property(env, out, "vectorBits", vbits));
   const int nthreads = openblas_get_num_threads();
   const char *gemm = !moelab_gemm_own_enabled()    ? "OpenBLAS (own kernel switched off)"
-                     : !moelab_cpu_has_avx512f()   ? "OpenBLAS (own kernel needs AVX-512F)"
+                     : moelab_vector_bits() == 0   ? "OpenBLAS (own kernel needs AVX-512F or AVX2 + FMA)"
                      : nthreads != 1               ? "OpenBLAS (own kernel runs on 1 thread only)"
-                                                   : "own avx512f kernel for OpenBLAS's blocked-driver products with rows enough, OpenBLAS for the rest";
+                     : moelab_vector_bits() == 512 ? "own avx512f kernel for OpenBLAS's blocked-driver products with rows enough, OpenBLAS for the rest"
+                                                   : "own avx2 kernel for OpenBLAS's blocked-driver products with rows enough, OpenBLAS for the rest";
   napi_value g;
   CHECK(env, napi_create_string_utf8(env, gemm, NAPI_AUTO_LENGTH, &g));
   CHECK(env, napi_set_named_property(env, out, "gemm", g));
@@ -376,6 +402,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scatterAddRows", NULL, scatter_add_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setVectorCap", NULL, set_vector_cap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

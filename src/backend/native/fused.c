@@ -110,25 +110,15 @@ MULTIVERSION static void exp_shifted_loop(const float *x, float shift, float sca
   for (int64_t i = 0; i < n; i++) y[i] = exp_nonpositive(x[i] - shift) * scale;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-/*
- * The same on AVX-512, 16 lanes at a time with a masked last vector (exp_nonpositive16 does exp_nonpositive's
- * operations in its order, so the bits are the loop's). The attention rows are 1 … T long; the compiler's
- * vectorisation ran rows under 16 and every row's tail one float at a time (20% of an attention call).
- */
-__attribute__((target("avx512f"))) static void exp_shifted_avx512(const float *x, float shift, float scale, float *y, int64_t n) {
-  const __m512 s = _mm512_set1_ps(shift), c = _mm512_set1_ps(scale);
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(exp_nonpositive16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), s)), c));
-  }
-}
-#endif
-
 static void exp_shifted(const float *x, float shift, float scale, float *y, int64_t n) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (moelab_cpu_has_avx512f()) {
-    exp_shifted_avx512(x, shift, scale, y, n);
+  const int bits = moelab_vector_bits();
+  if (bits == 512) {
+    exp_shifted16(x, shift, scale, y, n);
+    return;
+  }
+  if (bits == 256) {
+    exp_shifted8(x, shift, scale, y, n);
     return;
   }
 #endif

@@ -1,11 +1,13 @@
 /*
- * moelab_gemm: the addon's single-precision matrix product. On one thread and an AVX-512 CPU, the products that
+ * moelab_gemm: the addon's single-precision matrix product. On one thread and an AVX-512F or AVX2 + FMA CPU (the
+ * kernel is written once, gemm-kernel.inc, for 16- and 8-lane vectors, with the same sums), the products that
  * OpenBLAS runs through its blocked driver and that have rows enough to pay for a packed panel (own_takes) run on
  * our own register-blocked kernel; the rest call cblas_sgemm.
  *
  * Why our own: the training step's products are short and skinny (an expert's ~256 rows × K or N = 32–256, the
  * per-head attention products at T = 64, the weight gradients' K = 1,024–2,048 token rows). OpenBLAS packs both
- * operands on every call; this kernel packs only a 16- or 32-column panel of op(B), broadcasts op(A) straight
+ * operands on every call; this kernel packs only a panel of 2 or 1 vectors' width of op(B) (32 or 16 columns on
+ * AVX-512F, 16 or 8 on AVX2), broadcasts op(A) straight
  * from memory, skips the score tiles above a causal diagonal (moelab_gemm_lower) and the zero terms of a triangular
  * operand (moelab_gemm_tri: causal attention's P and dS). `npm run bench -- train`
  * times both on the step's products.
@@ -17,7 +19,8 @@
  * 640), stores the first block as alpha·acc and adds each later one as fma(acc, alpha, C); its small-matrix
  * kernels run one chain over all of K and store alpha·acc. Products OpenBLAS sums dot-wise stay on OpenBLAS.
  * test/backend/gemm.test.ts checks the equality on 312 random and edge products whenever OpenBLAS runs one of
- * those cores; on other cores our kernel keeps its one fixed order, so results stay deterministic.
+ * those cores, and against a JS emulation of the chain at each vector width the CPU runs; on other cores our
+ * kernel keeps its one fixed order, the same at both widths, so results stay deterministic.
  */
 #include <string.h>
 #include "gemm.h"
@@ -43,7 +46,6 @@ static int64_t k_block(int64_t left) {
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_OWN_KERNEL 1
-#define NR 32
 
 int moelab_cpu_has_avx512f(void) {
   static int known = -1;
@@ -54,7 +56,18 @@ int moelab_cpu_has_avx512f(void) {
   return known;
 }
 
-static inline __mmask16 lanes(int64_t n) { return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1); }
+int moelab_cpu_has_avx2(void) {
+  static int known = -1;
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+  }
+  return known;
+}
+
+/* Which part of a product own_gemm computes: all of it; only C's lower triangle (a causal score matrix); or all
+   of C from a square op(A) that is lower (zero for k > i) or upper (zero for k < i) triangular. */
+enum { FULL = 0, LOWER_C = 1, LOWER_A = 2, UPPER_A = 3 };
 
 /*
  * r[0..15] ← its transpose: afterwards r[i][j] is the old r[j][i]. Pairs of rows interleave (32-bit, then 64-bit
@@ -85,141 +98,143 @@ __attribute__((target("avx512f"), always_inline)) static inline void transpose16
   }
 }
 
+/* AVX-512F: 16 lanes, masks in k registers; tiles of 8 × 32 (16 accumulators) or 16 × 16. */
+#define GW 16
+#define GTARGET "avx512f"
+#define GNAME(f) f##16
+#define GROWS_WIDE 8
+#define GROWS_NARROW 16
+#define GPRIM __attribute__((target("avx512f"), always_inline)) static inline
+typedef __m512 gv;
+typedef __mmask16 gmask;
+GPRIM gmask g_lanes(int64_t n) { return n >= 16 ? (gmask)0xffff : n <= 0 ? (gmask)0 : (gmask)((1u << n) - 1); }
+GPRIM gv g_zero(void) { return _mm512_setzero_ps(); }
+GPRIM gv g_set1(float a) { return _mm512_set1_ps(a); }
+GPRIM gv g_load(const float *p) { return _mm512_load_ps(p); }
+GPRIM void g_store(float *p, gv v) { _mm512_store_ps(p, v); }
+GPRIM gv g_loadu(const float *p) { return _mm512_loadu_ps(p); }
+GPRIM void g_storeu(float *p, gv v) { _mm512_storeu_ps(p, v); }
+#define G_CHEAP_MASKS 1
+GPRIM gv g_loadm(gmask m, const float *p) { return _mm512_maskz_loadu_ps(m, p); }
+GPRIM void g_storem(float *p, gmask m, gv v) { _mm512_mask_storeu_ps(p, m, v); }
+GPRIM gv g_fmadd(gv a, gv b, gv c) { return _mm512_fmadd_ps(a, b, c); }
+GPRIM gv g_mul(gv a, gv b) { return _mm512_mul_ps(a, b); }
+GPRIM void g_transpose(gv r[16]) { transpose16(r); }
+#include "gemm-kernel.inc"
+#undef G_CHEAP_MASKS
+#undef GW
+#undef GTARGET
+#undef GNAME
+#undef GROWS_WIDE
+#undef GROWS_NARROW
+#undef GPRIM
+
 /*
- * bp[k·nrw + c] = op(B)[k, j0 + c] for k < kl, c < nr; zero for nr ≤ c < nrw (the panel width, 16 or 32; bp is
- * 64-byte aligned). Rows of B are copied as masked vectors; a transposed B moves in 16 × 16 blocks through
- * registers. Packing only copies, so it cannot change a bit of the product.
+ * r[0..7] ← its transpose (AVX2): pairs of rows interleave (32-bit, then 64-bit elements within each 128-bit
+ * lane, leaving a 4 × 4 transposed block per lane), then the lanes swap halves in one 128-bit permute per row.
  */
-__attribute__((target("avx512f"))) static void pack_b(const float *B, int64_t ldb, int tb, int64_t kl, int64_t j0, int64_t nr,
-                                                      int64_t nrw, float *bp) {
-  const int nv = nrw > 16 ? 2 : 1;
-  if (!tb) {
-    const __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
-    for (int64_t k = 0; k < kl; k++) {
-      const float *s = B + k * ldb + j0;
-      _mm512_store_ps(bp + k * nrw, _mm512_maskz_loadu_ps(m0, s));
-      if (nv == 2) _mm512_store_ps(bp + k * nrw + 16, _mm512_maskz_loadu_ps(m1, s + 16));
-    }
-    return;
+__attribute__((target("avx2,fma"), always_inline)) static inline void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
   }
-  for (int v = 0; v < nv; v++) {
-    const int64_t c0 = 16 * v, cn = nr - c0 < 16 ? nr - c0 : 16; /* this block's columns of op(B) (rows of B) */
-    for (int64_t k0 = 0; k0 < kl; k0 += 16) {
-      const int64_t kn = kl - k0 < 16 ? kl - k0 : 16;
-      const __mmask16 mk = lanes(kn);
-      __m512 r[16];
-      for (int c = 0; c < 16; c++) r[c] = c < cn ? _mm512_maskz_loadu_ps(mk, B + (j0 + c0 + c) * ldb + k0) : _mm512_setzero_ps();
-      transpose16(r);
-      for (int64_t kk = 0; kk < kn; kk++) _mm512_store_ps(bp + (k0 + kk) * nrw + c0, r[kk]);
-    }
+  for (int i = 0; i < 2; i++) { /* u[4i + j], lane L: rows 4i … 4i+3 of column 4L + j */
+    u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int j = 0; j < 4; j++) {
+    r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+    r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
   }
 }
 
-
-/*
- * Rows i0 … i0+mr−1 (mr ≤ mrmax) and columns j0 … j0+nr−1 (nr ≤ 16·nv) of C from one K block, for a panel of
- * nv 16-float vectors: op(A)[i, k] is A[i·sai + k·sak], op(B)[k, j0 + c] is bp[k·ldbp + c] (the packed panel,
- * 64-byte aligned, zero past nr). Rows past mr repeat row i0 and are not stored. The chain runs over k in
- * [kb, ke) only: the caller drops terms whose op(A) factor is exactly zero for every row of the tile (a
- * triangular operand), which leaves each element's sum bit for bit unchanged (see moelab_gemm_tri).
- * first: store alpha·acc, else C = fma(acc, alpha, C). nv and mrmax are constants at every call site.
- */
-__attribute__((target("avx512f"), always_inline)) static inline void tile(const int nv, const int mrmax, const float *A, int64_t sai,
-                                                                           int64_t sak, int64_t i0, int64_t mr, int64_t kb,
-                                                                           int64_t ke, const float *bp, int64_t ldbp, float *C, int64_t ldc,
-                                                                           int64_t j0, int64_t nr, float alpha, int first) {
-  __m512 c0[16], c1[16];
-  const float *ar[16];
-  for (int r = 0; r < mrmax; r++) {
-    c0[r] = _mm512_setzero_ps();
-    c1[r] = _mm512_setzero_ps();
-    ar[r] = A + (i0 + (r < mr ? r : 0)) * sai;
-  }
-  const __mmask16 m0 = lanes(nr), m1 = lanes(nr - 16);
-  for (int64_t k = kb; k < ke; k++) {
-    const __m512 b0 = _mm512_load_ps(bp + k * ldbp);
-    const __m512 b1 = nv == 2 ? _mm512_load_ps(bp + k * ldbp + 16) : b0;
-    for (int r = 0; r < mrmax; r++) {
-      const __m512 a = _mm512_set1_ps(ar[r][k * sak]);
-      c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
-      if (nv == 2) c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
-    }
-  }
-  const __m512 al = _mm512_set1_ps(alpha);
-  for (int64_t r = 0; r < mr; r++) {
-    float *cr = C + (i0 + r) * ldc + j0;
-    if (first) {
-      _mm512_mask_storeu_ps(cr, m0, _mm512_mul_ps(c0[r], al));
-      if (nv == 2) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_mul_ps(c1[r], al));
-    } else {
-      _mm512_mask_storeu_ps(cr, m0, _mm512_fmadd_ps(c0[r], al, _mm512_maskz_loadu_ps(m0, cr)));
-      if (nv == 2) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_fmadd_ps(c1[r], al, _mm512_maskz_loadu_ps(m1, cr + 16)));
-    }
-  }
+/* AVX2 + FMA: 8 lanes, masks as lane vectors; tiles of 6 × 16 (12 accumulators) or 12 × 8. */
+#define gv gv8
+#define gmask gmask8
+#define g_lanes g8_lanes
+#define g_zero g8_zero
+#define g_set1 g8_set1
+#define g_load g8_load
+#define g_store g8_store
+#define g_loadu g8_loadu
+#define g_storeu g8_storeu
+#define g_loadm g8_loadm
+#define g_storem g8_storem
+#define g_fmadd g8_fmadd
+#define g_mul g8_mul
+#define g_transpose g8_transpose
+#define GW 8
+#define GTARGET "avx2,fma"
+#define GNAME(f) f##8
+#define GROWS_WIDE 6
+#define GROWS_NARROW 12
+#define GPRIM __attribute__((target("avx2,fma"), always_inline)) static inline
+typedef __m256 gv;
+typedef __m256i gmask;
+GPRIM gmask g_lanes(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n >= 8 ? 8 : n <= 0 ? 0 : (int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
+GPRIM gv g_zero(void) { return _mm256_setzero_ps(); }
+GPRIM gv g_set1(float a) { return _mm256_set1_ps(a); }
+GPRIM gv g_load(const float *p) { return _mm256_load_ps(p); }
+GPRIM void g_store(float *p, gv v) { _mm256_store_ps(p, v); }
+GPRIM gv g_loadu(const float *p) { return _mm256_loadu_ps(p); }
+GPRIM void g_storeu(float *p, gv v) { _mm256_storeu_ps(p, v); }
+#define G_CHEAP_MASKS 0
+GPRIM gv g_loadm(gmask m, const float *p) { return _mm256_maskload_ps(p, m); }
+GPRIM void g_storem(float *p, gmask m, gv v) { _mm256_maskstore_ps(p, m, v); }
+GPRIM gv g_fmadd(gv a, gv b, gv c) { return _mm256_fmadd_ps(a, b, c); }
+GPRIM gv g_mul(gv a, gv b) { return _mm256_mul_ps(a, b); }
+GPRIM void g_transpose(gv r[8]) { transpose8(r); }
+#include "gemm-kernel.inc"
+#undef G_CHEAP_MASKS
+#undef GW
+#undef GTARGET
+#undef GNAME
+#undef GROWS_WIDE
+#undef GROWS_NARROW
+#undef GPRIM
+#undef gv
+#undef gmask
+#undef g_lanes
+#undef g_zero
+#undef g_set1
+#undef g_load
+#undef g_store
+#undef g_loadu
+#undef g_storeu
+#undef g_loadm
+#undef g_storem
+#undef g_fmadd
+#undef g_mul
+#undef g_transpose
 
-/* Which part of a product own_gemm computes: all of it; only C's lower triangle (a causal score matrix); or all
-   of C from a square op(A) that is lower (zero for k > i) or upper (zero for k < i) triangular. */
-enum { FULL = 0, LOWER_C = 1, LOWER_A = 2, UPPER_A = 3 };
-
-/*
- * One panel of columns against all M rows, in the two access patterns of op(A) (so the compiler sees a unit
- * stride in each): 8 rows × 32 columns per tile (16 accumulators), or 16 × 16 for a panel of ≤ 16 columns.
- * LOWER_C skips the tiles wholly above the diagonal; LOWER_A and UPPER_A shorten each tile's k range to the
- * columns of op(A) that are not zero in any of its rows.
- */
-#define PANEL(name, SAI, SAK)                                                                                           \
-  __attribute__((target("avx512f"))) static void name(const float *A, int64_t lda, int64_t M, int64_t kl, const float *bp, \
-                                                      int64_t ldbp, float *C, int64_t ldc, int64_t j0, int64_t nr, float alpha, \
-                                                      int first, int mode) {                                             \
-    const int64_t rows = nr > 16 ? 8 : 16;                                                                               \
-    /* The triangular modes kept apart: with k known to run over [0, kl) the full products ran 3-8% faster. */       \
-    if (mode == LOWER_A || mode == UPPER_A) {                                                                            \
-      for (int64_t i0 = 0; i0 < M; i0 += rows) {                                                                         \
-        const int64_t mr = M - i0 < rows ? M - i0 : rows;                                                                \
-        const int64_t kb = mode == UPPER_A ? i0 : 0, ke = mode == LOWER_A && i0 + mr < kl ? i0 + mr : kl;                \
-        if (nr > 16)                                                                                                     \
-          tile(2, 8, A, SAI, SAK, i0, mr, kb, ke, bp, ldbp, C, ldc, j0, nr, alpha, first);                               \
-        else                                                                                                             \
-          tile(1, 16, A, SAI, SAK, i0, mr, kb, ke, bp, ldbp, C, ldc, j0, nr, alpha, first);                              \
-      }                                                                                                                  \
-    } else if (nr > 16) {                                                                                                \
-      for (int64_t i0 = mode == LOWER_C ? j0 / 8 * 8 : 0; i0 < M; i0 += 8)                                               \
-        tile(2, 8, A, SAI, SAK, i0, M - i0 < 8 ? M - i0 : 8, 0, kl, bp, ldbp, C, ldc, j0, nr, alpha, first);            \
-    } else {                                                                                                             \
-      for (int64_t i0 = mode == LOWER_C ? j0 / 16 * 16 : 0; i0 < M; i0 += 16)                                            \
-        tile(1, 16, A, SAI, SAK, i0, M - i0 < 16 ? M - i0 : 16, 0, kl, bp, ldbp, C, ldc, j0, nr, alpha, first);         \
-    }                                                                                                                    \
-  }
-PANEL(panel_rows, lda, 1)
-PANEL(panel_cols, 1, lda)
-
-/* K cut as OpenBLAS's level-3 driver cuts it; mode as for PANEL (LOWER_A and UPPER_A with one K block only). */
+/* The own kernel at the vector width in use (moelab_vector_bits: 512 or 256; own_runs_here rules out 0). */
 static void own_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
                      int64_t ldb, float *C, int64_t ldc, int mode) {
-  float bp[GEMM_Q * NR] __attribute__((aligned(64)));
-  for (int64_t k0 = 0; k0 < K;) {
-    const int64_t kl = k_block(K - k0);
-    const float *Ak = ta ? A + k0 * lda : A + k0;
-    const float *Bk = tb ? B + k0 : B + k0 * ldb;
-    for (int64_t j0 = 0; j0 < N; j0 += NR) {
-      const int64_t nr = N - j0 < NR ? N - j0 : NR;
-      /* Packed even when B is not transposed: its rows lie ldb apart, often a power of two of bytes, and reading
-         them in place thrashes a few L1 sets (2–2.5× slower at ldb = 256 floats, measured). */
-      const int64_t ldp = nr > 16 ? 32 : 16;
-      pack_b(Bk, ldb, tb, kl, j0, nr, ldp, bp);
-      if (ta)
-        panel_cols(Ak, lda, M, kl, bp, ldp, C, ldc, j0, nr, alpha, k0 == 0, mode);
-      else
-        panel_rows(Ak, lda, M, kl, bp, ldp, C, ldc, j0, nr, alpha, k0 == 0, mode);
-    }
-    k0 += kl;
-  }
+  if (moelab_vector_bits() == 512)
+    own_gemm16(ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc, mode);
+  else
+    own_gemm8(ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc, mode);
 }
 #else
 #define HAVE_OWN_KERNEL 0
 int moelab_cpu_has_avx512f(void) { return 0; }
+int moelab_cpu_has_avx2(void) { return 0; }
 #endif
+
+static int vector_cap_bits = 512;
+
+void moelab_set_vector_cap(int bits) { vector_cap_bits = bits; }
+
+int moelab_vector_bits(void) {
+  if (vector_cap_bits >= 512 && moelab_cpu_has_avx512f()) return 512;
+  if (vector_cap_bits >= 256 && moelab_cpu_has_avx2()) return 256;
+  return 0;
+}
 
 /*
  * Whether OpenBLAS 0.3 (SkylakeX-family cores, small-matrix kernels built in) runs this row-major product through
@@ -236,8 +251,8 @@ static int openblas_blocked(int ta, int tb, int64_t M, int64_t N, int64_t K) {
   return tb && !ta && ((double)M * (double)N > 1200.0 || K < 32);
 }
 
-/* Our kernel can run at all: built in, switched on, one OpenBLAS thread, an AVX-512F CPU. */
-static int own_runs_here(void) { return HAVE_OWN_KERNEL && own_enabled && openblas_get_num_threads() == 1 && moelab_cpu_has_avx512f(); }
+/* Our kernel can run at all: built in, switched on, one OpenBLAS thread, vectors of AVX-512F or AVX2 + FMA. */
+static int own_runs_here(void) { return HAVE_OWN_KERNEL && own_enabled && openblas_get_num_threads() == 1 && moelab_vector_bits() != 0; }
 
 /*
  * Ours takes products of OpenBLAS's blocked driver only: its small-matrix kernels need no packing and beat ours
@@ -249,6 +264,10 @@ static int own_runs_here(void) { return HAVE_OWN_KERNEL && own_enabled && openbl
 static int own_takes(int ta, int tb, int64_t M, int64_t N, int64_t K, int lower) {
   if (!(own_runs_here() && K > 0)) return 0;
   if (!openblas_blocked(ta, tb, M, N, K)) return 0;
+  /* On AVX2 a weight gradient over the batch's tokens (op(A) = Aᵀ, K beyond one block) reads op(A) a row of A
+     per k, M floats apart, through 16 registers: OpenBLAS's packing wins (128×384×2048 Aᵀ: ~55 vs ~44 GFLOP/s,
+     512×128×2048 Aᵀ: ~58 vs ~32, Zen 3). */
+  if (moelab_vector_bits() == 256 && ta && K > GEMM_Q && !lower) return 0;
   return lower || M >= 128 || (M >= 64 && K <= GEMM_Q && !tb);
 }
 

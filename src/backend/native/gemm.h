@@ -44,9 +44,19 @@ int moelab_gemm_own(int ta, int tb, int64_t M, int64_t N, int64_t K);
 /* Turn our own kernel off (0) or back on (1); it also steps aside on more than one OpenBLAS thread. */
 void moelab_gemm_set_own(int enabled);
 
-/* 1 while our kernel is switched on (it still steps aside on >1 thread, small products or no AVX-512). */
+/* 1 while our kernel is switched on (it still steps aside on >1 thread, small products, or without AVX-512F or AVX2 + FMA). */
 int moelab_gemm_own_enabled(void);
 
-/* 1 when this CPU runs AVX-512F code (our matrix kernel, the vectorised GELU of napi-util.h). */
+/* 1 when this CPU runs AVX-512F code; 1 when it runs AVX2 with FMA (the two widths of our matrix kernel and of napi-util.h's loops). */
 int moelab_cpu_has_avx512f(void);
+int moelab_cpu_has_avx2(void);
+
+/*
+ * Width in bits of the vectors our matrix kernel (gemm-kernel.inc) and the hand-vectorised GELU and exponential
+ * loops (vec-math.inc) use: 512 (AVX-512F), 256 (AVX2 + FMA) or 0 (OpenBLAS and the plain loops), the widest this
+ * CPU has up to the cap. Every width gives the same bits; the cap (default 512) lets the tests run each form
+ * this CPU can.
+ */
+int moelab_vector_bits(void);
+void moelab_set_vector_cap(int bits);
 #endif

@@ -164,10 +164,11 @@ static inline void normal_cdf_pdf(float x, float *cdf, float *pdf) {
 /*
  * GELU loops over n floats, one function for the three uses: GELU_FORWARD y = x·Φ(x); GELU_BACKWARD
  * dx = dy·(Φ(x) + x·φ(x)) (dx may alias dy); GELU_AND_SLOPE act = x·Φ(x) and slope = Φ(x) + x·φ(x) (the MoE
- * experts keep both). On AVX-512 CPUs 32 floats per iteration go through normal_cdf_pdf16, which performs
- * exactly normal_cdf_pdf's float operations in the same order (no FMA contraction: ISO C mode), so both paths
- * give the same bits for every input (checked over all 2³² floats when it was written, and by
- * test/backend/native-kernels.test.ts against a float32 emulation in JS); the plain loop is the fallback.
+ * experts keep both). On AVX-512 CPUs 32 floats per iteration go through normal_cdf_pdf16, on AVX2 CPUs 16
+ * through normal_cdf_pdf8 (vec-math.inc), which perform exactly normal_cdf_pdf's float operations in the same
+ * order (no FMA contraction: ISO C mode), so every path gives the same bits for every input (the AVX-512 form
+ * checked over all 2³² floats when it was written; each form by test/backend/native-kernels.test.ts against a
+ * float32 emulation in JS); the plain loop is the fallback. moelab_vector_bits() picks the widest this CPU has.
  */
 enum { GELU_FORWARD, GELU_BACKWARD, GELU_AND_SLOPE };
 
@@ -188,73 +189,101 @@ MULTIVERSION static void gelu_scalar_loop(int mode, const float *x, const float 
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#include "gemm.h" /* moelab_cpu_has_avx512f */
-#define GELU_V(v) _mm512_set1_ps(v)
+#include "gemm.h" /* moelab_vector_bits */
 
-/* exp_nonpositive on 16 lanes, operation for operation. */
-__attribute__((target("avx512f"), always_inline)) static inline __m512 exp_nonpositive16(__m512 x) {
-  x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, GELU_V(-87.0f), _CMP_LT_OQ), x, GELU_V(-87.0f));
-  const __m512 n = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, GELU_V(1.44269504088896341f)), GELU_V(12582912.0f)), GELU_V(12582912.0f));
-  const __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, GELU_V(0.693359375f))), _mm512_mul_ps(n, GELU_V(-2.12194440e-4f)));
-  __m512 p = GELU_V(1.9875691500e-4f);
-  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(1.3981999507e-3f));
-  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(8.3334519073e-3f));
-  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(4.1665795894e-2f));
-  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(1.6666665459e-1f));
-  p = _mm512_add_ps(_mm512_mul_ps(p, r), GELU_V(5.0000001201e-1f));
-  p = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, r), r), r), GELU_V(1.0f));
-  const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
-  return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
-}
+/* AVX-512F: 16 lanes, tail masks in k registers. */
+#define VW 16
+#define VTARGET "avx512f"
+#define VNAME(f) f##16
+#define VPRIM __attribute__((target("avx512f"), always_inline)) static inline
+typedef __m512 vf;
+typedef __mmask16 vmask;
+VPRIM vf v_set1(float a) { return _mm512_set1_ps(a); }
+VPRIM vf v_add(vf a, vf b) { return _mm512_add_ps(a, b); }
+VPRIM vf v_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+VPRIM vf v_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+VPRIM vf v_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+VPRIM vf v_min_keep(vf x, vf lo) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ), x, lo); }
+VPRIM vf v_select_neg(vf x, vf a, vf b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), b, a); }
+VPRIM vf v_negate(vf x) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u))); }
+VPRIM vf v_pow2(vf n) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23)); }
+VPRIM vmask v_full(void) { return (vmask)0xffff; }
+VPRIM vmask v_tail(int64_t rem) { return rem >= 16 ? (vmask)0xffff : (vmask)((1u << rem) - 1); }
+VPRIM vf v_loadm(vmask m, const float *p) { return _mm512_maskz_loadu_ps(m, p); }
+VPRIM void v_storem(float *p, vmask m, vf v) { _mm512_mask_storeu_ps(p, m, v); }
+#include "vec-math.inc"
+#undef VW
+#undef VTARGET
+#undef VNAME
+#undef VPRIM
+#define vf vf8
+#define vmask vmask8
+#define v_set1 v8_set1
+#define v_add v8_add
+#define v_sub v8_sub
+#define v_mul v8_mul
+#define v_div v8_div
+#define v_min_keep v8_min_keep
+#define v_select_neg v8_select_neg
+#define v_negate v8_negate
+#define v_pow2 v8_pow2
+#define v_full v8_full
+#define v_tail v8_tail
+#define v_loadm v8_loadm
+#define v_storem v8_storem
 
-/* normal_cdf_pdf on 16 lanes, operation for operation (−x by flipping the sign bit, as negation does). */
-__attribute__((target("avx512f"), always_inline)) static inline void normal_cdf_pdf16(__m512 x, __m512 *cdf, __m512 *pdf) {
-  const __m512 e = exp_nonpositive16(_mm512_mul_ps(_mm512_mul_ps(GELU_V(-0.5f), x), x));
-  const __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-  const __m512 minus_x = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
-  const __m512 z = _mm512_mul_ps(_mm512_mask_blend_ps(neg, x, minus_x), GELU_V(0.70710678118654752f));
-  const __m512 t = _mm512_div_ps(GELU_V(1.0f), _mm512_add_ps(GELU_V(1.0f), _mm512_mul_ps(GELU_V(0.3275911f), z)));
-  __m512 q = _mm512_mul_ps(t, GELU_V(1.061405429f));
-  q = _mm512_mul_ps(t, _mm512_add_ps(GELU_V(-1.453152027f), q));
-  q = _mm512_mul_ps(t, _mm512_add_ps(GELU_V(1.421413741f), q));
-  q = _mm512_mul_ps(t, _mm512_add_ps(GELU_V(-0.284496736f), q));
-  const __m512 poly = _mm512_mul_ps(t, _mm512_add_ps(GELU_V(0.254829592f), q));
-  const __m512 half_tail = _mm512_mul_ps(_mm512_mul_ps(GELU_V(0.5f), poly), e);
-  *cdf = _mm512_mask_blend_ps(neg, _mm512_sub_ps(GELU_V(1.0f), half_tail), half_tail);
-  *pdf = _mm512_mul_ps(e, GELU_V(0.39894228040143268f));
-}
-
-__attribute__((target("avx512f"), always_inline)) static inline void gelu16(int mode, const float *x, const float *dy, float *out0, float *out1,
-                                                                            int64_t i, __mmask16 m) {
-  const __m512 xv = _mm512_maskz_loadu_ps(m, x + i);
-  __m512 c, d;
-  normal_cdf_pdf16(xv, &c, &d);
-  if (mode == GELU_FORWARD) {
-    _mm512_mask_storeu_ps(out0 + i, m, _mm512_mul_ps(xv, c));
-  } else if (mode == GELU_BACKWARD) {
-    _mm512_mask_storeu_ps(out0 + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dy + i), _mm512_add_ps(c, _mm512_mul_ps(xv, d))));
-  } else {
-    _mm512_mask_storeu_ps(out0 + i, m, _mm512_mul_ps(xv, c));
-    _mm512_mask_storeu_ps(out1 + i, m, _mm512_add_ps(c, _mm512_mul_ps(xv, d)));
-  }
-}
-
-/* Two independent vectors per iteration (the chains are long; 1.35× the compiler's own vectorisation, measured). */
-__attribute__((target("avx512f"))) static void gelu_avx512_loop(int mode, const float *x, const float *dy, float *out0, float *out1, int64_t n) {
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    gelu16(mode, x, dy, out0, out1, i, (__mmask16)0xffff);
-    gelu16(mode, x, dy, out0, out1, i + 16, (__mmask16)0xffff);
-  }
-  for (; i < n; i += 16) gelu16(mode, x, dy, out0, out1, i, n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1));
-}
+/* AVX2: 8 lanes, tail masks as lane vectors (maskload reads 0 in the lanes it leaves out). */
+#define VW 8
+#define VTARGET "avx2"
+#define VNAME(f) f##8
+#define VPRIM __attribute__((target("avx2"), always_inline)) static inline
+typedef __m256 vf;
+typedef __m256i vmask;
+VPRIM vf v_set1(float a) { return _mm256_set1_ps(a); }
+VPRIM vf v_add(vf a, vf b) { return _mm256_add_ps(a, b); }
+VPRIM vf v_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+VPRIM vf v_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+VPRIM vf v_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+VPRIM vf v_min_keep(vf x, vf lo) { return _mm256_blendv_ps(x, lo, _mm256_cmp_ps(x, lo, _CMP_LT_OQ)); }
+VPRIM vf v_select_neg(vf x, vf a, vf b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ)); }
+VPRIM vf v_negate(vf x) { return _mm256_castsi256_ps(_mm256_xor_si256(_mm256_castps_si256(x), _mm256_set1_epi32((int)0x80000000u))); }
+VPRIM vf v_pow2(vf n) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23)); }
+VPRIM vmask v_full(void) { return _mm256_set1_epi32(-1); }
+VPRIM vmask v_tail(int64_t rem) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(rem >= 8 ? 8 : (int)rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+VPRIM vf v_loadm(vmask m, const float *p) { return _mm256_maskload_ps(p, m); }
+VPRIM void v_storem(float *p, vmask m, vf v) { _mm256_maskstore_ps(p, m, v); }
+#include "vec-math.inc"
+#undef VW
+#undef VTARGET
+#undef VNAME
+#undef VPRIM
+#undef vf
+#undef vmask
+#undef v_set1
+#undef v_add
+#undef v_sub
+#undef v_mul
+#undef v_div
+#undef v_min_keep
+#undef v_select_neg
+#undef v_negate
+#undef v_pow2
+#undef v_full
+#undef v_tail
+#undef v_loadm
+#undef v_storem
 
 #endif
 
 static inline void gelu_loop(int mode, const float *x, const float *dy, float *out0, float *out1, int64_t n) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (moelab_cpu_has_avx512f()) {
-    gelu_avx512_loop(mode, x, dy, out0, out1, n);
+  const int bits = moelab_vector_bits();
+  if (bits == 512) {
+    gelu_loop16(mode, x, dy, out0, out1, n);
+    return;
+  }
+  if (bits == 256) {
+    gelu_loop8(mode, x, dy, out0, out1, n);
     return;
   }
 #endif
