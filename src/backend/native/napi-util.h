@@ -211,7 +211,11 @@ VPRIM vmask v_full(void) { return (vmask)0xffff; }
 VPRIM vmask v_tail(int64_t rem) { return rem >= 16 ? (vmask)0xffff : (vmask)((1u << rem) - 1); }
 VPRIM vf v_loadm(vmask m, const float *p) { return _mm512_maskz_loadu_ps(m, p); }
 VPRIM void v_storem(float *p, vmask m, vf v) { _mm512_mask_storeu_ps(p, m, v); }
+VPRIM vf v_loadu(const float *p) { return _mm512_loadu_ps(p); }
+VPRIM void v_storeu(float *p, vf v) { _mm512_storeu_ps(p, v); }
+#define V_CHEAP_MASKS 1
 #include "vec-math.inc"
+#undef V_CHEAP_MASKS
 #undef VW
 #undef VTARGET
 #undef VNAME
@@ -231,6 +235,8 @@ VPRIM void v_storem(float *p, vmask m, vf v) { _mm512_mask_storeu_ps(p, m, v); }
 #define v_tail v8_tail
 #define v_loadm v8_loadm
 #define v_storem v8_storem
+#define v_loadu v8_loadu
+#define v_storeu v8_storeu
 
 /* AVX2: 8 lanes, tail masks as lane vectors (maskload reads 0 in the lanes it leaves out). */
 #define VW 8
@@ -252,7 +258,11 @@ VPRIM vmask v_full(void) { return _mm256_set1_epi32(-1); }
 VPRIM vmask v_tail(int64_t rem) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(rem >= 8 ? 8 : (int)rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
 VPRIM vf v_loadm(vmask m, const float *p) { return _mm256_maskload_ps(p, m); }
 VPRIM void v_storem(float *p, vmask m, vf v) { _mm256_maskstore_ps(p, m, v); }
+VPRIM vf v_loadu(const float *p) { return _mm256_loadu_ps(p); }
+VPRIM void v_storeu(float *p, vf v) { _mm256_storeu_ps(p, v); }
+#define V_CHEAP_MASKS 0
 #include "vec-math.inc"
+#undef V_CHEAP_MASKS
 #undef VW
 #undef VTARGET
 #undef VNAME
@@ -272,6 +282,8 @@ VPRIM void v_storem(float *p, vmask m, vf v) { _mm256_maskstore_ps(p, m, v); }
 #undef v_tail
 #undef v_loadm
 #undef v_storem
+#undef v_loadu
+#undef v_storeu
 
 #endif
 
