@@ -128,6 +128,22 @@ function chainProduct(c: Case, a: Float32Array, b: Float32Array, alpha: number):
   return out;
 }
 
+/**
+ * Run `body` with the own kernel at `bits` (512: AVX-512F, 256: AVX2 + FMA), skipping where that width does not
+ * run here, and put the default cap back afterwards.
+ */
+function atKernelWidth(bits: 512 | 256, t: { skip(why: string): void }, body: () => void): void {
+  const blas = nativeBlas()!;
+  const width = blas.setVectorCap(bits);
+  try {
+    if (width !== bits || !ownRuns()) t.skip(`the ${bits}-bit kernel does not run here (vectors ${width} bits, ${blas.info().gemm})`);
+    else body();
+  } finally {
+    blas.setVectorCap(512);
+  }
+}
+const widthName = (bits: 512 | 256) => (bits === 512 ? 'AVX-512F' : 'AVX2 + FMA');
+
 test('fmaf (the JS emulation the kernel test trusts) rounds once: ties to even, and the midpoints where a·b + c rounded twice goes wrong', () => {
   assert.equal(fmaf(1, 1, 2 ** -24), 1); // 1 + 2⁻²⁴ exactly: a tie between 1 and 1 + 2⁻²³, to even
   // a·b = 0.25 − 2⁻⁴⁸: a·b + c rounds to double as the tie 2²² + 0.75 (to even: 2²² + 1); one rounding goes down
@@ -141,14 +157,9 @@ test('fmaf (the JS emulation the kernel test trusts) rounds once: ties to even, 
 });
 
 for (const bits of [512, 256] as const)
-  test(`own sgemm kernel (${bits === 512 ? 'AVX-512F' : 'AVX2 + FMA'}): every output equals one FMA chain over k per K block, emulated exactly in JS (every transpose pair, ragged tiles, 1 to 3 K blocks)`, { skip: nativeSkip() }, (t) => {
+  test(`own sgemm kernel (${widthName(bits)}): every output equals one FMA chain over k per K block, emulated exactly in JS (every transpose pair, ragged tiles, 1 to 3 K blocks)`, { skip: nativeSkip() }, (t) => {
     const blas = nativeBlas()!;
-    const width = blas.setVectorCap(bits);
-    try {
-      if (width !== bits || !ownRuns()) {
-        t.skip(`the ${bits}-bit kernel does not run here (vectors ${width} bits, ${blas.info().gemm})`);
-        return;
-      }
+    atKernelWidth(bits, t, () => {
       const r = lcg(bits);
       const shapes: [number, number, number][] = [[131, 37, 64], [256, 40, 200], [150, 70, 130], [128, 48, 700], [70, 16, 321], [200, 9, 150], [129, 33, 1000]];
       const checked: Case[] = [];
@@ -169,44 +180,35 @@ for (const bits of [512, 256] as const)
       // the products above must include own-kernel ones in every transpose pair and over several K blocks
       assert.equal(new Set(checked.map((c) => `${c.ta} ${c.tb}`)).size, 4, `own-kernel products checked: ${JSON.stringify(checked)}`);
       assert.ok(checked.some((c) => c.K > 320), 'no product over several K blocks took the own kernel');
-    } finally {
-      blas.setVectorCap(512);
-    }
+    });
   });
 
 for (const bits of [512, 256] as const)
-test(`own sgemm kernel (${bits === 512 ? 'AVX-512F' : 'AVX2 + FMA'}): bit-identical to OpenBLAS on SkylakeX-family cores (312 random and edge products, every transpose pair), within 2e-6·K of float64 elsewhere`, { skip: nativeSkip() }, (t) => {
+test(`own sgemm kernel (${widthName(bits)}): bit-identical to OpenBLAS on SkylakeX-family cores (312 random and edge products, every transpose pair), within 2e-6·K of float64 elsewhere`, { skip: nativeSkip() }, (t) => {
   const blas = nativeBlas()!;
-  const width = blas.setVectorCap(bits);
-  try {
-  if (width !== bits || !ownRuns()) {
-    t.skip(`the ${bits}-bit kernel does not run here (vectors ${width} bits, ${blas.info().gemm})`);
-    return;
-  }
-  const sameOrder = SAME_ORDER_CORES.test(blas.info().core);
-  const r = lcg(11);
-  let bitsDiffer = 0;
-  const all = cases();
-  const ownCount = all.filter((c) => blas.gemmKernel(c.M, c.N, c.K, c.ta, c.tb) === 'own').length;
-  // AVX2 leaves the multi-block Aᵀ products, and those reading over 1 MB of op(A) per K block, to OpenBLAS (gemm.c own_takes)
-  assert.ok(ownCount >= (bits === 512 ? 100 : 40), `only ${ownCount} of ${all.length} products took the own kernel`);
-  for (const c of all) {
-    const a = randomFloats(c.M * c.K, r), b = randomFloats(c.K * c.N, r);
-    const own = product(c, a, b, true);
-    const ref = product(c, a, b, false);
-    let differ = 0;
-    for (let i = 0; i < own.length; i++) if (!Object.is(own[i], ref[i])) differ++;
-    if (sameOrder) assert.equal(differ, 0, `${JSON.stringify(c)}: ${differ} of ${own.length} elements differ from OpenBLAS ${blas.info().core}`);
-    bitsDiffer += differ;
-    if (c.M * c.N * c.K <= 3e7) {
-      const exact = product64(c, a, b);
-      for (let i = 0; i < own.length; i++) assert.ok(Math.abs(own[i]! - exact[i]!) <= 2e-6 * c.K, `${JSON.stringify(c)} [${i}]: ${own[i]} vs ${exact[i]}`);
+  atKernelWidth(bits, t, () => {
+    const sameOrder = SAME_ORDER_CORES.test(blas.info().core);
+    const r = lcg(11);
+    let bitsDiffer = 0;
+    const all = cases();
+    const ownCount = all.filter((c) => blas.gemmKernel(c.M, c.N, c.K, c.ta, c.tb) === 'own').length;
+    // AVX2 leaves the multi-block Aᵀ products, and those reading over 1 MB of op(A) per K block, to OpenBLAS (gemm.c own_takes)
+    assert.ok(ownCount >= (bits === 512 ? 100 : 40), `only ${ownCount} of ${all.length} products took the own kernel`);
+    for (const c of all) {
+      const a = randomFloats(c.M * c.K, r), b = randomFloats(c.K * c.N, r);
+      const own = product(c, a, b, true);
+      const ref = product(c, a, b, false);
+      let differ = 0;
+      for (let i = 0; i < own.length; i++) if (!Object.is(own[i], ref[i])) differ++;
+      if (sameOrder) assert.equal(differ, 0, `${JSON.stringify(c)}: ${differ} of ${own.length} elements differ from OpenBLAS ${blas.info().core}`);
+      bitsDiffer += differ;
+      if (c.M * c.N * c.K <= 3e7) {
+        const exact = product64(c, a, b);
+        for (let i = 0; i < own.length; i++) assert.ok(Math.abs(own[i]! - exact[i]!) <= 2e-6 * c.K, `${JSON.stringify(c)} [${i}]: ${own[i]} vs ${exact[i]}`);
+      }
     }
-  }
-  if (!sameOrder) t.diagnostic(`OpenBLAS core ${blas.info().core}: ${bitsDiffer} elements differ in their last bits (another summation order)`);
-  } finally {
-    blas.setVectorCap(512);
-  }
+    if (!sameOrder) t.diagnostic(`OpenBLAS core ${blas.info().core}: ${bitsDiffer} elements differ in their last bits (another summation order)`);
+  });
 });
 
 test('own sgemm kernel: a NaN or ∞ in one operand row reaches exactly the outputs OpenBLAS gives it', { skip: nativeSkip() }, (t) => {

@@ -123,12 +123,6 @@ GPRIM gv g_fmadd(gv a, gv b, gv c) { return _mm512_fmadd_ps(a, b, c); }
 GPRIM gv g_mul(gv a, gv b) { return _mm512_mul_ps(a, b); }
 GPRIM void g_transpose(gv r[16]) { transpose16(r); }
 #include "gemm-kernel.inc"
-#undef G_CHEAP_MASKS
-#undef GW
-#undef GTARGET
-#undef GNAME
-#undef GROWS_WIDE
-#undef GROWS_NARROW
 #undef GPRIM
 
 /*
@@ -192,12 +186,6 @@ GPRIM gv g_fmadd(gv a, gv b, gv c) { return _mm256_fmadd_ps(a, b, c); }
 GPRIM gv g_mul(gv a, gv b) { return _mm256_mul_ps(a, b); }
 GPRIM void g_transpose(gv r[8]) { transpose8(r); }
 #include "gemm-kernel.inc"
-#undef G_CHEAP_MASKS
-#undef GW
-#undef GTARGET
-#undef GNAME
-#undef GROWS_WIDE
-#undef GROWS_NARROW
 #undef GPRIM
 #undef gv
 #undef gmask

@@ -215,10 +215,6 @@ VPRIM vf v_loadu(const float *p) { return _mm512_loadu_ps(p); }
 VPRIM void v_storeu(float *p, vf v) { _mm512_storeu_ps(p, v); }
 #define V_CHEAP_MASKS 1
 #include "vec-math.inc"
-#undef V_CHEAP_MASKS
-#undef VW
-#undef VTARGET
-#undef VNAME
 #undef VPRIM
 #define vf vf8
 #define vmask vmask8
@@ -262,10 +258,6 @@ VPRIM vf v_loadu(const float *p) { return _mm256_loadu_ps(p); }
 VPRIM void v_storeu(float *p, vf v) { _mm256_storeu_ps(p, v); }
 #define V_CHEAP_MASKS 0
 #include "vec-math.inc"
-#undef V_CHEAP_MASKS
-#undef VW
-#undef VTARGET
-#undef VNAME
 #undef VPRIM
 #undef vf
 #undef vmask
