@@ -106,7 +106,7 @@ export interface NativeBlas {
   setVectorCap(bits: 0 | 256 | 512): 0 | 256 | 512;
   /**
    * OpenBLAS's build and core, its threads, `gemm`: which kernel takes the larger products, and why, and
-   * `vectorBits`: the vector width of the GELU and exponential loops.
+   * `vectorBits`: the vector width of the own matrix kernel and of the GELU and exponential loops.
    */
   info(): { config: string; core: string; threads: number; gemm: string; vectorBits: 0 | 256 | 512 };
 }

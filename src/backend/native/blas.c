@@ -313,8 +313,8 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
 
 /*
  * setVectorCap(bits): cap the vectors of our matrix kernel and of the GELU and exponential loops at 512, 256 or
- * 0 bits (gemm.h);
- * returns the width now in use (the widest this CPU has up to the cap). Every width gives the same bits.
+ * 0 bits (gemm.h); returns the width now in use (the widest this CPU has up to the cap). Every width gives the
+ * same bits.
  */
 static napi_value set_vector_cap(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -362,7 +362,7 @@ static napi_value gemm_kernel(napi_env env, napi_callback_info info) {
 
 /*
  * info(): { config, core, threads } as OpenBLAS reports them, gemm: which kernel takes the larger products, and
- * vectorBits: the vector width of the GELU and exponential loops (512, 256 or 0).
+ * vectorBits: the vector width of our matrix kernel and of the GELU and exponential loops (512, 256 or 0).
  */
 static napi_value blas_info(napi_env env, napi_callback_info info) {
   (void)info;

@@ -49,20 +49,12 @@ static int64_t k_block(int64_t left) {
 #include <immintrin.h>
 #define HAVE_OWN_KERNEL 1
 
-int moelab_cpu_has_avx512f(void) {
+/* The widest vectors this CPU runs our code on: 512 (AVX-512F), 256 (AVX2 + FMA) or 0; asked once. */
+static int cpu_vector_bits(void) {
   static int known = -1;
   if (known < 0) {
     __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
-  return known;
-}
-
-int moelab_cpu_has_avx2(void) {
-  static int known = -1;
-  if (known < 0) {
-    __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+    known = __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 256 : 0;
   }
   return known;
 }
@@ -212,18 +204,17 @@ static void own_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
 }
 #else
 #define HAVE_OWN_KERNEL 0
-int moelab_cpu_has_avx512f(void) { return 0; }
-int moelab_cpu_has_avx2(void) { return 0; }
+static int cpu_vector_bits(void) { return 0; }
 #endif
 
 static int vector_cap_bits = 512;
 
 void moelab_set_vector_cap(int bits) { vector_cap_bits = bits; }
 
+/* Every AVX-512F CPU also runs AVX2 + FMA, so any cap up to the CPU's width runs here. */
 int moelab_vector_bits(void) {
-  if (vector_cap_bits >= 512 && moelab_cpu_has_avx512f()) return 512;
-  if (vector_cap_bits >= 256 && moelab_cpu_has_avx2()) return 256;
-  return 0;
+  const int cpu = cpu_vector_bits();
+  return cpu < vector_cap_bits ? cpu : vector_cap_bits;
 }
 
 /*

@@ -47,10 +47,6 @@ void moelab_gemm_set_own(int enabled);
 /* 1 while our kernel is switched on (it still steps aside on >1 thread, small products, or without AVX-512F or AVX2 + FMA). */
 int moelab_gemm_own_enabled(void);
 
-/* 1 when this CPU runs AVX-512F code; 1 when it runs AVX2 with FMA (the two widths of our matrix kernel and of napi-util.h's loops). */
-int moelab_cpu_has_avx512f(void);
-int moelab_cpu_has_avx2(void);
-
 /*
  * Width in bits of the vectors our matrix kernel (gemm-kernel.inc) and the hand-vectorised GELU and exponential
  * loops (vec-math.inc) use: 512 (AVX-512F), 256 (AVX2 + FMA) or 0 (OpenBLAS and the plain loops), the widest this
