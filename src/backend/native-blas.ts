@@ -70,6 +70,13 @@ export interface NativeBlas {
   gelu(x: ArrayBuffer | Float32Array, xOff: number, y: ArrayBuffer | Float32Array, yOff: number, n: number): void;
   /** dx = dy·(Φ(x) + x·φ(x)) over n floats. */
   geluGrad(x: ArrayBuffer | Float32Array, xOff: number, dy: ArrayBuffer | Float32Array, dyOff: number, dx: ArrayBuffer | Float32Array, dxOff: number, n: number): void;
+  /**
+   * y = x·Φ(x) and slope = Φ(x) + x·φ(x) over n floats, from one Φ and φ: a backward pass then multiplies
+   * (`mul(dy, slope)` has geluGrad's bits). slope may be x (overwritten in place); y may not.
+   */
+  geluAndSlope(x: ArrayBuffer | Float32Array, xOff: number, y: ArrayBuffer | Float32Array, yOff: number, slope: ArrayBuffer | Float32Array, slopeOff: number, n: number): void;
+  /** out = a · b over n float32 values (one rounding, as JS's and tfjs's Mul; out may be a or b). */
+  mul(a: ArrayBuffer | Float32Array, aOff: number, b: ArrayBuffer | Float32Array, bOff: number, out: ArrayBuffer | Float32Array, outOff: number, n: number): void;
   /** dst[i,:] = src[idx[i],:] (idx −1: zeros); src is [srcRows, d]. */
   gatherRows(src: ArrayBuffer | Float32Array, srcOff: number, srcRows: number, d: number, idx: Int32Array, dst: ArrayBuffer | Float32Array, dstOff: number): void;
   /** dst = 0, then dst[idx[i],:] += src[i,:] in order (idx −1 skipped); dst is [dstRows, d]. */

@@ -110,8 +110,11 @@ interface Block {
   qkv: Float32Array;
   o: Float32Array;
   lseA: Float32Array;
-  /** Dense FFN: pre-activation and GELU [n, dFF]. */
-  u: Float32Array;
+  /**
+   * Dense FFN [n, dFF]: `slope` holds the pre-activation u until the GELU overwrites it with GELU'(u) (what the
+   * backward pass multiplies by: the bits of geluGrad), `g` the GELU.
+   */
+  slope: Float32Array;
   g: Float32Array;
   moeSaved: MoeSaved | null;
   /** MoE with an output LayerNorm: the routed experts' output [n, d] (its input) and its stats [n, 2]. */
@@ -141,7 +144,6 @@ interface Plan {
   zeros: Float32Array;
   dqkv: Float32Array;
   du: Float32Array;
-  du2: Float32Array;
   /** The tied embedding's gradient from the unembedding [vocab, d] (empty when untied). */
   dTokUnemb: Float32Array;
   dlogits: Float32Array;
@@ -202,7 +204,7 @@ export class HostTrainStep {
       }
       const outLn = moe && cfg.moe!.outputLayerNorm;
       blocks.push({
-        moe, qkv: f(n * 3 * d), o: f(n * d), lseA: f(batch * cfg.heads * seqLen), u: f(moe ? 0 : n * dff), g: f(moe ? 0 : n * dff), moeSaved,
+        moe, qkv: f(n * 3 * d), o: f(n * d), lseA: f(batch * cfg.heads * seqLen), slope: f(moe ? 0 : n * dff), g: f(moe ? 0 : n * dff), moeSaved,
         routed: f(outLn ? n * d : 0), routedStats: f(outLn ? n * 2 : 0),
       });
     }
@@ -216,7 +218,7 @@ export class HostTrainStep {
       blocks,
       logits: f(n * cfg.vocab), lseX: f(n), loss: f(1),
       t1: f(n * d), t2: f(n * d), t3: f(n * d), t4: f(n * d), zeros: f(n * d),
-      dqkv: f(n * 3 * d), du: f(n * maxFF), du2: f(n * maxFF), dTokUnemb: f(cfg.tiedEmbeddings ? cfg.vocab * d : 0), dlogits: f(n * maxE), dl: f(n * cfg.vocab),
+      dqkv: f(n * 3 * d), du: f(n * maxFF), dTokUnemb: f(cfg.tiedEmbeddings ? cfg.vocab * d : 0), dlogits: f(n * maxE), dl: f(n * cfg.vocab),
       dprobs: f(n * maxE), dprobs2: f(n * maxE), dlseR: f(n), one: Float32Array.of(1),
     };
     return this.plan;
@@ -356,9 +358,9 @@ export class HostTrainStep {
         moeStats.push({ layer: l, droppedFraction: routing.droppedFraction, load: routing.load });
         this.note('moe');
       } else {
-        const dff = B.u.length / n;
-        this.mm(local(h2), this.at(`${p}.ffn.w1`), B.u, n, dff, d, false, false);
-        blas.gelu(B.u, 0, B.g, 0, n * dff);
+        const dff = B.slope.length / n;
+        this.mm(local(h2), this.at(`${p}.ffn.w1`), B.slope, n, dff, d, false, false);
+        blas.geluAndSlope(B.slope, 0, B.g, 0, B.slope, 0, n * dff);
         this.mark('activation');
         this.mm(local(B.g), this.at(`${p}.ffn.w2`), P.t1, n, d, dff, false, false);
       }
@@ -448,12 +450,11 @@ export class HostTrainStep {
         this.mm(local(h2), local(dlogits), G(`${p}.moe.router`), d, E, n, true, false);
         if (S.total > 0) this.add(dY, dxE, dY, n * d);
       } else {
-        const dff = B.u.length / n;
-        const dg = P.du.subarray(0, n * dff);
-        const du = P.du2.subarray(0, n * dff);
-        this.mm(local(dSub), this.at(`${p}.ffn.w2`), dg, n, dff, d, false, true);
+        const dff = B.slope.length / n;
+        const du = P.du.subarray(0, n * dff);
+        this.mm(local(dSub), this.at(`${p}.ffn.w2`), du, n, dff, d, false, true);
         this.mm(local(B.g), local(dSub), G(`${p}.ffn.w2`), dff, d, n, true, false);
-        blas.geluGrad(B.u, 0, dg, 0, du, 0, n * dff);
+        blas.mul(du, 0, B.slope, 0, du, 0, n * dff); // dg·GELU'(u) in place: geluGrad's bits
         this.mark('activation');
         this.mm(local(du), this.at(`${p}.ffn.w1`), dY, n, d, dff, false, true);
         this.mm(local(h2), local(du), G(`${p}.ffn.w1`), d, dff, n, true, false);

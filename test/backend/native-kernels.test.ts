@@ -125,9 +125,13 @@ for (const bits of vectorWidthsHere()) test(`native GELU and GELU' equal their f
   for (let i = 60_000; i < n; i++) u[i] = s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
   const dy = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
   const y = new Float32Array(n), dx = new Float32Array(n);
+  // geluAndSlope in place, as the dense FFN calls it: the slope overwrites a copy of x; dy·slope is geluGrad's dx.
+  const y2 = new Float32Array(n), slope = x.slice(), dx2 = new Float32Array(n);
   try {
     blas.gelu(x, 0, y, 0, n);
     blas.geluGrad(x, 0, dy, 0, dx, 0, n);
+    blas.geluAndSlope(slope, 0, y2, 0, slope, 0, n);
+    blas.mul(dy, 0, slope, 0, dx2, 0, n);
   } finally {
     blas.setVectorCap(512);
   }
@@ -137,11 +141,27 @@ for (const bits of vectorWidthsHere()) test(`native GELU and GELU' equal their f
     const { cdf, pdf } = geluReference(x[i]!);
     const yRef = Math.fround(x[i]! * cdf);
     const dxRef = Math.fround(dy[i]! * Math.fround(cdf + Math.fround(x[i]! * pdf)));
-    if (!same(y[i]!, yRef) || !same(dx[i]!, dxRef)) {
-      if (bad++ < 5) assert.fail(`x = ${x[i]} (bits ${u[i]!.toString(16)}): y ${y[i]} vs ${yRef}, dx ${dx[i]} vs ${dxRef}`);
+    if (!same(y[i]!, yRef) || !same(dx[i]!, dxRef) || !same(y2[i]!, yRef) || !same(dx2[i]!, dxRef)) {
+      if (bad++ < 5) assert.fail(`x = ${x[i]} (bits ${u[i]!.toString(16)}): y ${y[i]} / ${y2[i]} vs ${yRef}, dx ${dx[i]} / dy·slope ${dx2[i]} vs ${dxRef}`);
     }
   }
   assert.equal(bad, 0);
+});
+
+test('native mul rounds each product once as JS does, in place over either operand too', { skip: nativeSkip() }, () => {
+  const blas = nativeBlas()!;
+  const n = 1001;
+  const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 1e3), b = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.7) / 3);
+  a.set([Infinity, 0, NaN, 3.4e38, 1e-30]);
+  b.set([0, -0, 1, 2, 1e-20]);
+  const ref = a.map((v, i) => Math.fround(v * b[i]!));
+  const out = new Float32Array(n);
+  blas.mul(a, 0, b, 0, out, 0, n);
+  assert.deepEqual(out, ref);
+  const inPlace = b.slice();
+  blas.mul(a, 0, inPlace, 0, inPlace, 0, n);
+  assert.deepEqual(inPlace, ref);
+  assert.throws(() => blas.mul(a, 0, b, 0, out, 0, n + 1), /extends past the end of its buffer/);
 });
 
 test('native setVectorCap takes 512, 256 or 0 bits, reports the width in use in info(), and rejects any other width', { skip: nativeSkip() }, () => {

@@ -220,6 +220,36 @@ static napi_value add(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* out[i] = a[i]·b[i] over n floats (tfjs's Mul on float32; out may alias a or b): one rounding, as in JS. */
+MULTIVERSION static void mul_loop(const float *a, const float *b, float *out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+}
+
+/* mul(a, aOff, b, bOff, out, outOff, n) */
+static napi_value mul(napi_env env, napi_callback_info info) {
+  const float *a, *b;
+  float *out;
+  int64_t n;
+  if (three_operands(env, info, "moelab_blas.mul(a, aOff, b, bOff, out, outOff, n): bad arguments", &a, &b, &out, &n)) mul_loop(a, b, out, n);
+  return NULL;
+}
+
+/*
+ * geluAndSlope(x, xOff, y, yOff, slope, slopeOff, n): y = x·Φ(x) and slope = Φ(x) + x·φ(x) from one Φ, φ, so
+ * that a backward pass needs dy·slope only (the bits of geluGrad: dy·(Φ + x·φ), one product). slope may alias x
+ * (each vector of x is read before its slope is stored); y must not.
+ */
+static napi_value gelu_and_slope(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t n;
+  if (!counted_args(env, info, argv, 7, 6, "moelab_blas.geluAndSlope(x, xOff, y, yOff, slope, slopeOff, n): bad arguments", &n)) return NULL;
+  const float *x = floats_at(env, argv[0], argv[1], n);
+  float *y = x ? floats_at(env, argv[2], argv[3], n) : NULL;
+  float *slope = y ? floats_at(env, argv[4], argv[5], n) : NULL;
+  if (slope) gelu_loop(GELU_AND_SLOPE, x, NULL, y, slope, n);
+  return NULL;
+}
+
 static napi_value gelu_grad(napi_env env, napi_callback_info info) {
   const float *x, *dy;
   float *dx;
@@ -400,6 +430,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"add", NULL, add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gelu", NULL, gelu, NULL, NULL, NULL, napi_enumerable, NULL},
       {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"geluAndSlope", NULL, gelu_and_slope, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mul", NULL, mul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scatterAddRows", NULL, scatter_add_rows, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setVectorCap", NULL, set_vector_cap, NULL, NULL, NULL, napi_enumerable, NULL},
