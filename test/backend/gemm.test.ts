@@ -161,7 +161,7 @@ for (const bits of [512, 256] as const)
     const blas = nativeBlas()!;
     atKernelWidth(bits, t, () => {
       const r = lcg(bits);
-      const shapes: [number, number, number][] = [[131, 37, 64], [256, 40, 200], [150, 70, 130], [128, 48, 700], [70, 16, 321], [200, 9, 150], [129, 33, 1000]];
+      const shapes: [number, number, number][] = [[131, 37, 64], [256, 40, 200], [150, 70, 130], [128, 48, 700], [70, 16, 321], [200, 9, 150], [129, 33, 1000], [700, 40, 130]];
       const checked: Case[] = [];
       for (const [M, N, K] of shapes)
         for (const ta of [false, true])
@@ -192,7 +192,7 @@ test(`own sgemm kernel (${widthName(bits)}): bit-identical to OpenBLAS on Skylak
     let bitsDiffer = 0;
     const all = cases();
     const ownCount = all.filter((c) => blas.gemmKernel(c.M, c.N, c.K, c.ta, c.tb) === 'own').length;
-    // AVX2 leaves the multi-block Aᵀ products, and those reading over 1 MB of op(A) per K block, to OpenBLAS (gemm.c own_takes)
+    // AVX2 leaves the multi-block Aᵀ products, and those with K and N over 64 reading over 1 MB of op(A) per K block, to OpenBLAS (gemm.c own_takes)
     assert.ok(ownCount >= (bits === 512 ? 100 : 40), `only ${ownCount} of ${all.length} products took the own kernel`);
     for (const c of all) {
       const a = randomFloats(c.M * c.K, r), b = randomFloats(c.K * c.N, r);
@@ -289,11 +289,14 @@ test('gemmKernel: blocked-driver products with rows enough for a packed panel ta
   }
   const kernel = (M: number, N: number, K: number, ta: boolean, tb: boolean) => blas.gemmKernel(M, N, K, ta, tb);
   const avx2 = blas.info().vectorBits === 256;
-  // Above M·N·K = 1e6: a tiny d64 expert (~256 rows, d 64, f 256) in all four of its products, the QKV projection
-  // (on AVX2 only while its panels read at most 1 MB of op(A) per K block: not the QKV projection, a d128 expert).
-  for (const [M, N, K, ta, tb] of [[256, 256, 64, false, false], [256, 64, 256, false, false], [256, 256, 64, false, true], [64, 256, 256, true, false], [128, 48, 700, false, false]] as const)
+  // Above M·N·K = 1e6: a tiny d64 expert (~256 rows, d 64, f 256) in all four of its products, and on AVX2 too
+  // with 600 rows, the d64 QKV projection and input gradient over 1,024 and 2,048 tokens (K or N ≤ 64: any size).
+  for (const [M, N, K, ta, tb] of [[256, 256, 64, false, false], [256, 64, 256, false, false], [256, 256, 64, false, true], [64, 256, 256, true, false], [128, 48, 700, false, false],
+    [600, 256, 64, false, false], [600, 64, 256, false, true], [256, 64, 300, true, false], [1024, 192, 64, false, false], [2048, 64, 256, false, true]] as const)
     assert.equal(kernel(M, N, K, ta, tb), 'own', `${M}×${N}×${K} ta=${ta} tb=${tb}`);
-  for (const [M, N, K, ta, tb] of [[1024, 192, 64, false, false], [512, 512, 128, false, false], [128, 384, 2048, true, false]] as const)
+  // On AVX2 only while its panels read at most 1 MB of op(A) per K block where K and N exceed 64 (not a d128
+  // expert's 512×512×128, nor dense d128's 2048×384×128 QKV), and no Aᵀ over several K blocks.
+  for (const [M, N, K, ta, tb] of [[512, 512, 128, false, false], [2048, 384, 128, false, false], [600, 128, 512, false, true], [128, 384, 2048, true, false]] as const)
     assert.equal(kernel(M, N, K, ta, tb), avx2 ? 'openblas' : 'own', `${M}×${N}×${K} ta=${ta} tb=${tb}`);
   // Below it, OpenBLAS still runs its blocked driver for Bᵀ products with M·N > 1200 (a d32 expert's dy·W2ᵀ).
   assert.equal(kernel(241, 128, 32, false, true), 'own');

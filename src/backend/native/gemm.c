@@ -246,13 +246,17 @@ static int own_takes(int ta, int tb, int64_t M, int64_t N, int64_t K, int lower)
   if (!(own_runs_here() && K > 0)) return 0;
   if (!openblas_blocked(ta, tb, M, N, K)) return 0;
   /* On AVX2 ours reads all of op(A)'s K block once per 16-column panel (twice AVX-512's passes) and packs none
-     of it, so it takes only products that read at most 1 MB of op(A) per K block that way: in the training step
-     on a Zen 3 core (512 KB L2), ours on every blocked product ran the MoE d128 and d256 steps at 0.72× and 0.71×
-     OpenBLAS's speed, the tiny d32 step at 1.07×. And a weight gradient over the batch's tokens (op(A) = Aᵀ, K
-     beyond one block) reads op(A) a row of A per k, M floats apart: OpenBLAS wins (512×128×2048 Aᵀ: ~58 vs ~32
-     GFLOP/s). */
+     of it, so where K and N both exceed 64 it takes only products that read at most 1 MB of op(A) per K block
+     that way: in the training step on a Zen 3 core (512 KB L2), ours on every blocked product ran the MoE d128
+     and d256 steps at 0.72× and 0.71× OpenBLAS's speed, the tiny d32 step at 1.07×; alone, d128 experts' products
+     of 150-600 rows ran at 0.96-1.06× with 1.5-9 MB read. With K or N ≤ 64 (the d_model-64 products) ours wins at
+     any size measured (1.04-1.28× OpenBLAS: 150-600-row d64 experts, the 1,024- and 2,048-row QKV, LM-head and
+     input-gradient products, 11 interleaved timings each), where OpenBLAS's packing of both operands and its
+     separate pass zeroing C weigh most. And a weight gradient over the batch's tokens (op(A) = Aᵀ, K beyond one
+     block) reads op(A) a row of A per k, M floats apart: OpenBLAS wins (512×128×2048 Aᵀ: ~58 vs ~32 GFLOP/s). */
   if (moelab_vector_bits() == 256 && !lower &&
-      ((ta && K > GEMM_Q) || (double)M * (double)(K < GEMM_Q ? K : GEMM_Q) * (double)((N + 15) / 16) > AVX2_A_SWEEP_FLOATS))
+      ((ta && K > GEMM_Q) ||
+       (K > 64 && N > 64 && (double)M * (double)(K < GEMM_Q ? K : GEMM_Q) * (double)((N + 15) / 16) > AVX2_A_SWEEP_FLOATS)))
     return 0;
   return lower || M >= 128 || (M >= 64 && K <= GEMM_Q && !tb);
 }
