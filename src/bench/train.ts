@@ -83,6 +83,54 @@ export function measureTrainThroughput(cfg: ModelConfig, steps: number, batch = 
   return { tokensPerSecond: tokens / seconds, tokensPerCpuSecond: tokens / ((cpu.user + cpu.system) / 1e6) };
 }
 
+/** Two settings of one training step timed in alternation: tokens/s of each (medians) and their paired ratios. */
+export interface PairedThroughput {
+  /** Median tokens/s (wall) over the rounds, setting A then B. */
+  a: number;
+  b: number;
+  /** tokens/s of A over B, round by round (each round times B's block, then A's, back to back), sorted. */
+  ratios: number[];
+}
+
+/**
+ * A/B of one model's training step under two settings in one process, on one set of weights and batches: `rounds`
+ * rounds, each timing `steps` steps under `enterB` and then `steps` under `enterA` (one untimed step after each
+ * switch). On a shared machine whose speed drifts over seconds, a ratio taken inside each round cancels the drift
+ * that separate measurements minutes apart keep (2026-12-07, Zen 3: the tiny d32 step's own-kernel vs all-OpenBLAS
+ * read 0.72× measured minutes apart, 1.14× [1.01–1.32] paired). The settings must not change the step's bits.
+ */
+export function measurePairedThroughput(cfg: ModelConfig, batch: number, rounds: number, steps: number, enterA: () => void, enterB: () => void): PairedThroughput {
+  const bench = benchTrainStep(cfg, batch, SEQ);
+  try {
+    bench.step();
+    return pairedRounds(rounds, (which) => {
+      (which === 'A' ? enterA : enterB)();
+      bench.step();
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) bench.step();
+      return (steps * batch * SEQ) / ((performance.now() - t0) / 1000);
+    });
+  } finally {
+    enterA();
+    bench.dispose();
+  }
+}
+
+/** The rounds of {@link measurePairedThroughput}: `block('B')` then `block('A')` (each returns tokens/s), per round. */
+export function pairedRounds(rounds: number, block: (which: 'A' | 'B') => number): PairedThroughput {
+  const a: number[] = [];
+  const b: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const tb = block('B');
+    const ta = block('A');
+    a.push(ta);
+    b.push(tb);
+    ratios.push(ta / tb);
+  }
+  return { a: median(a), b: median(b), ratios: ratios.sort((x, y) => x - y) };
+}
+
 /** Tokens/s (wall clock) of `steps` timed training steps of `cfg`, batch 32 × 64; see `measureTrainThroughput`. */
 export function measureTrainStep(cfg: ModelConfig, steps: number): number {
   return measureTrainThroughput(cfg, steps).tokensPerSecond;
@@ -277,15 +325,15 @@ export const trainBench: BenchSuite = {
         }
       }
       // The same step with OpenBLAS for every product instead of the addon's own kernel (same bits).
-      let viaOpenblas: StepThroughput | null = null;
+      // Timed in alternation in one process (measurePairedThroughput): the difference is a few percent, which
+      // separate runs on a shared machine cannot resolve.
+      let viaOpenblas: PairedThroughput | null = null;
+      const pairRounds = opts.quick ? 2 : 8;
+      const pairSteps = Math.max(1, Math.floor(n / 4));
       if (ownGemm) {
-        opts.log(`train bench: ${s.label} (ours, OpenBLAS for every product instead of the own kernel)`);
-        nativeBlas()!.setOwnGemm(false);
-        try {
-          viaOpenblas = measureTrainThroughput(cfg, Math.max(1, Math.floor(n / 2)), batch);
-        } finally {
-          nativeBlas()!.setOwnGemm(true);
-        }
+        opts.log(`train bench: ${s.label} (ours, own kernel and OpenBLAS for every product, in alternation)`);
+        const blas = nativeBlas()!;
+        viaOpenblas = measurePairedThroughput(cfg, batch, pairRounds, pairSteps, () => blas.setOwnGemm(true), () => blas.setOwnGemm(false));
       }
       // The same trainer before the fused kernels (addon matmul, GELU, row kernels, AdamW), then without the addon.
       let unfused: { tps: StepThroughput; kernels: number } | null = null;
@@ -338,13 +386,14 @@ export const trainBench: BenchSuite = {
         });
       }
       if (viaOpenblas) {
+        const r = viaOpenblas.ratios;
         results.push({
-          label: `${s.label}: tokens/s, own matrix kernel vs OpenBLAS`,
-          value: ours.tokensPerSecond,
+          label: `${s.label}: tokens/s, own matrix kernel vs OpenBLAS (paired)`,
+          value: viaOpenblas.a,
           unit: 'tokens/s',
-          reference: viaOpenblas.tokensPerSecond,
+          reference: viaOpenblas.b,
           referenceLabel: `same step with OpenBLAS for every product (${sameBits})`,
-          notes: `per CPU-second: ${ours.tokensPerCpuSecond.toFixed(0)} vs ${viaOpenblas.tokensPerCpuSecond.toFixed(0)}; the reference times half as many steps`,
+          notes: `${r.length} rounds of ${pairSteps} steps each way in alternation, one process; paired ratio median ${median(r).toFixed(3)} [${range(r, 3)}]; medians of tokens/s above`,
         });
       }
       if (unfused) {

@@ -68,3 +68,34 @@ describe('profileTrainStep: kernels per training step, by kind', () => {
     assert.equal(kernelKind('NoSuchKernel'), 'other');
   });
 });
+
+describe('measurePairedThroughput: two settings of one step, timed in alternation', () => {
+  before(async () => {
+    await selectBackend('wasm');
+  });
+  it('pairedRounds: a ratio taken inside each round cancels a machine whose speed halves between rounds', async () => {
+    const { pairedRounds } = await import('../../src/bench/train');
+    // A is 1.25× B within every round; the machine runs at 100%, 50%, 100%, 40%, 90% speed round by round.
+    const speed = [1, 0.5, 1, 0.4, 0.9];
+    let calls = 0;
+    const order: string[] = [];
+    const r = pairedRounds(5, (which) => {
+      order.push(which);
+      return speed[Math.floor(calls++ / 2)]! * (which === 'A' ? 1250 : 1000);
+    });
+    assert.deepEqual(order, ['B', 'A', 'B', 'A', 'B', 'A', 'B', 'A', 'B', 'A']);
+    assert.equal(r.ratios.length, 5);
+    for (const x of r.ratios) assert.ok(Math.abs(x - 1.25) < 1e-12, `ratio ${x}`);
+    assert.equal(r.a, 1125); // medians: A 1250·0.9, B 1000·0.9
+    assert.equal(r.b, 900);
+  });
+  it('times a real step under B then A in every round and leaves A set', async () => {
+    const { measurePairedThroughput } = await import('../../src/bench/train');
+    const cfg = parseModelConfig({ dModel: 16, layers: 1, heads: 2, contextLength: 64, moe: null });
+    const calls: string[] = [];
+    const r = measurePairedThroughput(cfg, 2, 3, 2, () => calls.push('A'), () => calls.push('B'));
+    assert.deepEqual(calls, ['B', 'A', 'B', 'A', 'B', 'A', 'A']);
+    assert.equal(r.ratios.length, 3);
+    assert.ok(r.a > 0 && r.b > 0 && r.ratios.every((x) => x > 0 && Number.isFinite(x)));
+  });
+});
