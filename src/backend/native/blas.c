@@ -184,21 +184,30 @@ static napi_value adamw(napi_env env, napi_callback_info info) {
 /*
  * gelu(x, xOff, y, yOff, n): exact GELU y = x·Φ(x) (Hendrycks & Gimpel), Φ as in normal_cdf_pdf.
  * geluGrad(x, xOff, dy, dyOff, dx, dxOff, n): dx = dy·(Φ(x) + x·φ(x)), recomputed from x alone.
+ * gelu_forward reads gelu's 5 arguments (x, y) or geluAndSlope's 7 (x, y, slope) and runs that mode's loop.
  */
-static napi_value gelu(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
+static napi_value gelu_forward(napi_env env, napi_callback_info info, int mode, size_t argc, const char *usage) {
+  napi_value argv[7];
   int64_t n;
-  if (!counted_args(env, info, argv, 5, 4, "moelab_blas.gelu(x, xOff, y, yOff, n): bad arguments", &n)) return NULL;
+  if (!counted_args(env, info, argv, argc, argc - 1, usage, &n)) return NULL;
   const float *x = floats_at(env, argv[0], argv[1], n);
   float *y = x ? floats_at(env, argv[2], argv[3], n) : NULL;
-  if (!y) return NULL;
-  gelu_loop(GELU_FORWARD, x, NULL, y, NULL, n);
+  float *slope = y && argc == 7 ? floats_at(env, argv[4], argv[5], n) : NULL;
+  if (y && (argc == 5 || slope)) gelu_loop(mode, x, NULL, y, slope, n);
   return NULL;
 }
 
-/* out[i] = a[i] + b[i] over n floats (tfjs's Add on float32; out may alias a or b): one rounding, as in JS. */
-MULTIVERSION static void add_loop(const float *a, const float *b, float *out, int64_t n) {
-  for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+static napi_value gelu(napi_env env, napi_callback_info info) {
+  return gelu_forward(env, info, GELU_FORWARD, 5, "moelab_blas.gelu(x, xOff, y, yOff, n): bad arguments");
+}
+
+/*
+ * geluAndSlope(x, xOff, y, yOff, slope, slopeOff, n): y = x·Φ(x) and slope = Φ(x) + x·φ(x) from one Φ, φ, so
+ * that a backward pass needs dy·slope only (the bits of geluGrad: dy·(Φ + x·φ), one product). slope may alias x
+ * (each vector of x is read before its slope is stored); y must not.
+ */
+static napi_value gelu_and_slope(napi_env env, napi_callback_info info) {
+  return gelu_forward(env, info, GELU_AND_SLOPE, 7, "moelab_blas.geluAndSlope(x, xOff, y, yOff, slope, slopeOff, n): bad arguments");
 }
 
 /* Read (x, xOff, y, yOff, z, zOff, n): three float operands of n elements each (z written); 0 with a JS error thrown. */
@@ -211,43 +220,32 @@ static int three_operands(napi_env env, napi_callback_info info, const char *usa
   return *z != NULL;
 }
 
-/* add(a, aOff, b, bOff, out, outOff, n) */
+enum { EW_ADD, EW_MUL };
+
+/* out[i] = a[i] + b[i] or a[i]·b[i] over n floats (tfjs's Add and Mul on float32; out may alias a or b): one
+   rounding each, as in JS. */
+MULTIVERSION static void elementwise_loop(int op, const float *a, const float *b, float *out, int64_t n) {
+  if (op == EW_ADD)
+    for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+  else
+    for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+}
+
+static napi_value elementwise(napi_env env, napi_callback_info info, int op, const char *usage) {
+  const float *a, *b;
+  float *out;
+  int64_t n;
+  if (three_operands(env, info, usage, &a, &b, &out, &n)) elementwise_loop(op, a, b, out, n);
+  return NULL;
+}
+
+/* add(a, aOff, b, bOff, out, outOff, n) and mul(a, aOff, b, bOff, out, outOff, n) */
 static napi_value add(napi_env env, napi_callback_info info) {
-  const float *a, *b;
-  float *out;
-  int64_t n;
-  if (three_operands(env, info, "moelab_blas.add(a, aOff, b, bOff, out, outOff, n): bad arguments", &a, &b, &out, &n)) add_loop(a, b, out, n);
-  return NULL;
+  return elementwise(env, info, EW_ADD, "moelab_blas.add(a, aOff, b, bOff, out, outOff, n): bad arguments");
 }
 
-/* out[i] = a[i]·b[i] over n floats (tfjs's Mul on float32; out may alias a or b): one rounding, as in JS. */
-MULTIVERSION static void mul_loop(const float *a, const float *b, float *out, int64_t n) {
-  for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
-}
-
-/* mul(a, aOff, b, bOff, out, outOff, n) */
 static napi_value mul(napi_env env, napi_callback_info info) {
-  const float *a, *b;
-  float *out;
-  int64_t n;
-  if (three_operands(env, info, "moelab_blas.mul(a, aOff, b, bOff, out, outOff, n): bad arguments", &a, &b, &out, &n)) mul_loop(a, b, out, n);
-  return NULL;
-}
-
-/*
- * geluAndSlope(x, xOff, y, yOff, slope, slopeOff, n): y = x·Φ(x) and slope = Φ(x) + x·φ(x) from one Φ, φ, so
- * that a backward pass needs dy·slope only (the bits of geluGrad: dy·(Φ + x·φ), one product). slope may alias x
- * (each vector of x is read before its slope is stored); y must not.
- */
-static napi_value gelu_and_slope(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
-  int64_t n;
-  if (!counted_args(env, info, argv, 7, 6, "moelab_blas.geluAndSlope(x, xOff, y, yOff, slope, slopeOff, n): bad arguments", &n)) return NULL;
-  const float *x = floats_at(env, argv[0], argv[1], n);
-  float *y = x ? floats_at(env, argv[2], argv[3], n) : NULL;
-  float *slope = y ? floats_at(env, argv[4], argv[5], n) : NULL;
-  if (slope) gelu_loop(GELU_AND_SLOPE, x, NULL, y, slope, n);
-  return NULL;
+  return elementwise(env, info, EW_MUL, "moelab_blas.mul(a, aOff, b, bOff, out, outOff, n): bad arguments");
 }
 
 static napi_value gelu_grad(napi_env env, napi_callback_info info) {
