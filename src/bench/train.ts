@@ -73,23 +73,31 @@ export function measureTrainThroughput(cfg: ModelConfig, steps: number, batch = 
   const bench = benchTrainStep(cfg, batch, SEQ);
   bench.step();
   bench.step();
+  const t = timeSteps(bench.step, steps, batch);
+  bench.dispose();
+  return t;
+}
+
+/** Tokens/s of `steps` calls of `step` (each `batch` × 64 tokens), by wall clock and by this process's CPU time. */
+function timeSteps(step: () => void, steps: number, batch: number): StepThroughput {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) bench.step();
+  for (let i = 0; i < steps; i++) step();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
-  bench.dispose();
   const tokens = steps * batch * SEQ;
   return { tokensPerSecond: tokens / seconds, tokensPerCpuSecond: tokens / ((cpu.user + cpu.system) / 1e6) };
 }
 
 /** Two settings of one training step timed in alternation: tokens/s of each (medians) and their paired ratios. */
 export interface PairedThroughput {
-  /** Median tokens/s (wall) over the rounds, setting A then B. */
-  a: number;
-  b: number;
+  /** Median tokens/s over the rounds, setting A and setting B, by wall clock and per CPU-second. */
+  a: StepThroughput;
+  b: StepThroughput;
   /** tokens/s of A over B, round by round (each round times B's block, then A's, back to back), sorted. */
   ratios: number[];
+  /** The same per CPU-second, sorted. */
+  cpuRatios: number[];
 }
 
 /**
@@ -106,9 +114,7 @@ export function measurePairedThroughput(cfg: ModelConfig, batch: number, rounds:
     return pairedRounds(rounds, (which) => {
       (which === 'A' ? enterA : enterB)();
       bench.step();
-      const t0 = performance.now();
-      for (let i = 0; i < steps; i++) bench.step();
-      return (steps * batch * SEQ) / ((performance.now() - t0) / 1000);
+      return timeSteps(bench.step, steps, batch);
     });
   } finally {
     enterA();
@@ -116,19 +122,17 @@ export function measurePairedThroughput(cfg: ModelConfig, batch: number, rounds:
   }
 }
 
-/** The rounds of {@link measurePairedThroughput}: `block('B')` then `block('A')` (each returns tokens/s), per round. */
-export function pairedRounds(rounds: number, block: (which: 'A' | 'B') => number): PairedThroughput {
-  const a: number[] = [];
-  const b: number[] = [];
-  const ratios: number[] = [];
+/** The rounds of {@link measurePairedThroughput}: `block('B')` then `block('A')` (each returns its throughput), per round. */
+export function pairedRounds(rounds: number, block: (which: 'A' | 'B') => StepThroughput): PairedThroughput {
+  const a: StepThroughput[] = [];
+  const b: StepThroughput[] = [];
   for (let r = 0; r < rounds; r++) {
-    const tb = block('B');
-    const ta = block('A');
-    a.push(ta);
-    b.push(tb);
-    ratios.push(ta / tb);
+    b.push(block('B'));
+    a.push(block('A'));
   }
-  return { a: median(a), b: median(b), ratios: ratios.sort((x, y) => x - y) };
+  const of = (xs: StepThroughput[]) => ({ tokensPerSecond: median(xs.map((x) => x.tokensPerSecond)), tokensPerCpuSecond: median(xs.map((x) => x.tokensPerCpuSecond)) });
+  const sorted = (f: (x: StepThroughput) => number) => a.map((x, i) => f(x) / f(b[i]!)).sort((x, y) => x - y);
+  return { a: of(a), b: of(b), ratios: sorted((x) => x.tokensPerSecond), cpuRatios: sorted((x) => x.tokensPerCpuSecond) };
 }
 
 /** Tokens/s (wall clock) of `steps` timed training steps of `cfg`, batch 32 × 64; see `measureTrainThroughput`. */
@@ -392,11 +396,13 @@ export const trainBench: BenchSuite = {
         const r = viaOpenblas.ratios;
         results.push({
           label: `${s.label}: tokens/s, own matrix kernel vs OpenBLAS (paired)`,
-          value: viaOpenblas.a,
+          value: viaOpenblas.a.tokensPerSecond,
           unit: 'tokens/s',
-          reference: viaOpenblas.b,
+          reference: viaOpenblas.b.tokensPerSecond,
           referenceLabel: `same step with OpenBLAS for every product (${sameBits})`,
-          notes: `${r.length} rounds of ${pairSteps} steps each way in alternation, one process; paired ratio median ${median(r).toFixed(3)} [${range(r, 3)}]; medians of tokens/s above`,
+          notes:
+            `${r.length} rounds of ${pairSteps} steps each way in alternation, one process; paired ratio median ${median(r).toFixed(3)} [${range(r, 3)}], ` +
+            `per CPU-second ${median(viaOpenblas.cpuRatios).toFixed(3)} [${range(viaOpenblas.cpuRatios, 3)}] (${viaOpenblas.a.tokensPerCpuSecond.toFixed(0)} vs ${viaOpenblas.b.tokensPerCpuSecond.toFixed(0)}); medians of tokens/s above`,
         });
       }
       if (unfused) {

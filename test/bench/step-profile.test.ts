@@ -75,19 +75,23 @@ describe('measurePairedThroughput: two settings of one step, timed in alternatio
   });
   it('pairedRounds: a ratio taken inside each round cancels a machine whose speed halves between rounds', async () => {
     const { pairedRounds } = await import('../../src/bench/train');
-    // A is 1.25× B within every round; the machine runs at 100%, 50%, 100%, 40%, 90% speed round by round.
+    // A is 1.25× B within every round by wall clock (1.5× per CPU-second); the machine runs at 100%, 50%, 100%,
+    // 40%, 90% speed round by round.
     const speed = [1, 0.5, 1, 0.4, 0.9];
     let calls = 0;
     const order: string[] = [];
     const r = pairedRounds(5, (which) => {
       order.push(which);
-      return speed[Math.floor(calls++ / 2)]! * (which === 'A' ? 1250 : 1000);
+      const v = speed[Math.floor(calls++ / 2)]!;
+      return { tokensPerSecond: v * (which === 'A' ? 1250 : 1000), tokensPerCpuSecond: v * (which === 'A' ? 1500 : 1000) };
     });
     assert.deepEqual(order, ['B', 'A', 'B', 'A', 'B', 'A', 'B', 'A', 'B', 'A']);
     assert.equal(r.ratios.length, 5);
     for (const x of r.ratios) assert.ok(Math.abs(x - 1.25) < 1e-12, `ratio ${x}`);
-    assert.equal(r.a, 1125); // medians: A 1250·0.9, B 1000·0.9
-    assert.equal(r.b, 900);
+    for (const x of r.cpuRatios) assert.ok(Math.abs(x - 1.5) < 1e-12, `per CPU-second ratio ${x}`);
+    assert.equal(r.a.tokensPerSecond, 1125); // medians: A 1250·0.9, B 1000·0.9
+    assert.equal(r.b.tokensPerSecond, 900);
+    assert.equal(r.a.tokensPerCpuSecond, 1350);
   });
   it('times a real step under B then A in every round and leaves A set', async () => {
     const { measurePairedThroughput } = await import('../../src/bench/train');
@@ -96,6 +100,7 @@ describe('measurePairedThroughput: two settings of one step, timed in alternatio
     const r = measurePairedThroughput(cfg, 2, 3, 2, () => calls.push('A'), () => calls.push('B'));
     assert.deepEqual(calls, ['B', 'A', 'B', 'A', 'B', 'A', 'A']);
     assert.equal(r.ratios.length, 3);
-    assert.ok(r.a > 0 && r.b > 0 && r.ratios.every((x) => x > 0 && Number.isFinite(x)));
+    assert.equal(r.cpuRatios.length, 3);
+    assert.ok(r.a.tokensPerSecond > 0 && r.b.tokensPerCpuSecond > 0 && [...r.ratios, ...r.cpuRatios].every((x) => x > 0 && Number.isFinite(x)));
   });
 });
