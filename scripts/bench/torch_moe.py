@@ -4,9 +4,13 @@ positions, tied embeddings, GELU experts, softmax router, top-k token choice wit
 AdamW), trained on random byte tokens at 1 thread. Prints one JSON line: {"tokens_per_s": ..., ...}.
 
 Usage: /usr/bin/python3 scripts/bench/torch_moe.py --d-model 128 --layers 4 --experts 8 --top-k 2 \
-         --seq 64 --batch 32 --steps 10 [--dense]
+         --seq 64 --batch 32 --steps 10 [--dense] [--serve]
+
+With --serve it times no --steps: after its warm-up steps it prints {"ready": true, ...}, then reads a number n per
+line of stdin and answers each with {"steps": n, "seconds": ..., "cpu_seconds": ...} for n more steps of the same
+run (an empty line, 0 or end of input ends it), so a caller can time it in rounds alternating with its own steps.
 """
-import argparse, json, math, time
+import argparse, json, math, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -67,6 +71,7 @@ def main():
     p.add_argument('--steps', type=int, default=10)
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--dense', action='store_true')
+    p.add_argument('--serve', action='store_true')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -94,12 +99,28 @@ def main():
 
     for _ in range(2):
         step()
+    if a.serve:
+        serve(step, a.threads)
+        return
     t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(a.steps):
         step()
     dt, cdt = time.perf_counter() - t0, time.process_time() - c0
     # cpu_tokens_per_s: per second of this process's CPU time, robust when the machine is shared.
     print(json.dumps({'tokens_per_s': a.steps * B * T / dt, 'cpu_tokens_per_s': a.steps * B * T / cdt, 'torch': torch.__version__, 'threads': a.threads, 'steps': a.steps}))
+
+
+def serve(step, threads):
+    """Answer each line n of stdin with the wall and CPU seconds of n more steps (see the module's docstring)."""
+    print(json.dumps({'ready': True, 'torch': torch.__version__, 'threads': threads}), flush=True)
+    for line in sys.stdin:
+        n = int(line) if line.strip() else 0
+        if n <= 0:
+            break
+        t0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            step()
+        print(json.dumps({'steps': n, 'seconds': time.perf_counter() - t0, 'cpu_seconds': time.process_time() - c0}), flush=True)
 
 
 if __name__ == '__main__':

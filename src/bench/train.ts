@@ -8,11 +8,10 @@
  * the ratio to a plain-tfjs implementation (default gradients and kernels) and to PyTorch (Debian
  * python3-torch, 1 thread) when installed, against the targets of the CPU-speed issue (2× on the tiny shapes,
  * 1.5× at d128, 1.3× at d256). The machine is often shared, so a second line compares tokens per CPU-second;
- * `--repeat n` repeats PyTorch-then-ours n times and reports medians with the per-run ratio range.
+ * `--repeat n` repeats PyTorch-then-ours n times and reports medians with the per-run ratio range. A further pair
+ * of lines times ours and PyTorch (one process kept running: src/bench/torch-ref.ts) in alternating rounds and
+ * gives the median and range of the per-round ratios, which a machine drifting over minutes cannot bias.
  */
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { countParams } from '../accounting/model-params';
 import { matMulIsNative, registerFastKernels, restoreDefaultKernels, setHostFusedKernelsEnabled } from '../backend/kernels';
 import { OWN_GEMM_SAME_ORDER_CORES, nativeBlas, nativeBlasStatus, setNativeBlasEnabled } from '../backend/native-blas';
@@ -22,11 +21,13 @@ import { hostStepUnsupported, setHostStepEnabled } from '../model/host-step';
 import { setPlainOps } from '../model/ops';
 import { chinchillaTrainingFlops } from '../accounting/formulas';
 import { benchTrainStep, describeStepProfile, profileTrainStep } from './step-profile';
-import type { BenchResult, BenchSuite } from './types';
+import { TorchSession, torchTokensPerSecond, type TorchModel, type TorchResult } from './torch-ref';
+import type { BenchResult, BenchSuite, StepThroughput } from './types';
 
 const SEQ = 64;
 
-interface Shape {
+/** A benchmarked model and batch. */
+export interface Shape {
   label: string;
   dModel: number;
   layers: number;
@@ -47,6 +48,11 @@ const SHAPES: Shape[] = [
   { label: 'dense d128 L4', dModel: 128, layers: 4, moe: false },
 ];
 
+/** The PyTorch reference's model for shape `s` (scripts/bench/torch_moe.py: the same layers, 8 experts top-2). */
+function torchModelOf(s: Shape): TorchModel {
+  return { dModel: s.dModel, layers: s.layers, heads: s.heads ?? 4, batch: s.batch ?? 32, seq: SEQ, dense: !s.moe };
+}
+
 function modelOf(s: Shape): ModelConfig {
   return parseModelConfig({
     dModel: s.dModel,
@@ -55,14 +61,6 @@ function modelOf(s: Shape): ModelConfig {
     contextLength: SEQ,
     moe: s.moe ? { router: 'token-choice', expansionRate: 8, topK: 2, capacityFactor: null } : null,
   });
-}
-
-/** Throughput of timed training steps, by wall clock and by this process's CPU time (robust on a shared machine). */
-export interface StepThroughput {
-  /** Tokens per wall-clock second. */
-  tokensPerSecond: number;
-  /** Tokens per second of process CPU time (user + system, all threads). */
-  tokensPerCpuSecond: number;
 }
 
 /**
@@ -107,11 +105,11 @@ export interface PairedThroughput {
  * that separate measurements minutes apart keep (2026-12-07, Zen 3: the tiny d32 step's own-kernel vs all-OpenBLAS
  * read 0.72× measured minutes apart, 1.14× [1.01–1.32] paired). The settings must not change the step's bits.
  */
-export function measurePairedThroughput(cfg: ModelConfig, batch: number, rounds: number, steps: number, enterA: () => void, enterB: () => void): PairedThroughput {
+export async function measurePairedThroughput(cfg: ModelConfig, batch: number, rounds: number, steps: number, enterA: () => void, enterB: () => void): Promise<PairedThroughput> {
   const bench = benchTrainStep(cfg, batch, SEQ);
   try {
     bench.step();
-    return pairedRounds(rounds, (which) => {
+    return await pairedRounds(rounds, (which) => {
       (which === 'A' ? enterA : enterB)();
       bench.step();
       return timeSteps(bench.step, steps, batch);
@@ -122,13 +120,38 @@ export function measurePairedThroughput(cfg: ModelConfig, batch: number, rounds:
   }
 }
 
-/** The rounds of {@link measurePairedThroughput}: `block('B')` then `block('A')` (each returns its throughput), per round. */
-export function pairedRounds(rounds: number, block: (which: 'A' | 'B') => StepThroughput): PairedThroughput {
+/**
+ * Ours (A) against the PyTorch reference (B) in `rounds` alternating rounds of `steps` steps each side, PyTorch
+ * first in every round, after `warmSteps` untimed steps of each (PyTorch's step time still falls over its first
+ * ~40 steps). Both sides then run at the same minutes of a machine whose speed drifts (2026-12-07, Zen 3: a fixed
+ * 256×256×64 product at 47–81 GFLOP/s and the same frozen tiny d64 forward + backward at 23.5–36.7 ms within one
+ * minute), where the side-by-side runs time each side minutes apart. `{ why }` when PyTorch cannot run here.
+ */
+export async function measurePairedVsTorch(repoRoot: string, s: Shape, rounds: number, steps: number, warmSteps: number): Promise<PairedThroughput | { why: string }> {
+  const torch = await TorchSession.start(repoRoot, torchModelOf(s));
+  if (!(torch instanceof TorchSession)) return torch;
+  const batch = s.batch ?? 32;
+  const bench = benchTrainStep(modelOf(s), batch, SEQ);
+  try {
+    await torch.run(warmSteps);
+    for (let i = 0; i < warmSteps; i++) bench.step();
+    return await pairedRounds(rounds, (which) => (which === 'A' ? timeSteps(bench.step, steps, batch) : torch.run(steps)));
+  } finally {
+    bench.dispose();
+    torch.close();
+  }
+}
+
+/**
+ * The rounds of {@link measurePairedThroughput} and {@link measurePairedVsTorch}: `block('B')` then `block('A')`
+ * (each gives its throughput; a block in another process answers asynchronously), per round.
+ */
+export async function pairedRounds(rounds: number, block: (which: 'A' | 'B') => StepThroughput | Promise<StepThroughput>): Promise<PairedThroughput> {
   const a: StepThroughput[] = [];
   const b: StepThroughput[] = [];
   for (let r = 0; r < rounds; r++) {
-    b.push(block('B'));
-    a.push(block('A'));
+    b.push(await block('B'));
+    a.push(await block('A'));
   }
   const of = (xs: StepThroughput[]) => ({ tokensPerSecond: median(xs.map((x) => x.tokensPerSecond)), tokensPerCpuSecond: median(xs.map((x) => x.tokensPerCpuSecond)) });
   const sorted = (f: (x: StepThroughput) => number) => a.map((x, i) => f(x) / f(b[i]!)).sort((x, y) => x - y);
@@ -138,28 +161,6 @@ export function pairedRounds(rounds: number, block: (which: 'A' | 'B') => StepTh
 /** Tokens/s (wall clock) of `steps` timed training steps of `cfg`, batch 32 × 64; see `measureTrainThroughput`. */
 export function measureTrainStep(cfg: ModelConfig, steps: number): number {
   return measureTrainThroughput(cfg, steps).tokensPerSecond;
-}
-
-interface TorchResult {
-  value: number | null;
-  /** Tokens per second of the torch process's CPU time, when the script reports it. */
-  cpu?: number;
-  why: string;
-}
-
-function torchTokensPerSecond(repoRoot: string, s: Shape, steps: number): TorchResult {
-  const py = '/usr/bin/python3';
-  if (!fs.existsSync(py)) return { value: null, why: 'no /usr/bin/python3' };
-  const script = path.join(repoRoot, 'scripts', 'bench', 'torch_moe.py');
-  const args = [script, '--d-model', String(s.dModel), '--layers', String(s.layers), '--heads', String(s.heads ?? 4), '--seq', String(SEQ), '--batch', String(s.batch ?? 32), '--steps', String(steps)];
-  if (!s.moe) args.push('--dense');
-  const r = spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
-  if (r.status !== 0) {
-    const msg = (r.stderr || '').trim().split('\n').pop() ?? '';
-    return { value: null, why: /No module named 'torch'/.test(msg) ? 'python3-torch not installed (apt-get install -y python3-torch libopenblas0-openmp)' : `torch script failed: ${msg}` };
-  }
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokens_per_s: number; cpu_tokens_per_s?: number };
-  return { value: out.tokens_per_s, ...(out.cpu_tokens_per_s !== undefined ? { cpu: out.cpu_tokens_per_s } : {}), why: '' };
 }
 
 /** Done-when targets of the CPU-speed issue: our tokens/s over PyTorch's, wall and per CPU-second. */
@@ -305,7 +306,7 @@ export const trainBench: BenchSuite = {
       for (const s of shapes) {
         if (opts.quick) break;
         opts.log(`train bench: ${s.label} (PyTorch${repeat > 1 ? `, run ${r + 1}/${repeat}` : ''})`);
-        torchBy.set(s, [...(torchBy.get(s) ?? []), torchTokensPerSecond(opts.repoRoot, s, stepsOf(s))]);
+        torchBy.set(s, [...(torchBy.get(s) ?? []), torchTokensPerSecond(opts.repoRoot, torchModelOf(s), stepsOf(s))]);
       }
       for (const s of shapes) {
         opts.log(`train bench: ${s.label} (ours${repeat > 1 ? `, run ${r + 1}/${repeat}` : ''})`);
@@ -319,6 +320,15 @@ export const trainBench: BenchSuite = {
       const n = stepsOf(s);
       const runs = oursBy.get(s)!;
       const ours = { tokensPerSecond: median(runs.map((x) => x.tokensPerSecond)), tokensPerCpuSecond: median(runs.map((x) => x.tokensPerCpuSecond)) };
+      // Ours and PyTorch in alternating rounds (the verdict of the side-by-side runs above, read without the drift
+      // between their minutes): a line of its own, beside them.
+      let vsTorch: PairedThroughput | { why: string } | null = null;
+      const vsRounds = 6;
+      const vsSteps = Math.max(1, Math.floor(n / 4));
+      if (!opts.quick && (torchBy.get(s) ?? []).some((t) => t.value !== null)) {
+        opts.log(`train bench: ${s.label} (ours and PyTorch in ${vsRounds} alternating rounds)`);
+        vsTorch = await measurePairedVsTorch(opts.repoRoot, s, vsRounds, vsSteps, Math.floor(n / 2));
+      }
       const profile = await profileTrainStep(cfg, batch, SEQ);
       // The same fused kernels through tfjs (tf.variableGrads) instead of the host step, where the host step runs.
       let viaTfjs: { tps: StepThroughput; kernels: number } | null = null;
@@ -340,7 +350,7 @@ export const trainBench: BenchSuite = {
       if (ownGemm) {
         opts.log(`train bench: ${s.label} (ours, own kernel and OpenBLAS for every product, in alternation)`);
         const blas = nativeBlas()!;
-        viaOpenblas = measurePairedThroughput(cfg, batch, pairRounds, pairSteps, () => blas.setOwnGemm(true), () => blas.setOwnGemm(false));
+        viaOpenblas = await measurePairedThroughput(cfg, batch, pairRounds, pairSteps, () => blas.setOwnGemm(true), () => blas.setOwnGemm(false));
       }
       // The same trainer before the fused kernels (addon matmul, GELU, row kernels, AdamW), then without the addon.
       let unfused: { tps: StepThroughput; kernels: number } | null = null;
@@ -439,7 +449,7 @@ export const trainBench: BenchSuite = {
           reference: torchWall,
           referenceLabel: 'PyTorch CPU, 1 thread',
           goal: Math.round(goal * torchWall),
-          notes: `${note}; ratio per side-by-side run ${range(wallRatios)} (ours ${runs.map((o) => o.tokensPerSecond.toFixed(0)).join(' / ')}, PyTorch ${torchRuns.map((t) => t.value!.toFixed(0)).join(' / ')} tokens/s, run by run); target ≥ ${goal}× PyTorch`,
+          notes: `${note}; ratio per side-by-side run ${range(wallRatios)} (ours ${runs.map((o) => o.tokensPerSecond.toFixed(0)).join(' / ')}, PyTorch ${torchRuns.map((t) => t.value!.toFixed(0)).join(' / ')} tokens/s, run by run); target ≥ ${goal}× PyTorch${vsTorch && 'why' in vsTorch ? `; the alternating rounds did not run: ${vsTorch.why}` : ''}`,
         });
         const torchCpu = torchRuns.filter((t) => t.cpu !== undefined);
         if (torchCpu.length > 0) {
@@ -453,6 +463,23 @@ export const trainBench: BenchSuite = {
             referenceLabel: 'PyTorch CPU, 1 thread, per CPU-second',
             goal: Math.round(goal * cpuRef),
             notes: `robust to other load on the machine; ratio per side-by-side run ${range(cpuRatios)}; target ≥ ${goal}×`,
+          });
+        }
+        if (vsTorch && !('why' in vsTorch)) {
+          const how = `${vsTorch.ratios.length} rounds of ${vsSteps} steps each side, back to back: PyTorch (one process kept running, after ${Math.floor(n / 2)} warm-up steps) then ours`;
+          results.push({
+            label: `${s.label}: ours / PyTorch in alternating rounds (wall)`,
+            value: median(vsTorch.ratios),
+            unit: '× PyTorch',
+            goal,
+            notes: `${how}; median of the per-round ratios, range [${range(vsTorch.ratios, 3)}]; median tokens/s ours ${vsTorch.a.tokensPerSecond.toFixed(0)}, PyTorch ${vsTorch.b.tokensPerSecond.toFixed(0)}`,
+          });
+          results.push({
+            label: `${s.label}: ours / PyTorch in alternating rounds (per CPU-second)`,
+            value: median(vsTorch.cpuRatios),
+            unit: '× PyTorch',
+            goal,
+            notes: `${how}; range [${range(vsTorch.cpuRatios, 3)}]; median tokens/CPU-s ours ${vsTorch.a.tokensPerCpuSecond.toFixed(0)}, PyTorch ${vsTorch.b.tokensPerCpuSecond.toFixed(0)}`,
           });
         }
       } else {

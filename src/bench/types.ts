@@ -42,6 +42,14 @@ export interface BenchResult {
   notes?: string;
 }
 
+/** Throughput of timed training steps, by wall clock and by the process's CPU time (robust on a shared machine). */
+export interface StepThroughput {
+  /** Tokens per wall-clock second. */
+  tokensPerSecond: number;
+  /** Tokens per second of process CPU time (user + system, all threads). */
+  tokensPerCpuSecond: number;
+}
+
 /** A benchmark suite. */
 export interface BenchSuite {
   /** Suite name used on the command line (`moelab bench <name>`). */

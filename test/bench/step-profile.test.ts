@@ -80,7 +80,7 @@ describe('measurePairedThroughput: two settings of one step, timed in alternatio
     const speed = [1, 0.5, 1, 0.4, 0.9];
     let calls = 0;
     const order: string[] = [];
-    const r = pairedRounds(5, (which) => {
+    const r = await pairedRounds(5, (which) => {
       order.push(which);
       const v = speed[Math.floor(calls++ / 2)]!;
       return { tokensPerSecond: v * (which === 'A' ? 1250 : 1000), tokensPerCpuSecond: v * (which === 'A' ? 1500 : 1000) };
@@ -93,11 +93,30 @@ describe('measurePairedThroughput: two settings of one step, timed in alternatio
     assert.equal(r.b.tokensPerSecond, 900);
     assert.equal(r.a.tokensPerCpuSecond, 1350);
   });
+  it('pairedRounds: a block in another process (a promise) is awaited before the next one starts', async () => {
+    const { pairedRounds } = await import('../../src/bench/train');
+    const events: string[] = [];
+    let round = 0;
+    const r = await pairedRounds(3, (which) => {
+      events.push(`${which} start`);
+      if (which === 'A') return { tokensPerSecond: 300, tokensPerCpuSecond: 300 };
+      const v = ++round;
+      return new Promise((done) =>
+        setTimeout(() => {
+          events.push('B done');
+          done({ tokensPerSecond: 100 * v, tokensPerCpuSecond: 200 });
+        }, 5),
+      );
+    });
+    assert.deepEqual(events, ['B start', 'B done', 'A start', 'B start', 'B done', 'A start', 'B start', 'B done', 'A start']);
+    assert.deepEqual(r.ratios, [1, 1.5, 3]); // 300 over 300, 200, 100: sorted
+    assert.deepEqual(r.cpuRatios, [1.5, 1.5, 1.5]);
+  });
   it('times a real step under B then A in every round and leaves A set', async () => {
     const { measurePairedThroughput } = await import('../../src/bench/train');
     const cfg = parseModelConfig({ dModel: 16, layers: 1, heads: 2, contextLength: 64, moe: null });
     const calls: string[] = [];
-    const r = measurePairedThroughput(cfg, 2, 3, 2, () => calls.push('A'), () => calls.push('B'));
+    const r = await measurePairedThroughput(cfg, 2, 3, 2, () => calls.push('A'), () => calls.push('B'));
     assert.deepEqual(calls, ['B', 'A', 'B', 'A', 'B', 'A', 'A']);
     assert.equal(r.ratios.length, 3);
     assert.equal(r.cpuRatios.length, 3);
