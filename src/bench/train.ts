@@ -153,9 +153,13 @@ export async function pairedRounds(rounds: number, block: (which: 'A' | 'B') => 
     b.push(await block('B'));
     a.push(await block('A'));
   }
-  const of = (xs: StepThroughput[]) => ({ tokensPerSecond: median(xs.map((x) => x.tokensPerSecond)), tokensPerCpuSecond: median(xs.map((x) => x.tokensPerCpuSecond)) });
   const sorted = (f: (x: StepThroughput) => number) => a.map((x, i) => f(x) / f(b[i]!)).sort((x, y) => x - y);
-  return { a: of(a), b: of(b), ratios: sorted((x) => x.tokensPerSecond), cpuRatios: sorted((x) => x.tokensPerCpuSecond) };
+  return { a: medianThroughput(a), b: medianThroughput(b), ratios: sorted((x) => x.tokensPerSecond), cpuRatios: sorted((x) => x.tokensPerCpuSecond) };
+}
+
+/** Median wall and median per-CPU-second tokens/s of several measurements (each median taken on its own). */
+function medianThroughput(xs: StepThroughput[]): StepThroughput {
+  return { tokensPerSecond: median(xs.map((x) => x.tokensPerSecond)), tokensPerCpuSecond: median(xs.map((x) => x.tokensPerCpuSecond)) };
 }
 
 /** Tokens/s (wall clock) of `steps` timed training steps of `cfg`, batch 32 × 64; see `measureTrainThroughput`. */
@@ -319,15 +323,16 @@ export const trainBench: BenchSuite = {
       const active = countParams(cfg).active;
       const n = stepsOf(s);
       const runs = oursBy.get(s)!;
-      const ours = { tokensPerSecond: median(runs.map((x) => x.tokensPerSecond)), tokensPerCpuSecond: median(runs.map((x) => x.tokensPerCpuSecond)) };
+      const ours = medianThroughput(runs);
       // Ours and PyTorch in alternating rounds (the verdict of the side-by-side runs above, read without the drift
       // between their minutes): a line of its own, beside them.
       let vsTorch: PairedThroughput | { why: string } | null = null;
       const vsRounds = 6;
       const vsSteps = Math.max(1, Math.floor(n / 4));
+      const vsWarm = Math.floor(n / 2);
       if (!opts.quick && (torchBy.get(s) ?? []).some((t) => t.value !== null)) {
         opts.log(`train bench: ${s.label} (ours and PyTorch in ${vsRounds} alternating rounds)`);
-        vsTorch = await measurePairedVsTorch(opts.repoRoot, s, vsRounds, vsSteps, Math.floor(n / 2));
+        vsTorch = await measurePairedVsTorch(opts.repoRoot, s, vsRounds, vsSteps, vsWarm);
       }
       const profile = await profileTrainStep(cfg, batch, SEQ);
       // The same fused kernels through tfjs (tf.variableGrads) instead of the host step, where the host step runs.
@@ -466,7 +471,7 @@ export const trainBench: BenchSuite = {
           });
         }
         if (vsTorch && !('why' in vsTorch)) {
-          const how = `${vsTorch.ratios.length} rounds of ${vsSteps} steps each side, back to back: PyTorch (one process kept running, after ${Math.floor(n / 2)} warm-up steps) then ours`;
+          const how = `${vsTorch.ratios.length} rounds of ${vsSteps} steps each side, back to back: PyTorch (one process kept running, after ${vsWarm} warm-up steps) then ours`;
           results.push({
             label: `${s.label}: ours / PyTorch in alternating rounds (wall)`,
             value: median(vsTorch.ratios),
